@@ -1,0 +1,2 @@
+"""CLI commands of this layer (registered by dse.cli)."""
+COMMANDS: list = []

@@ -1,0 +1,78 @@
+"""Workloads: the layers of a network, each in SCALE-Sim's convolution view.
+
+Every GEMM-type layer is described as a convolution over an H×W×C input (batch 1):
+a fully connected / GEMM layer (M×K)·(K×N) is ``ifmap_h=M, ifmap_w=K, filter_w=K,
+filter_h=1, channels=1, num_filters=N`` exactly as SCALE-Sim's ``-i gemm`` reader does.
+Non-GEMM layers (pooling, element-wise, normalisation, activations) run on the SIMD unit
+and use the same H×W×C fields for their input tensor.
+Sizes are in elements; bytes follow from the hardware's operand widths.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Layers mapped onto the systolic array.
+GEMM_OPS = ("conv", "gemm")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One operator. Geometry in elements; ``pad_h``/``pad_w`` are total zero rows/cols added."""
+
+    name: str
+    op: str
+    ifmap_h: int = 1
+    ifmap_w: int = 1
+    channels: int = 1
+    filter_h: int = 1
+    filter_w: int = 1
+    num_filters: int = 1
+    stride_h: int = 1
+    stride_w: int = 1
+    pad_h: int = 0
+    pad_w: int = 0
+    groups: int = 1
+
+    @property
+    def is_gemm(self) -> bool:
+        return self.op in GEMM_OPS
+
+    @property
+    def ofmap_h(self) -> int:
+        return (self.ifmap_h + self.pad_h - self.filter_h) // self.stride_h + 1
+
+    @property
+    def ofmap_w(self) -> int:
+        return (self.ifmap_w + self.pad_w - self.filter_w) // self.stride_w + 1
+
+    @property
+    def gemm_m(self) -> int:
+        """Rows of the per-group GEMM: output pixels (SCALE-Sim's Sr)."""
+        return self.ofmap_h * self.ofmap_w
+
+    @property
+    def gemm_n(self) -> int:
+        """Columns of the per-group GEMM: filters per group (SCALE-Sim's Sc)."""
+        return self.num_filters // self.groups
+
+    @property
+    def gemm_k(self) -> int:
+        """Reduction length of the per-group GEMM: window size (SCALE-Sim's T)."""
+        return self.filter_h * self.filter_w * (self.channels // self.groups)
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates of the layer (0 for SIMD layers)."""
+        return self.groups * self.gemm_m * self.gemm_n * self.gemm_k if self.is_gemm else 0
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A named sequence of layers (batch 1)."""
+
+    name: str
+    layers: tuple[Layer, ...] = field(default_factory=tuple)
+
+    @property
+    def macs(self) -> int:
+        return sum(layer.macs for layer in self.layers)
