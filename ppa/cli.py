@@ -1,2 +1,4 @@
 """CLI commands of this layer (registered by dse.cli)."""
-COMMANDS: list = []
+from ppa.backend_flow.cli import sample
+
+COMMANDS: list = [sample]
