@@ -3,10 +3,26 @@
 An ``array_rows × array_cols`` systolic PE array (SimDIT's ARRAY_N × ARRAY_M) running one
 dataflow, a SIMD vector unit, input/weight/output/bias buffers and a DRAM interface.
 Field names are the vocabulary shared by the simulator, the PPA datasets and the DSE space.
+
+Readers (all return a validated :class:`HardwareConfig`; bad files raise
+:class:`~frontend_sim.errors.SimulatorInputError` naming the file, the key and what was expected):
+
+* our own JSON/TOML: a flat table whose keys are HardwareConfig fields (missing keys take defaults);
+* a SCALE-Sim ``.cfg`` (INI), see :data:`SCALESIM_CFG_KEYS`;
+* a SimDIT/GeneSys hardware JSON, see :data:`SIMDIT_JSON_KEYS`;
+* a preset name, see :data:`PRESETS` (data files in ``frontend_sim/presets/``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import configparser
+import json
+import math
+import tomllib
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+
+from frontend_sim.errors import SimulatorInputError
 
 DATAFLOWS = ("os", "ws", "is")
 
@@ -29,3 +45,217 @@ class HardwareConfig:
     dram_bytes_per_cycle: float = 16.0
     simd_lanes: int = 0  # 0 means "as many lanes as array columns"
     vmem_kib: float = 64.0
+
+    def __post_init__(self) -> None:
+        for name, value in self.__dict__.items():
+            problem = field_problem(name, value)
+            if problem:
+                raise SimulatorInputError(f"HardwareConfig.{name}={value!r}: expected {problem}")
+
+    @property
+    def lanes(self) -> int:
+        """SIMD lanes actually used (``simd_lanes`` or, when 0, ``array_cols``)."""
+        return self.simd_lanes or self.array_cols
+
+
+#: Fields that must be integers >= 1 (bits and PE counts).
+POSITIVE_INT_FIELDS = ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits")
+#: Fields that must be finite numbers > 0 (KiB, bytes/cycle).
+POSITIVE_FLOAT_FIELDS = ("ibuf_kib", "wbuf_kib", "obuf_kib", "bbuf_kib", "dram_bytes_per_cycle", "vmem_kib")
+FIELD_NAMES = tuple(f.name for f in fields(HardwareConfig))
+
+
+def field_problem(name: str, value) -> str:
+    """What is wrong with ``value`` for field ``name`` ('' when it is valid)."""
+    if name == "dataflow":
+        return "" if value in DATAFLOWS else f"one of {', '.join(DATAFLOWS)}"
+    is_int = isinstance(value, int) and not isinstance(value, bool)
+    if name in POSITIVE_INT_FIELDS:
+        return "" if is_int and value >= 1 else "an integer >= 1"
+    if name == "simd_lanes":
+        return "" if is_int and value >= 0 else "an integer >= 0 (0 = array_cols)"
+    if name in POSITIVE_FLOAT_FIELDS:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+        return "" if ok else "a number > 0"
+    return f"a known field ({', '.join(FIELD_NAMES)})"
+
+
+def from_mapping(values: dict, source: str = "mapping") -> HardwareConfig:
+    """HardwareConfig from a dict of field values; unknown keys and bad values name ``source``."""
+    unknown = sorted(set(values) - set(FIELD_NAMES))
+    if unknown:
+        raise SimulatorInputError(f"{source}: unknown key {unknown[0]!r}; expected HardwareConfig fields "
+                                  f"({', '.join(FIELD_NAMES)})")
+    cleaned = {}
+    for name, value in values.items():
+        if name in POSITIVE_INT_FIELDS + ("simd_lanes",) and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        problem = field_problem(name, value)
+        if problem:
+            raise SimulatorInputError(f"{source}: key {name!r} = {value!r}; expected {problem}")
+        cleaned[name] = float(value) if name in POSITIVE_FLOAT_FIELDS else value
+    return HardwareConfig(**cleaned)
+
+
+# ---------------------------------------------------------------- SCALE-Sim .cfg
+#: SCALE-Sim ``[architecture_presets]`` key -> (HardwareConfig field, conversion). Word = 1 byte.
+SCALESIM_CFG_KEYS = {
+    "ArrayHeight": ("array_rows", int),
+    "ArrayWidth": ("array_cols", int),
+    "IfmapSramSzkB": ("ibuf_kib", float),
+    "FilterSramSzkB": ("wbuf_kib", float),
+    "OfmapSramSzkB": ("obuf_kib", float),
+    "Dataflow": ("dataflow", str),
+    "Bandwidth": ("dram_bytes_per_cycle", float),
+}
+SCALESIM_REQUIRED = ("ArrayHeight", "ArrayWidth", "IfmapSramSzkB", "FilterSramSzkB", "OfmapSramSzkB", "Dataflow")
+
+
+def read_scalesim_cfg(path: str | Path) -> HardwareConfig:
+    """HardwareConfig from a SCALE-Sim ``.cfg``; 8-bit operands (SCALE-Sim's word is one byte).
+
+    ``Bandwidth`` (words/cycle) becomes ``dram_bytes_per_cycle``; without it the default is kept.
+    """
+    path = Path(path)
+    parser = configparser.ConfigParser()
+    parser.optionxform = str  # keep SCALE-Sim's CamelCase keys
+    try:
+        parser.read_string(path.read_text(), source=str(path))
+    except (OSError, configparser.Error) as exc:
+        raise SimulatorInputError(f"{path}: not a readable SCALE-Sim .cfg (INI) file: {exc}".splitlines()[0]) from exc
+    section = "architecture_presets"
+    if not parser.has_section(section):
+        raise SimulatorInputError(f"{path}: missing section [{section}] (SCALE-Sim .cfg expected)")
+    arch = parser[section]
+    values = {"act_bits": 8, "wgt_bits": 8}
+    for key, (name, convert) in SCALESIM_CFG_KEYS.items():
+        if key not in arch:
+            if key in SCALESIM_REQUIRED:
+                raise SimulatorInputError(f"{path}: [{section}] is missing key {key!r}")
+            continue
+        raw = arch[key].strip()
+        try:
+            value = convert(raw) if convert is not str else raw.lower()
+        except ValueError:
+            raise SimulatorInputError(f"{path}: [{section}] {key} = {raw!r}; expected {convert.__name__}") from None
+        problem = field_problem(name, value)
+        if problem:
+            raise SimulatorInputError(f"{path}: [{section}] {key} = {raw!r}; expected {problem}")
+        values[name] = value
+    return HardwareConfig(**values)
+
+
+# ---------------------------------------------------------------- SimDIT / GeneSys JSON
+KIB_BITS = 8 * 1024
+#: SimDIT hardware-JSON key -> (HardwareConfig field, conversion from the JSON value).
+#: Capacities are in bits (-> KiB); the OBUF key is one of GeneSys' two output buffers (SimDIT
+#: doubles it); ``*_AXI_DATA_WIDTH`` are bits/cycle: the DRAM rate is the sum of the IBUF, PARAMBUF
+#: (weights + bias) and OBUF AXI ports / 8 (bytes/cycle). SIMD VMEM1 and VMEM2 are counted together.
+SIMDIT_JSON_KEYS = {
+    "ARRAY_N": ("array_rows", int),
+    "ARRAY_M": ("array_cols", int),
+    "ACT_DATA_WIDTH": ("act_bits", int),
+    "WGT_DATA_WIDTH": ("wgt_bits", int),
+    "ACC_WIDTH": ("acc_bits", int),
+    "ACC_DATA_WIDTH": ("acc_bits", int),
+    "BIAS_WIDTH": ("bias_bits", int),
+    "BIAS_DATA_WIDTH": ("bias_bits", int),
+    "IBUF_CAPACITY_BITS": ("ibuf_kib", lambda v: v / KIB_BITS),
+    "WBUF_CAPACITY_BITS": ("wbuf_kib", lambda v: v / KIB_BITS),
+    "OBUF_CAPACITY_BITS": ("obuf_kib", lambda v: 2 * v / KIB_BITS),
+    "BBUF_CAPACITY_BITS": ("bbuf_kib", lambda v: v / KIB_BITS),
+    "SIMD_VMEM_CAPACITY_BITS": ("vmem_kib", lambda v: 2 * v / KIB_BITS),
+    "NUM_SIMD_LANES": ("simd_lanes", int),
+    "DATAFLOW": ("dataflow", lambda v: str(v).lower()),
+}
+SIMDIT_AXI_KEYS = ("IBUF_AXI_DATA_WIDTH", "PARAMBUF_AXI_DATA_WIDTH", "OBUF_AXI_DATA_WIDTH")
+SIMDIT_REQUIRED = ("ARRAY_N", "ARRAY_M")
+
+
+def from_simdit(data: dict, source: str = "SimDIT JSON") -> HardwareConfig:
+    """HardwareConfig from a SimDIT hardware dict (GeneSys is weight-stationary unless DATAFLOW says)."""
+    for key in SIMDIT_REQUIRED:
+        if key not in data:
+            raise SimulatorInputError(f"{source}: missing key {key!r} (SimDIT hardware JSON expected)")
+    values = {"dataflow": "ws"}
+    for key, raw in data.items():
+        if key in SIMDIT_JSON_KEYS:
+            name, convert = SIMDIT_JSON_KEYS[key]
+            if isinstance(raw, bool) or (key != "DATAFLOW" and not isinstance(raw, (int, float))):
+                raise SimulatorInputError(f"{source}: key {key!r} = {raw!r}; expected a number")
+            value = convert(raw)
+            if name in POSITIVE_INT_FIELDS + ("simd_lanes",) and isinstance(raw, float) and raw.is_integer():
+                value = int(raw)
+            problem = field_problem(name, value)
+            if problem:
+                raise SimulatorInputError(f"{source}: key {key!r} = {raw!r}; expected {problem}")
+            values[name] = value
+    axi = []
+    for key in SIMDIT_AXI_KEYS:
+        if key in data:
+            raw = data[key]
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
+                raise SimulatorInputError(f"{source}: key {key!r} = {raw!r}; expected bits/cycle > 0")
+            axi.append(raw)
+    if axi:
+        values["dram_bytes_per_cycle"] = sum(axi) / 8
+    return HardwareConfig(**values)
+
+
+# ---------------------------------------------------------------- files, presets
+PRESET_DIR = "presets"
+
+
+def preset_names() -> list[str]:
+    """Names of the bundled presets (file stems in ``frontend_sim/presets/``)."""
+    root = resources.files("frontend_sim") / PRESET_DIR
+    return sorted(p.name.rsplit(".", 1)[0] for p in root.iterdir() if p.name.endswith((".toml", ".json", ".cfg")))
+
+
+def get_preset(name: str) -> HardwareConfig:
+    """A bundled preset by name, e.g. ``scalesim-32x32``, ``tpu-v1-like``, ``genesys-16x16``, ``edge-8x8``."""
+    root = resources.files("frontend_sim") / PRESET_DIR
+    for suffix in (".toml", ".json", ".cfg"):
+        candidate = root / f"{name}{suffix}"
+        if candidate.is_file():
+            with resources.as_file(candidate) as path:
+                return read_hardware_file(path)
+    raise SimulatorInputError(f"unknown hardware preset {name!r}; expected a file path or one of "
+                              f"{', '.join(preset_names())}")
+
+
+def read_hardware_file(path: str | Path) -> HardwareConfig:
+    """HardwareConfig from ``.cfg`` (SCALE-Sim), ``.json`` (ours or SimDIT's, told apart by ARRAY_N) or ``.toml``."""
+    path = Path(path)
+    if not path.is_file():
+        raise SimulatorInputError(f"{path}: hardware file not found")
+    suffix = path.suffix.lower()
+    if suffix == ".cfg":
+        return read_scalesim_cfg(path)
+    if suffix == ".json":
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SimulatorInputError(f"{path}: not valid JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise SimulatorInputError(f"{path}: expected a JSON object of hardware parameters")
+        if "ARRAY_N" in data or "ARRAY_M" in data:
+            return from_simdit(data, source=str(path))
+        return from_mapping(data, source=str(path))
+    if suffix == ".toml":
+        try:
+            data = tomllib.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise SimulatorInputError(f"{path}: not valid TOML: {exc}") from exc
+        return from_mapping(data, source=str(path))
+    raise SimulatorInputError(f"{path}: unknown hardware file type {suffix!r}; expected .cfg, .json or .toml")
+
+
+def load_hardware(name_or_path: str | Path | HardwareConfig) -> HardwareConfig:
+    """A HardwareConfig from a preset name, a hardware file, or a HardwareConfig (returned as is)."""
+    if isinstance(name_or_path, HardwareConfig):
+        return name_or_path
+    text = str(name_or_path)
+    if Path(text).suffix.lower() in (".cfg", ".json", ".toml") or Path(text).exists():
+        return read_hardware_file(text)
+    return get_preset(text)
