@@ -1,0 +1,100 @@
+"""Compute cycles of a GEMM on an R×C systolic array, exactly as SCALE-Sim 3.0.0 counts them.
+
+Every GEMM-type layer is an (M×K)·(K×N) product per group (M output pixels, N filters, K window).
+A dataflow maps two of the three dimensions onto the array and streams the third in time
+(SCALE-Sim's S_r, S_c, T):
+
+=====  =====================  =====================  ==========
+ df     S_r (array rows)       S_c (array columns)    T (time)
+=====  =====================  =====================  ==========
+ os     M  ofmap pixels        N  filters             K window
+ ws     K  window              N  filters             M pixels
+ is     K  window              M  ofmap pixels        N filters
+=====  =====================  =====================  ==========
+
+The array runs ``ceil(S_r/R) · ceil(S_c/C)`` folds one after another, each fold draining before
+the next starts. Per fold SCALE-Sim's demand matrices (``systolic_compute_{os,ws,is}.py``) last
+
+* os: ``T + R + C − 2`` cycles (stream T, skew in over R rows, drain over C columns);
+* ws, is: ``2R + C + T − 2`` cycles (R cycles to load the stationary operand, then as os).
+
+``compute_cycles`` is the number of cycles (a count). SCALE-Sim reports "Total Cycles" as the
+index of the last cycle *including stalls*, i.e. ``compute_cycles − 1 + stall_cycles``
+(upstream issue #125); tests compare against that explicitly.
+
+Mapping efficiency and compute utilization are SCALE-Sim's per-fold averages, in closed form:
+mapping efficiency = ``S_r·S_c / (folds·R·C)``; compute utilization =
+``S_r·S_c·T / (folds·R·C·U)`` where U is the fold length SCALE-Sim divides by (os: ``T+R+C−2``;
+ws/is: ``2R+2C+T−3``, one column-skew longer than the fold, as its source does).
+
+Grouped and depthwise convolutions run their ``groups`` GEMMs one after another (cycles × groups,
+efficiencies unchanged) — what SCALE-Sim does with "DP" layers, which it splits into one layer
+per channel. All functions broadcast over numpy arrays (configs × layers).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from frontend_sim.errors import SimulatorInputError
+from frontend_sim.hardware import DATAFLOWS
+
+def ceil_div(a, b):
+    """Integer ceiling division for non-negative integer arrays."""
+    return -(-a // b)
+
+
+@dataclass(frozen=True)
+class ComputeResult:
+    """Per-(config, layer) compute figures; arrays broadcast to a common shape."""
+
+    compute_cycles: np.ndarray  # cycles, all groups
+    folds: np.ndarray  # folds per group
+    row_folds: np.ndarray  # ceil(S_r / R)
+    col_folds: np.ndarray  # ceil(S_c / C)
+    fold_cycles: np.ndarray  # cycles of one fold
+    mapping_efficiency: np.ndarray  # fraction 0..1
+    compute_utilization: np.ndarray  # fraction 0..1
+
+
+def spatio_temporal(m, n, k, dataflow: str):
+    """(S_r, S_c, T) of an M×N×K GEMM under ``dataflow`` (see module table)."""
+    if dataflow == "os":
+        return m, n, k
+    if dataflow == "ws":
+        return k, n, m
+    if dataflow == "is":
+        return k, m, n
+    raise SimulatorInputError(f"dataflow={dataflow!r}: expected one of {', '.join(DATAFLOWS)}")
+
+
+def compute(m, n, k, groups, rows, cols, dataflow: str) -> ComputeResult:
+    """SCALE-Sim compute cycles, mapping efficiency and compute utilization of grouped GEMMs.
+
+    ``m, n, k`` are per-group GEMM sizes, ``groups`` the number of groups run in sequence,
+    ``rows, cols`` the array (R, C); arrays broadcast (e.g. configs × layers) under one dataflow.
+    Layers with ``groups == 0`` or ``m == 0`` (SIMD layers) get zero cycles.
+    """
+    sr, sc, t = spatio_temporal(np.asarray(m, np.int64), np.asarray(n, np.int64),
+                                np.asarray(k, np.int64), dataflow)
+    rows = np.asarray(rows, np.int64)
+    cols = np.asarray(cols, np.int64)
+    row_folds = ceil_div(sr, rows)
+    col_folds = ceil_div(sc, cols)
+    folds = row_folds * col_folds
+    if dataflow == "os":
+        fold_cycles = t + (rows + cols - 2)
+        util_cycles = fold_cycles
+    else:
+        fold_cycles = t + (2 * rows + cols - 2)
+        util_cycles = fold_cycles + (cols - 1)
+    pe_slots = folds * (rows * cols)
+    safe = np.maximum(pe_slots, 1)
+    mapping = (sr * sc) / safe
+    utilization = mapping * t / util_cycles
+    return ComputeResult(
+        compute_cycles=np.asarray(groups, np.int64) * folds * fold_cycles,
+        folds=folds, row_folds=row_folds, col_folds=col_folds, fold_cycles=fold_cycles,
+        mapping_efficiency=mapping, compute_utilization=utilization,
+    )

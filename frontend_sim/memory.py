@@ -1,0 +1,147 @@
+"""Buffer tiling, SRAM/DRAM traffic and DRAM stall cycles of one GEMM layer (analytical).
+
+Per group the layer is an (M×K)·(K×N) GEMM run as ``row_folds × col_folds`` folds in SCALE-Sim's
+loop order: the outer loop walks the array-column tiles of S_c, the inner loop the array-row tiles
+of S_r (see :mod:`frontend_sim.dataflow`). Every buffer is double-buffered: half of it holds the
+tile in use, the other half is filled from DRAM meanwhile, so an operand is *resident* when it fits
+in half its buffer. Bytes follow the operand widths: ifmap ``act_bits``, filter ``wgt_bits``,
+partial sums ``acc_bits``, bias ``bias_bits``, outputs written to DRAM at ``act_bits``.
+
+DRAM traffic per group (bytes), with the refetch factors the loop order implies:
+
+=====  ==================================  ==================================  =====================
+ df     ifmap (A = unique input elements)   filter (K·N)                        partial-sum spill
+=====  ==================================  ==================================  =====================
+ os     A · (1 if A fits else col_folds)    K·N · (1 if a K×C tile fits         none (sums stay in PEs)
+                                            else row_folds)
+ ws     A · (1 if A fits else col_folds)    K·N once (each R×C tile once)       2·(row_folds−1)·M·N·acc
+                                                                                if an M×C tile of sums
+                                                                                does not fit the OBUF
+ is     A once (each tile once)             K·N · (1 if K·N fits                2·(row_folds−1)·M·N·acc
+                                            else col_folds)                     if a C×N tile does not fit
+=====  ==================================  ==================================  =====================
+
+plus the ofmap (M·N at ``act_bits``) and the bias vector (N at ``bias_bits``).
+SRAM traffic: each buffer is written with what DRAM delivers; the array reads the ifmap matrix
+M·K (im2col view) ``col_folds`` times in os/ws and once in is, the filter ``row_folds`` times in os,
+once in ws and ``col_folds`` times in is; the OBUF is written once per K pass (1 in os, row_folds
+in ws/is) at ``acc_bits`` and read back for each further pass and once to drain.
+
+Stall cycles (DRAM bandwidth ``dram_bytes_per_cycle`` shared by all tensors): the first fold's
+operand tiles must arrive before the array starts (initial fill, capped at half of each buffer);
+afterwards each fold's share of the remaining traffic overlaps the previous fold's compute:
+
+    stall = fill_bytes / bw + folds · max(0, (dram_bytes − fill_bytes) / (folds · bw) − fold_cycles)
+
+SIMD layers stream their input(s) from DRAM and the result back (``act_bits``), overlapped with
+their SIMD cycles: ``stall = max(0, dram_bytes / bw − simd_cycles)``. Everything broadcasts over
+numpy arrays (configs × layers).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from frontend_sim.dataflow import ComputeResult
+
+KIB = 1024
+
+
+@dataclass(frozen=True)
+class MemoryTraffic:
+    """Traffic (bytes) and stalls (cycles) per (config, layer)."""
+
+    dram_ifmap_bytes: np.ndarray
+    dram_filter_bytes: np.ndarray
+    dram_bias_bytes: np.ndarray
+    dram_ofmap_bytes: np.ndarray
+    dram_psum_bytes: np.ndarray  # partial sums spilled out and read back (half each way)
+    sram_ibuf_read_bytes: np.ndarray
+    sram_ibuf_write_bytes: np.ndarray
+    sram_wbuf_read_bytes: np.ndarray
+    sram_wbuf_write_bytes: np.ndarray
+    sram_obuf_read_bytes: np.ndarray
+    sram_obuf_write_bytes: np.ndarray
+    sram_bbuf_read_bytes: np.ndarray
+    sram_bbuf_write_bytes: np.ndarray
+    stall_cycles: np.ndarray
+
+    @property
+    def dram_read_bytes(self) -> np.ndarray:
+        return self.dram_ifmap_bytes + self.dram_filter_bytes + self.dram_bias_bytes + self.dram_psum_bytes / 2
+
+    @property
+    def dram_write_bytes(self) -> np.ndarray:
+        return self.dram_ofmap_bytes + self.dram_psum_bytes / 2
+
+
+def gemm_traffic(m, n, k, groups, ifmap_elems, hw, dataflow: str, comp: ComputeResult) -> MemoryTraffic:
+    """Traffic and stalls of grouped GEMM layers under one dataflow.
+
+    ``m, n, k`` per-group GEMM sizes, ``groups`` groups, ``ifmap_elems`` unique input elements of
+    the whole layer (H·W·C); ``hw`` a mapping of HardwareConfig field arrays; ``comp`` the compute
+    result of the same layers. Arrays broadcast (configs × layers).
+    """
+    rows, cols = hw["array_rows"], hw["array_cols"]
+    act, wgt, acc, bias = (hw[f"{x}_bits"] / 8 for x in ("act", "wgt", "acc", "bias"))
+    ibuf_half, wbuf_half, obuf_half = (hw[f"{b}_kib"] * (KIB / 2) for b in ("ibuf", "wbuf", "obuf"))
+    rf, cf, g = comp.row_folds, comp.col_folds, groups
+    mn, mk, kn = m * n, m * k, k * n
+    ifmap_elems_group = ifmap_elems // np.maximum(groups, 1)
+    ifmap_b = ifmap_elems_group * act
+    kr = np.minimum(k, rows)
+    if dataflow == "os":
+        ifmap_refetch = np.where(ifmap_b <= ibuf_half, 1, cf)
+        filter_refetch = np.where(k * np.minimum(n, cols) * wgt <= wbuf_half, 1, rf)
+        k_passes, psum_tile = 1, None
+        ifmap_reads, filter_reads, m_tiles = cf, rf, rf
+        fill_ifmap, fill_filter = np.minimum(m, rows) * k, k * np.minimum(n, cols)
+    elif dataflow == "ws":
+        ifmap_refetch = np.where(ifmap_b <= ibuf_half, 1, cf)
+        filter_refetch = 1
+        k_passes, psum_tile = rf, m * np.minimum(n, cols)
+        ifmap_reads, filter_reads, m_tiles = cf, 1, 1
+        fill_ifmap, fill_filter = m * kr, kr * np.minimum(n, cols)
+    else:  # "is"
+        ifmap_refetch = 1
+        filter_refetch = np.where(kn * wgt <= wbuf_half, 1, cf)
+        k_passes, psum_tile = rf, np.minimum(m, cols) * n
+        ifmap_reads, filter_reads, m_tiles = 1, cf, cf
+        fill_ifmap, fill_filter = kr * np.minimum(m, cols), kr * n
+    if psum_tile is None:
+        dram_psum = np.zeros(np.broadcast_shapes(np.shape(m), np.shape(rows)))
+    else:
+        dram_psum = np.where(psum_tile * acc > obuf_half, (2 * g) * (k_passes - 1) * mn * acc, 0.0)
+
+    dram_ifmap = (g * ifmap_refetch) * ifmap_b
+    dram_filter = (g * filter_refetch) * kn * wgt
+    dram_bias = (g * n) * bias
+    dram_ofmap = (g * mn) * act
+    total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
+
+    fill = np.minimum(fill_ifmap * act, ibuf_half) + np.minimum(fill_filter * wgt, wbuf_half)
+    fill = np.where(g > 0, np.minimum(fill, total), 0.0)
+    bw = hw["dram_bytes_per_cycle"]
+    steps = np.maximum(g * comp.folds, 1)
+    per_fold = (total - fill) / (steps * bw) - comp.fold_cycles
+    stall = np.ceil(fill / bw + steps * np.maximum(per_fold, 0.0))
+    obuf_bytes = (g * k_passes * mn) * acc
+    return MemoryTraffic(
+        dram_ifmap_bytes=dram_ifmap, dram_filter_bytes=dram_filter, dram_bias_bytes=dram_bias,
+        dram_ofmap_bytes=dram_ofmap, dram_psum_bytes=dram_psum,
+        sram_ibuf_read_bytes=(g * ifmap_reads * mk) * act, sram_ibuf_write_bytes=dram_ifmap,
+        sram_wbuf_read_bytes=(g * filter_reads * kn) * wgt, sram_wbuf_write_bytes=dram_filter,
+        sram_obuf_read_bytes=obuf_bytes, sram_obuf_write_bytes=obuf_bytes,
+        sram_bbuf_read_bytes=(g * m_tiles * n) * bias,
+        sram_bbuf_write_bytes=dram_bias,
+        stall_cycles=stall,
+    )
+
+
+def simd_stalls(in_elems, out_elems, simd_cycles, hw):
+    """(DRAM read bytes, DRAM write bytes, stall cycles) of SIMD layers streaming through DRAM."""
+    act = hw["act_bits"] / 8
+    read_b, write_b = in_elems * act, out_elems * act
+    stall = np.ceil(np.maximum((read_b + write_b) / hw["dram_bytes_per_cycle"] - simd_cycles, 0.0))
+    return read_b, write_b, stall

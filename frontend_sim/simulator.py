@@ -1,0 +1,264 @@
+"""The simulator flow, top to bottom like SCALE-Sim, vectorized over (configs × layers).
+
+1. topology  -> per-layer arrays (GEMM sizes M, N, K per group, groups, SIMD work)   ``layer_table``
+2. hardware  -> per-config arrays (one row per configuration)                         ``config_table``
+3. mapping + compute cycles (SCALE-Sim-exact)                                          ``dataflow.compute``
+4. memory: SRAM/DRAM traffic and DRAM stalls                                           ``memory.gemm_traffic``
+5. SIMD unit cycles for non-GEMM layers                                                ``simd.simd_cycles``
+6. report: per-layer DataFrame and totals (``simulate``) or one row per config (``simulate_batch``)
+
+Layers run one after another (no overlap between layers or between the array and the SIMD unit):
+``total_cycles = compute_cycles + stall_cycles + simd_cycles`` per layer, summed over the network.
+Units are in the column names: cycles, bytes; ratios are fractions in 0..1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from frontend_sim import dataflow as df_model
+from frontend_sim import memory, simd
+from frontend_sim.errors import SimulatorInputError
+from frontend_sim.hardware import (DATAFLOWS, FIELD_NAMES, POSITIVE_FLOAT_FIELDS, POSITIVE_INT_FIELDS,
+                                   HardwareConfig)
+from frontend_sim.workloads import Workload
+
+#: Per-config totals returned by simulate_batch (the shared contract), then extras.
+TOTAL_COLUMNS = ["total_cycles", "compute_cycles", "stall_cycles", "simd_cycles", "macs", "utilization",
+                 "mapping_efficiency", "dram_read_bytes", "dram_write_bytes", "sram_read_bytes",
+                 "sram_write_bytes"]
+BUFFERS = ("ibuf", "wbuf", "obuf", "bbuf", "vmem")
+TENSORS = ("ifmap", "filter", "bias", "ofmap", "psum")
+
+
+@dataclass(frozen=True)
+class NetworkResult:
+    """Result of one network on one configuration."""
+
+    workload: str
+    hardware: HardwareConfig
+    layers: pd.DataFrame  # one row per layer
+    totals: dict  # network totals, keys as TOTAL_COLUMNS plus per-buffer/tensor bytes
+
+
+@lru_cache(maxsize=64)
+def layer_table(workload: Workload) -> dict[str, np.ndarray]:
+    """Per-layer arrays (shape (1, L)): GEMM sizes, groups, MACs, SIMD work. Raises on unknown ops."""
+    if not workload.layers:
+        raise SimulatorInputError(f"workload {workload.name!r} has no layers")
+    cols = {key: [] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems",
+                                "simd_elems", "simd_passes", "simd_in", "simd_out")}
+    for layer in workload.layers:
+        check_layer(layer)
+        gemm = layer.is_gemm
+        work = (0, 0, 0, 0) if gemm else simd.layer_simd_work(layer)
+        values = (layer.gemm_m if gemm else 0, layer.gemm_n if gemm else 0, layer.gemm_k if gemm else 0,
+                  layer.groups if gemm else 0, layer.macs, layer.ifmap_h * layer.ifmap_w * layer.channels,
+                  *work)
+        for key, value in zip(cols, values):
+            cols[key].append(value)
+    table = {key: np.asarray(value, dtype=np.int64)[None, :] for key, value in cols.items()}
+    table["name"] = [layer.name for layer in workload.layers]
+    table["op"] = [layer.op for layer in workload.layers]
+    return table
+
+
+def check_layer(layer) -> None:
+    """Geometry sanity of one layer: positive sizes, groups dividing channels and filters."""
+    for name in ("ifmap_h", "ifmap_w", "channels", "filter_h", "filter_w", "num_filters",
+                 "stride_h", "stride_w", "groups"):
+        value = getattr(layer, name)
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise SimulatorInputError(f"layer {layer.name!r}: {name}={value!r}; expected an integer >= 1")
+    if layer.pad_h < 0 or layer.pad_w < 0:
+        raise SimulatorInputError(f"layer {layer.name!r}: negative padding ({layer.pad_h}, {layer.pad_w})")
+    if layer.is_gemm:
+        if layer.channels % layer.groups or layer.num_filters % layer.groups:
+            raise SimulatorInputError(f"layer {layer.name!r}: groups={layer.groups} must divide channels="
+                                      f"{layer.channels} and num_filters={layer.num_filters}")
+        if layer.ofmap_h < 1 or layer.ofmap_w < 1:
+            raise SimulatorInputError(f"layer {layer.name!r}: filter {layer.filter_h}x{layer.filter_w} larger "
+                                      f"than the padded input {layer.ifmap_h + layer.pad_h}x"
+                                      f"{layer.ifmap_w + layer.pad_w}")
+
+
+def config_table(configs) -> dict[str, np.ndarray]:
+    """Per-config arrays (shape (N, 1)) from a list of HardwareConfig or a DataFrame of their fields.
+
+    DataFrame columns that are not HardwareConfig fields are ignored; missing fields take the
+    defaults. Values are validated column by column (error names the row and column).
+    """
+    if isinstance(configs, HardwareConfig):
+        configs = [configs]
+    if isinstance(configs, pd.DataFrame):
+        frame = configs
+        if frame.empty:
+            raise SimulatorInputError("configs: empty DataFrame")
+        defaults = HardwareConfig()
+        columns = {name: (frame[name].to_numpy() if name in frame else
+                          np.full(len(frame), getattr(defaults, name), dtype=object))
+                   for name in FIELD_NAMES}
+        validate_columns(columns)
+    else:
+        configs = list(configs)
+        if not configs or not all(isinstance(c, HardwareConfig) for c in configs):
+            raise SimulatorInputError("configs: expected a DataFrame of HardwareConfig fields or a non-empty "
+                                      "list of HardwareConfig")
+        columns = {name: np.asarray([getattr(c, name) for c in configs]) for name in FIELD_NAMES}
+    table = {name: columns[name].astype(np.int64 if name in POSITIVE_INT_FIELDS + ("simd_lanes",) else float)[:, None]
+             for name in FIELD_NAMES if name != "dataflow"}
+    names = np.asarray(columns["dataflow"], dtype=object)
+    table["dataflow_code"] = np.select([names == d for d in DATAFLOWS], range(len(DATAFLOWS)), -1)[:, None]
+    table["lanes"] = np.where(table["simd_lanes"] > 0, table["simd_lanes"], table["array_cols"])
+    return table
+
+
+def validate_columns(columns: dict[str, np.ndarray]) -> None:
+    """Vectorized HardwareConfig validation of DataFrame columns; raises naming row and column."""
+    for name, values in columns.items():
+        if name == "dataflow":
+            bad = ~np.isin(values.astype(object), DATAFLOWS)
+            expected = f"one of {', '.join(DATAFLOWS)}"
+        else:
+            numbers = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+            if name in POSITIVE_FLOAT_FIELDS:
+                bad, expected = ~(np.isfinite(numbers) & (numbers > 0)), "a number > 0"
+            else:
+                low = 0 if name == "simd_lanes" else 1
+                bad = ~(np.isfinite(numbers) & (numbers >= low) & (np.floor(numbers) == numbers))
+                expected = f"an integer >= {low}"
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise SimulatorInputError(f"configs row {row}: {name}={values[row]!r}; expected {expected}")
+
+
+def gemm_parts(layers: dict, hw: dict):
+    """Yield (config rows, GEMM layer columns, metrics) once per dataflow present in ``hw``.
+
+    Configs are grouped by dataflow (at most three groups, not a loop over configs); metrics are
+    arrays of shape (configs in the group, GEMM layers).
+    """
+    cols = np.flatnonzero(layers["groups"][0] > 0)
+    if cols.size == 0:
+        return
+    m, n, k, groups, macs, ifmap = (layers[key][:, cols] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems"))
+    codes = hw["dataflow_code"][:, 0]
+    for code, dataflow in enumerate(DATAFLOWS):
+        mask = codes == code
+        if not mask.any():
+            continue
+        rows = slice(None) if mask.all() else np.flatnonzero(mask)
+        sub = {key: value[rows] for key, value in hw.items()}
+        comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow)
+        traffic = memory.gemm_traffic(m, n, k, groups, ifmap, sub, dataflow, comp)
+        metrics = {f.name: getattr(traffic, f.name) for f in fields(traffic)}
+        metrics.update(macs=macs, compute_cycles=comp.compute_cycles, folds=comp.folds * groups,
+                       mapping_efficiency=comp.mapping_efficiency,
+                       compute_utilization=comp.compute_utilization,
+                       total_cycles=comp.compute_cycles + traffic.stall_cycles.astype(np.int64),
+                       dram_read_bytes=traffic.dram_read_bytes, dram_write_bytes=traffic.dram_write_bytes,
+                       sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),
+                       sram_write_bytes=sum(metrics[f"sram_{b}_write_bytes"] for b in BUFFERS[:4]))
+        yield rows, cols, metrics
+
+
+def simd_part(layers: dict, hw: dict):
+    """(SIMD layer columns, metrics of shape (configs, SIMD layers)) or None without SIMD layers."""
+    cols = np.flatnonzero(layers["groups"][0] == 0)
+    if cols.size == 0:
+        return None
+    elems, passes, n_in, n_out = (layers[key][:, cols] for key in ("simd_elems", "simd_passes", "simd_in", "simd_out"))
+    cycles = simd.simd_cycles(elems, passes, hw["lanes"])
+    read_b, write_b, stall = memory.simd_stalls(n_in, n_out, cycles, hw)
+    vmem = simd.vmem_bytes(elems, passes, hw["acc_bits"])
+    metrics = dict(simd_cycles=cycles, stall_cycles=stall, total_cycles=cycles + stall.astype(np.int64),
+                   dram_ifmap_bytes=read_b, dram_ofmap_bytes=write_b, dram_read_bytes=read_b,
+                   dram_write_bytes=write_b, sram_vmem_read_bytes=vmem, sram_vmem_write_bytes=vmem,
+                   sram_read_bytes=vmem, sram_write_bytes=vmem)
+    return cols, metrics
+
+
+def evaluate(layers: dict, hw: dict) -> dict[str, np.ndarray]:
+    """All per-(config, layer) metrics as arrays of shape (N configs, L layers)."""
+    shape = (hw["array_rows"].shape[0], layers["m"].shape[1])
+    out = {name: np.zeros(shape) for name in LAYER_COLUMNS}
+    for rows, cols, metrics in gemm_parts(layers, hw):
+        index = (slice(None), cols) if isinstance(rows, slice) else np.ix_(rows, cols)
+        for name, value in metrics.items():
+            out[name][index] = value
+    simd_metrics = simd_part(layers, hw)
+    if simd_metrics is not None:
+        cols, metrics = simd_metrics
+        for name, value in metrics.items():
+            out[name][:, cols] = value
+    pes = hw["array_rows"] * hw["array_cols"]
+    out["utilization"] = out["macs"] / (np.maximum(out["total_cycles"], 1) * pes)
+    for name in INTEGER_COLUMNS:
+        out[name] = out[name].astype(np.int64)
+    return out
+
+
+LAYER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total_cycles", "utilization",
+                 "mapping_efficiency", "compute_utilization", "folds",
+                 *[f"sram_{b}_{d}_bytes" for b in BUFFERS for d in ("read", "write")],
+                 *[f"dram_{t}_bytes" for t in TENSORS], "dram_read_bytes", "dram_write_bytes",
+                 "sram_read_bytes", "sram_write_bytes"]
+INTEGER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total_cycles", "folds"]
+WEIGHTED = ("mapping_efficiency", "compute_utilization")
+SUMMED = [c for c in LAYER_COLUMNS if c not in WEIGHTED + ("utilization",)]
+
+
+def batch_totals(layers: dict, hw: dict) -> dict[str, np.ndarray]:
+    """Network totals per config (shape (N,)) without building (configs × layers) frames.
+
+    ``mapping_efficiency`` and ``compute_utilization`` of a network are the compute-cycle-weighted
+    means of its layers' values (SIMD layers weigh 0); ``utilization`` = MACs / (total_cycles · R · C).
+    """
+    n_configs = hw["array_rows"].shape[0]
+    totals = {name: np.zeros(n_configs) for name in SUMMED + list(WEIGHTED)}
+    for rows, _, metrics in gemm_parts(layers, hw):
+        for name, value in metrics.items():
+            if name in WEIGHTED:
+                value = value * metrics["compute_cycles"]
+            totals[name][rows] += np.broadcast_to(value, metrics["compute_cycles"].shape).sum(axis=1)
+    simd_metrics = simd_part(layers, hw)
+    if simd_metrics is not None:
+        for name, value in simd_metrics[1].items():
+            totals[name] += value.sum(axis=1)
+    compute_cycles = np.maximum(totals["compute_cycles"], 1)
+    for name in WEIGHTED:
+        totals[name] = totals[name] / compute_cycles
+    pes = (hw["array_rows"] * hw["array_cols"])[:, 0]
+    totals["utilization"] = totals["macs"] / (np.maximum(totals["total_cycles"], 1) * pes)
+    for name in INTEGER_COLUMNS:
+        totals[name] = totals[name].astype(np.int64)
+    return totals
+
+
+def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
+    """Simulate ``workload`` on one configuration: per-layer DataFrame and network totals."""
+    if not isinstance(hw, HardwareConfig):
+        raise SimulatorInputError(f"hw: expected a HardwareConfig, got {type(hw).__name__}")
+    layers = layer_table(workload)
+    hw_table = config_table([hw])
+    out = evaluate(layers, hw_table)
+    frame = pd.DataFrame({"layer": layers["name"], "op": layers["op"],
+                          **{name: out[name][0] for name in LAYER_COLUMNS}})
+    totals = {name: value[0].item() for name, value in batch_totals(layers, hw_table).items()}
+    return NetworkResult(workload=workload.name, hardware=hw, layers=frame, totals=totals)
+
+
+def simulate_batch(workload: Workload, configs) -> pd.DataFrame:
+    """Network totals for many configurations in one vectorized pass: one row per configuration.
+
+    ``configs``: a DataFrame whose columns are HardwareConfig fields (other columns ignored, index
+    kept) or a list of HardwareConfig. Columns: :data:`TOTAL_COLUMNS` then per-buffer/tensor bytes.
+    """
+    hw_table = config_table(configs)
+    totals = batch_totals(layer_table(workload), hw_table)
+    ordered = TOTAL_COLUMNS + [c for c in totals if c not in TOTAL_COLUMNS]
+    index = configs.index if isinstance(configs, pd.DataFrame) else None
+    return pd.DataFrame({name: totals[name] for name in ordered}, index=index)
