@@ -1,2 +1,104 @@
-"""CLI commands of this layer (registered by dse.cli)."""
-COMMANDS: list = []
+"""CLI commands of this layer (registered by dse.cli): ``search`` and ``sweep``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dse.errors import DSEInputError
+
+_SPACE = click.option("--space", "space_path", required=True, type=click.Path(dir_okay=False),
+                      help="Search-space TOML file (see README 'Design space exploration').")
+_MODELS = click.option("--models", required=True, type=click.Path(),
+                       help="Surrogate bundle trained by 'accel-dse train' (directory or file).")
+_WORKLOAD = click.option("--workload", "workloads", multiple=True, metavar="NAME[:WEIGHT]",
+                         help="Zoo name, SCALE-Sim CSV or ONNX file, optionally weighted; repeat for several "
+                              "(default: the space file's [search].workloads).")
+
+
+def parse_workloads(values: tuple[str, ...]) -> dict[str, float] | None:
+    """``("resnet50", "bert_base:0.5")`` → ``{"resnet50": 1.0, "bert_base": 0.5}``; None when empty."""
+    if not values:
+        return None
+    workloads = {}
+    for value in values:
+        name, _, weight = value.rpartition(":") if ":" in value else (value, "", "1")
+        try:
+            workloads[name] = float(weight)
+        except ValueError:
+            raise DSEInputError(f"--workload {value!r}: weight {weight!r} is not a number "
+                                f"(expected NAME or NAME:WEIGHT)") from None
+        if not workloads[name] > 0:
+            raise DSEInputError(f"--workload {value!r}: weight must be > 0")
+    return workloads
+
+
+def _setup(space_path: str, models: str, workloads: tuple[str, ...]):
+    from dse.evaluator import Evaluator, load_model_bundle, load_workloads
+    from dse.space import load_space
+
+    space = load_space(space_path, parse_workloads(workloads))
+    bundle = load_model_bundle(models, space)
+    evaluator = Evaluator(space, bundle, load_workloads(space.workloads, space.path))
+    return space, evaluator
+
+
+@click.command("search")
+@_SPACE
+@_MODELS
+@_WORKLOAD
+@click.option("--trials", "n_trials", type=int, default=500, show_default=True,
+              help="Finished trials the study should hold (shared by all workers of the study).")
+@click.option("--storage", default=None,
+              help="sqlite:///FILE.db (default: sqlite:///accel_dse_study.db, one worker), "
+                   "journal:///FILE.log (local processes) or postgresql://USER:PW@HOST/DB (many workers).")
+@click.option("--study", "study_name", default=None, help="Study name (default: the space file's stem).")
+@click.option("--sampler", type=click.Choice(["tpe", "nsga2", "random", "gp"]), default="tpe", show_default=True)
+@click.option("--resume", is_flag=True, help="Continue the study if it exists (needed by extra workers too).")
+@click.option("--seed", type=int, default=None, help="Sampler seed.")
+@click.option("--batch-size", type=int, default=1, show_default=True,
+              help="Trials asked, evaluated (vectorized) and told together.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def search(space_path, models, workloads, n_trials, storage, study_name, sampler, resume, seed, batch_size, quiet):
+    """Search the space with Optuna; every metric is stored on each trial."""
+    from dse.study import DEFAULT_STORAGE, open_storage, open_study, run_trials
+
+    try:
+        space, evaluator = _setup(space_path, models, workloads)
+        opened = open_storage(storage or DEFAULT_STORAGE)
+        try:
+            name = study_name or Path(space_path).stem
+            study = open_study(space, evaluator, models, opened, name, sampler=sampler, seed=seed, resume=resume)
+            ran = run_trials(study, space, evaluator, n_trials, batch_size=batch_size, progress=not quiet)
+            finished = sum(t.state.is_finished() and t.state.name != "FAIL" for t in study.get_trials(deepcopy=False))
+            click.echo(f"study {name!r}: {ran} trials run here, {finished} finished in total "
+                       f"({len(study.best_trials) if len(space.objectives) > 1 else 1} best)")
+        finally:
+            opened.close()
+    except DSEInputError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command("sweep")
+@_SPACE
+@_MODELS
+@_WORKLOAD
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Directory for sweep.csv, pareto.csv and sweep.json.")
+@click.option("--max-points", type=int, default=None, help="Refuse spaces larger than this (default 200,000).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def sweep(space_path, models, workloads, out_dir, max_points, quiet):
+    """Evaluate every point of a discrete space (batched) and write the table and its Pareto front."""
+    from dse.sweep import MAX_POINTS, run_sweep, write_sweep
+
+    try:
+        space, evaluator = _setup(space_path, models, workloads)
+        table = run_sweep(space, evaluator, max_points=max_points or MAX_POINTS, progress=not quiet)
+        summary = write_sweep(table, space, evaluator, out_dir)
+    except DSEInputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{summary['points']} points, {summary['feasible']} feasible, {summary['pareto']} on the Pareto "
+               f"front → {out_dir}/sweep.csv, pareto.csv")
+
+
+COMMANDS: list = [search, sweep]

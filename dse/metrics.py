@@ -1,0 +1,58 @@
+"""The metrics an evaluated design point carries, with their units.
+
+Design metrics do not depend on the workload; workload metrics exist per workload
+(``<workload>.<metric>``) and as the weighted aggregate over the study's workloads (plain name).
+"""
+from __future__ import annotations
+
+#: Workload-independent metrics of a design point.
+DESIGN_METRICS = {
+    "area_um2": "µm² (logic from the surrogate + SRAM buffers from a per-node constant)",
+    "area_logic_um2": "µm² (surrogate: synthesized PE array + SIMD logic)",
+    "area_sram_um2": "µm² (buffers × SRAM area per KiB, approximate)",
+    "area_mm2": "mm²",
+    "fmax_ghz": "GHz (surrogate: achieved clock)",
+    "clock_ghz": "GHz (effective clock = min(target, fmax))",
+    "power_mw": "mW (surrogate logic power scaled to the effective clock)",
+    "power_target_mw": "mW (surrogate logic power at the target clock)",
+    "leakage_mw": "mW (surrogate leakage; 0 when the bundle has no leakage_mw target)",
+    "area_um2_std": "µm² (surrogate spread of the logic area)",
+    "power_mw_std": "mW (surrogate spread of the logic power at the target clock)",
+    "fmax_ghz_std": "GHz (surrogate spread of fmax)",
+    "surrogate_rel_spread": "1 (largest std / value over area, power, fmax)",
+}
+
+#: Metrics computed per workload and aggregated (weighted) over the study's workloads.
+WORKLOAD_METRICS = {
+    "total_cycles": "cycles",
+    "runtime_s": "s (cycles / effective clock)",
+    "throughput_ips": "inferences/s",
+    "energy_j": "J per inference (logic + DRAM + SRAM)",
+    "energy_logic_j": "J per inference (logic power × runtime)",
+    "energy_dram_j": "J per inference (DRAM bytes × pJ/byte)",
+    "energy_sram_j": "J per inference (SRAM bytes × pJ/byte, approximate)",
+    "edp_js": "J·s (energy × runtime)",
+    "avg_power_mw": "mW (energy / runtime, logic + memories)",
+    "dram_bytes": "bytes per inference (read + write)",
+    "sram_bytes": "bytes per inference (read + write)",
+    "utilization": "1 (fraction of PE-cycles doing MACs)",
+    "tops": "TOPS (2 × MACs / runtime / 1e12)",
+    "ips_per_mm2": "inferences/s/mm² (perf / area)",
+    "ips_per_w": "inferences/s/W (perf / W = inferences per joule)",
+}
+
+#: Flags (stored as bool user attributes).
+FLAGS = {
+    "in_domain": "bool (every surrogate feature inside the training range)",
+    "uncertain": "bool (surrogate_rel_spread above the space's uncertainty_threshold)",
+    "feasible": "bool (all constraints met)",
+}
+
+METRIC_UNITS = {**DESIGN_METRICS, **WORKLOAD_METRICS}
+
+
+def metric_names(workloads: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """All metric names a study with these workloads can optimise or constrain."""
+    names = list(METRIC_UNITS)
+    names += [f"{workload}.{metric}" for workload in workloads for metric in WORKLOAD_METRICS]
+    return names

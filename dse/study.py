@@ -1,0 +1,235 @@
+"""Optuna studies: storages, samplers, creating/resuming a study, and running batched trials.
+
+A study's ``user_attrs`` describe it completely (space, objectives, constraints, workloads, model
+bundle path + sha256, metric units, memory constants), and every trial's ``user_attrs`` hold all its
+metrics, so reports never re-evaluate. ``--trials N`` is the study's target of finished (COMPLETE +
+PRUNED) trials: a resumed or shared study stops when it holds N, whichever worker ran them.
+
+Storages: ``sqlite:///file.db`` (embedded default; one worker at a time — a second process is refused
+through an exclusive lock file ``file.db.lock``), ``journal:///path/file.log`` (Optuna's
+JournalStorage with a file backend; several local processes may share it), ``postgresql://…``
+(many workers and machines).
+"""
+from __future__ import annotations
+
+import fcntl
+import math
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+from tqdm import tqdm
+
+from dse.errors import DSEInputError
+from dse.evaluator import Evaluator, file_sha256
+from dse.space import SearchSpace
+
+SAMPLERS = ("tpe", "nsga2", "random", "gp")
+DEFAULT_STORAGE = "sqlite:///accel_dse_study.db"
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+@dataclass
+class StudyStorage:
+    """An opened Optuna storage; ``exclusive`` when this process is its only worker (SQLite lock held)."""
+
+    url: str
+    storage: optuna.storages.BaseStorage
+    exclusive: bool = False
+    lock: object = None
+
+    def close(self) -> None:
+        if self.lock is not None:
+            self.lock.close()
+            self.lock = None
+
+
+def open_storage(url: str) -> StudyStorage:
+    """Open ``sqlite:///…``, ``journal:///…`` or ``postgresql://…``; errors name the URL."""
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        path = Path(url[len("sqlite:///"):])
+        if not path.parent.is_dir():
+            raise DSEInputError(f"--storage {url}: directory {path.parent} does not exist")
+        lock = open(f"{path}.lock", "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise DSEInputError(
+                f"--storage {url}: the SQLite study file is in use by another accel-dse process; SQLite "
+                f"takes one worker at a time — for parallel workers use --storage postgresql://… or "
+                f"journal:///path/study.log") from None
+        storage = optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+        return StudyStorage(url, storage, exclusive=True, lock=lock)
+    if url.startswith("journal://"):
+        path = Path(url[len("journal://"):])
+        if not path.parent.is_dir():
+            raise DSEInputError(f"--storage {url}: directory {path.parent} does not exist")
+        backend = optuna.storages.journal.JournalFileBackend(str(path))
+        return StudyStorage(url, optuna.storages.JournalStorage(backend))
+    if url.startswith(("postgresql://", "postgresql+psycopg2://", "mysql://", "mysql+pymysql://")):
+        try:
+            storage = optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+        except Exception as exc:  # SQLAlchemy/driver errors carry the reason
+            raise DSEInputError(f"--storage {_hide_password(url)}: cannot open the database: "
+                                f"{str(exc).splitlines()[0]}") from None
+        return StudyStorage(url, storage)
+    raise DSEInputError(f"--storage {_hide_password(url)}: expected sqlite:///FILE.db, journal:///FILE.log or "
+                        f"postgresql://USER:PASSWORD@HOST/DB")
+
+
+def _hide_password(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+    return url
+
+
+def constraint_values(trial: FrozenTrial) -> list[float]:
+    """Optuna ``constraints_func``: the constraint values the evaluator stored on the trial (<= 0 feasible)."""
+    return trial.user_attrs["constraint_values"]
+
+
+def make_sampler(name: str, seed: int | None, constrained: bool) -> optuna.samplers.BaseSampler:
+    """``tpe`` (multivariate, multi-objective capable), ``nsga2``, ``random`` or ``gp`` (Optuna's samplers)."""
+    constraints_func = constraint_values if constrained else None
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True,
+                                          constraints_func=constraints_func)
+    if name == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=seed, constraints_func=constraints_func)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if name == "gp":
+        return optuna.samplers.GPSampler(seed=seed, constraints_func=constraints_func)
+    raise DSEInputError(f"--sampler {name!r}: expected one of {SAMPLERS}")
+
+
+def study_attributes(space: SearchSpace, evaluator: Evaluator, models: str) -> dict:
+    """The study's user attributes (JSON-ready)."""
+    return {
+        "space": space.describe(),
+        "objectives": [{"name": o.name, "direction": o.direction, "definition": o.describe(),
+                        "combine": o.combine, "terms": dict(o.terms)} for o in space.objectives],
+        "constraints": [c.text for c in space.constraints],
+        "out_of_domain": space.out_of_domain,
+        "uncertainty_threshold": space.uncertainty_threshold,
+        "workloads": {key: weight for key, (_, weight) in evaluator.workloads.items()},
+        "models": {"path": str(models), "sha256": file_sha256(models),
+                   "features": list(evaluator.bundle.features), "targets": list(evaluator.bundle.targets)},
+        "metric_units": evaluator.metric_units(),
+        "memory_constants": {pdk: vars(c) for pdk, c in evaluator.constants.items()},
+        "accel_dse_version": version("accel-dse"),
+    }
+
+
+#: Study attributes that must match when a study is resumed.
+_RESUME_KEYS = ("objectives", "constraints", "out_of_domain", "uncertainty_threshold", "workloads")
+
+
+def open_study(space: SearchSpace, evaluator: Evaluator, models: str, storage: StudyStorage, study_name: str,
+               sampler: str = "tpe", seed: int | None = None, resume: bool = False) -> optuna.Study:
+    """Create the study, or with ``resume`` load it (creating it when absent, for shared workers)."""
+    attributes = study_attributes(space, evaluator, models)
+    constrained = bool(space.constraints) or space.out_of_domain == "penalize"
+    existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage.storage)}
+    if study_name in existing and not resume and existing[study_name].n_trials:
+        raise DSEInputError(f"study {study_name!r} already exists in {_hide_password(storage.url)} with "
+                            f"{existing[study_name].n_trials} trials; pass --resume to continue it or "
+                            f"--study NEW_NAME to start another")
+    study = optuna.create_study(storage=storage.storage, study_name=study_name, directions=space.directions,
+                                sampler=make_sampler(sampler, seed, constrained), load_if_exists=True)
+    stored = study.user_attrs
+    if not stored:
+        for key, value in attributes.items():
+            study.set_user_attr(key, value)
+    else:
+        _check_resumable(stored, attributes, space, study_name)
+    if storage.exclusive:
+        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            # An exclusive (locked) storage has no other worker: a RUNNING trial is from a killed run.
+            storage.storage.set_trial_user_attr(trial._trial_id, "stale", True)
+            storage.storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+    return study
+
+
+def _check_resumable(stored: dict, attributes: dict, space: SearchSpace, study_name: str) -> None:
+    if "space" not in stored:
+        raise DSEInputError(f"study {study_name!r} was not created by accel-dse (no space in its user_attrs)")
+    if stored["space"]["sha256"] != attributes["space"]["sha256"]:
+        raise DSEInputError(f"study {study_name!r} was created from another space file (sha256 "
+                            f"{stored['space']['sha256'][:12]}…, now {space.path} has "
+                            f"{attributes['space']['sha256'][:12]}…); resume with the same file or use a new --study")
+    if stored["models"]["sha256"] != attributes["models"]["sha256"]:
+        raise DSEInputError(f"study {study_name!r} was created with other models ({stored['models']['path']}); "
+                            f"resume with the same --models or use a new --study")
+    for key in _RESUME_KEYS:
+        if stored.get(key) != attributes[key]:
+            raise DSEInputError(f"study {study_name!r}: {key} differ from the study's ({stored.get(key)!r} vs "
+                                f"{attributes[key]!r}); resume with the same settings or use a new --study")
+
+
+def _finished_and_active(study: optuna.Study) -> tuple[int, int]:
+    trials = study.get_trials(deepcopy=False)
+    finished = sum(t.state in FINISHED for t in trials)
+    active = sum(t.state == TrialState.RUNNING for t in trials)
+    return finished, active
+
+
+def _is_surplus(study: optuna.Study, trial: optuna.Trial, n_trials: int) -> bool:
+    """True when ``n_trials`` non-failed trials were already created before this one (by any worker)."""
+    failed = sum(t.number < trial.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,)))
+    return trial.number - failed >= n_trials
+
+
+def run_trials(study: optuna.Study, space: SearchSpace, evaluator: Evaluator, n_trials: int,
+               batch_size: int = 1, progress: bool = True) -> int:
+    """Ask/evaluate/tell in batches until the study holds ``n_trials`` finished trials; returns how many ran here."""
+    if n_trials < 1 or batch_size < 1:
+        raise DSEInputError(f"--trials ({n_trials}) and --batch-size ({batch_size}) must be >= 1")
+    distributions = space.distributions()
+    finished, active = _finished_and_active(study)
+    ran = 0
+    with tqdm(total=n_trials, initial=min(finished, n_trials), disable=not progress, unit="trial",
+              desc=study.study_name) as bar:
+        while finished + active < n_trials:
+            trials = []
+            for _ in range(min(batch_size, n_trials - finished - active)):
+                trial = study.ask(distributions)
+                if _is_surplus(study, trial, n_trials):
+                    study.tell(trial, state=TrialState.FAIL)
+                    break
+                trials.append(trial)
+            if not trials:
+                break
+            assessment = evaluator.assess(space.designs([t.params for t in trials]))
+            _tell(study, trials, assessment)
+            ran += len(trials)
+            before = finished
+            finished, active = _finished_and_active(study)
+            bar.update(max(0, min(finished, n_trials) - min(before, n_trials)))
+    return ran
+
+
+def _tell(study: optuna.Study, trials: list[optuna.Trial], assessment) -> None:
+    feasible = assessment.feasible
+    records = assessment.metrics.to_dict(orient="records")
+    for i, trial in enumerate(trials):
+        for name, value in records[i].items():
+            if isinstance(value, (bool, np.bool_)):
+                trial.set_user_attr(name, bool(value))
+            elif value is not None and not (isinstance(value, float) and math.isnan(value)):
+                trial.set_user_attr(name, float(value))
+        trial.set_user_attr("constraint_values", [float(c) for c in assessment.constraints[i]])
+        trial.set_user_attr("feasible", bool(feasible[i]))
+        reason = assessment.rejected.iloc[i]
+        if reason:
+            trial.set_user_attr("rejected", reason)
+            study.tell(trial, state=TrialState.PRUNED)
+        else:
+            values = [float(v) for v in assessment.objectives[i]]
+            study.tell(trial, values if len(values) > 1 else values[0])

@@ -1,0 +1,76 @@
+"""Exhaustive vectorized sweep of a discrete space: every design point evaluated in batches
+(batched simulator + batched surrogate), written as a table with its Pareto front.
+
+It is the ground truth the sampler benchmark measures the searches against.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from dse.errors import DSEInputError
+from dse.evaluator import Evaluator
+from dse.pareto import pareto_mask
+from dse.space import SearchSpace
+
+#: Largest space ``sweep`` evaluates unless told otherwise (points).
+MAX_POINTS = 200_000
+
+
+def run_sweep(space: SearchSpace, evaluator: Evaluator, max_points: int = MAX_POINTS, chunk: int = 4096,
+              progress: bool = True) -> pd.DataFrame:
+    """All points of the space: parameters, metrics, ``objective:<name>`` columns, ``feasible``,
+    ``rejected`` and ``pareto`` (non-dominated among the feasible points)."""
+    size = space.grid_size()
+    if size == 0:
+        space.grid()  # raises, naming the continuous parameter
+    if size > max_points:
+        sizes = ", ".join(f"{n}={len(p.grid() or ())}" for n, p in space.parameters.items())
+        raise DSEInputError(f"{space.path}: the space has {size:,} points ({sizes}), above the sweep limit of "
+                            f"{max_points:,}; coarsen a parameter, fix one, or raise --max-points")
+    grid = space.grid()
+    parts = []
+    for start in tqdm(range(0, len(grid), chunk), disable=not progress, unit="chunk", desc="sweep"):
+        params = grid.iloc[start:start + chunk]
+        assessment = evaluator.assess(space.designs(params.to_dict(orient="records")))
+        table = pd.concat([params.reset_index(drop=True), assessment.metrics.reset_index(drop=True)], axis=1)
+        for j, objective in enumerate(space.objectives):
+            table[f"objective:{objective.name}"] = assessment.objectives[:, j]
+        table["feasible"] = assessment.feasible
+        table["rejected"] = assessment.rejected.to_numpy()
+        parts.append(table)
+    table = pd.concat(parts, ignore_index=True)
+    table["pareto"] = False
+    feasible = table["feasible"].to_numpy()
+    values = table.loc[feasible, [f"objective:{o.name}" for o in space.objectives]].to_numpy()
+    table.loc[feasible, "pareto"] = pareto_mask(values, space.directions)
+    return table
+
+
+def write_sweep(table: pd.DataFrame, space: SearchSpace, evaluator: Evaluator, out_dir: str | Path) -> dict:
+    """``sweep.csv`` (every point), ``pareto.csv`` (the front) and ``sweep.json`` (what was swept, units)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "sweep.csv", index=False)
+    table[table["pareto"]].to_csv(out / "pareto.csv", index=False)
+    summary = {
+        "space": space.describe(),
+        "objectives": [{"name": o.name, "direction": o.direction, "definition": o.describe()}
+                       for o in space.objectives],
+        "constraints": [c.text for c in space.constraints],
+        "workloads": {key: weight for key, (_, weight) in evaluator.workloads.items()},
+        "points": int(len(table)),
+        "feasible": int(table["feasible"].sum()),
+        "pareto": int(table["pareto"].sum()),
+        "metric_units": evaluator.metric_units(),
+    }
+    (out / "sweep.json").write_text(json.dumps(summary, indent=2, default=_jsonable))
+    return summary
+
+
+def _jsonable(value):
+    return value.item() if isinstance(value, np.generic) else str(value)
