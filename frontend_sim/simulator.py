@@ -132,7 +132,8 @@ def validate_columns(columns: dict[str, np.ndarray]) -> None:
                 expected = f"an integer >= {low}"
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise SimulatorInputError(f"configs row {row}: {name}={values[row]!r}; expected {expected}")
+            value = values[row].item() if isinstance(values[row], np.generic) else values[row]
+            raise SimulatorInputError(f"configs row {row}: {name}={value!r}; expected {expected}")
 
 
 def gemm_parts(layers: dict, hw: dict):
@@ -228,6 +229,11 @@ def batch_totals(layers: dict, hw: dict) -> dict[str, np.ndarray]:
     if simd_metrics is not None:
         for name, value in simd_metrics[1].items():
             totals[name] += value.sum(axis=1)
+    return finish_totals(totals, hw)
+
+
+def finish_totals(totals: dict, hw: dict) -> dict[str, np.ndarray]:
+    """Turn compute-cycle-weighted sums into means and add the network utilization."""
     compute_cycles = np.maximum(totals["compute_cycles"], 1)
     for name in WEIGHTED:
         totals[name] = totals[name] / compute_cycles
@@ -247,7 +253,9 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     out = evaluate(layers, hw_table)
     frame = pd.DataFrame({"layer": layers["name"], "op": layers["op"],
                           **{name: out[name][0] for name in LAYER_COLUMNS}})
-    totals = {name: value[0].item() for name, value in batch_totals(layers, hw_table).items()}
+    sums = {name: out[name].sum(axis=1) for name in SUMMED}
+    sums.update({name: (out[name] * out["compute_cycles"]).sum(axis=1) for name in WEIGHTED})
+    totals = {name: value[0].item() for name, value in finish_totals(sums, hw_table).items()}
     return NetworkResult(workload=workload.name, hardware=hw, layers=frame, totals=totals)
 
 
