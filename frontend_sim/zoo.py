@@ -1,0 +1,206 @@
+"""Built-in workloads: ImageNet CNNs (224×224, batch 1) and BERT-base encoder layers.
+
+Layer shapes are those of the reference implementations (torchvision ResNet-18/50, VGG-16,
+MobileNetV2; HuggingFace ``bert-base-uncased``). Conventions, shared with the ONNX importer:
+
+* Padding is explicit and symmetric (``pad_h``/``pad_w`` = total zero rows/cols, PyTorch
+  padding ``p`` → ``2p``); depthwise convolutions use ``groups = channels``.
+* BatchNorm is **folded** into the preceding convolution (inference), so the CNNs have no
+  ``batchnorm`` layers; conv/linear biases are added in the array's output path (not SIMD work).
+* Non-GEMM layers run on the SIMD unit and describe the tensor they read as
+  ``ifmap_h × ifmap_w × channels`` (``num_filters = channels`` output channels): activations
+  (relu, relu6, gelu), residual ``add`` (two such inputs), pooling (window in ``filter_*``,
+  ``stride_*``, ``pad_*``), ``globalavgpool``, ``softmax``, ``layernorm``. Dropout and
+  flatten/reshape are data movement and are left out.
+* GEMM layers use the conv view of :mod:`frontend_sim.workloads`; a fully connected layer is
+  ``op="gemm"`` with ``ifmap_h = M`` (rows: batch or tokens), ``ifmap_w = filter_w = K``,
+  ``num_filters = N``. Per-head attention matmuls are one grouped GEMM (``groups = heads``:
+  the heads' independent GEMMs run one after another).
+
+MACs (multiply-accumulates, conv + FC): ResNet-18 1.814 G, ResNet-50 4.089 G, VGG-16 15.470 G,
+MobileNetV2 0.301 G, BERT-base (12 layers, seq 128) 11.17 G — the published figures.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from frontend_sim.errors import SimulatorInputError
+from frontend_sim.workloads import Layer, Workload
+
+
+@dataclass
+class _Net:
+    """Builds a CNN layer list while tracking the current activation tensor (H, W, C)."""
+
+    h: int
+    w: int
+    c: int
+    layers: list[Layer] = field(default_factory=list)
+
+    def conv(self, name, filters, k, stride=1, pad=None, groups=1):
+        pad = k // 2 if pad is None else pad
+        layer = Layer(name, "conv", self.h, self.w, self.c, k, k, filters, stride, stride,
+                      2 * pad, 2 * pad, groups)
+        self.layers.append(layer)
+        self.h, self.w, self.c = layer.ofmap_h, layer.ofmap_w, filters
+        return self
+
+    def simd(self, name, op, inputs=None):
+        h, w, c = inputs or (self.h, self.w, self.c)
+        self.layers.append(Layer(name, op, h, w, c, num_filters=c))
+        return self
+
+    def pool(self, name, op, k, stride, pad=0):
+        layer = Layer(name, op, self.h, self.w, self.c, k, k, self.c, stride, stride, 2 * pad, 2 * pad)
+        self.layers.append(layer)
+        self.h, self.w = layer.ofmap_h, layer.ofmap_w
+        return self
+
+    def global_pool(self, name):
+        self.simd(name, "globalavgpool")
+        self.h = self.w = 1
+        return self
+
+    def fc(self, name, out_features):
+        k = self.h * self.w * self.c
+        self.layers.append(_linear(name, 1, k, out_features))
+        self.h, self.w, self.c = 1, 1, out_features
+        return self
+
+
+def _linear(name: str, m: int, k: int, n: int) -> Layer:
+    """(m×k)·(k×n) fully connected layer in the conv view."""
+    return Layer(name, "gemm", ifmap_h=m, ifmap_w=k, filter_w=k, num_filters=n)
+
+
+def _batched_matmul(name: str, groups: int, m: int, k: int, n: int) -> Layer:
+    """``groups`` independent (m×k)·(k×n) GEMMs (e.g. one per attention head)."""
+    return Layer(name, "gemm", ifmap_h=m, ifmap_w=k, channels=groups, filter_w=k,
+                 num_filters=groups * n, groups=groups)
+
+
+def _resnet(name: str, blocks: tuple[int, ...], bottleneck: bool) -> Workload:
+    net = _Net(224, 224, 3)
+    net.conv("conv1", 64, 7, 2, 3).simd("conv1.relu", "relu").pool("maxpool", "maxpool", 3, 2, 1)
+    expansion = 4 if bottleneck else 1
+    for stage, (count, width) in enumerate(zip(blocks, (64, 128, 256, 512)), start=1):
+        for b in range(count):
+            p = f"layer{stage}.{b}"
+            stride = 2 if b == 0 and stage > 1 else 1
+            shortcut = None
+            if b == 0 and (stride != 1 or net.c != width * expansion):
+                shortcut = Layer(f"{p}.downsample", "conv", net.h, net.w, net.c, 1, 1,
+                                 width * expansion, stride, stride)
+            if bottleneck:
+                net.conv(f"{p}.conv1", width, 1).simd(f"{p}.relu1", "relu")
+                net.conv(f"{p}.conv2", width, 3, stride).simd(f"{p}.relu2", "relu")
+                net.conv(f"{p}.conv3", width * 4, 1)
+            else:
+                net.conv(f"{p}.conv1", width, 3, stride).simd(f"{p}.relu1", "relu")
+                net.conv(f"{p}.conv2", width, 3)
+            if shortcut is not None:
+                net.layers.append(shortcut)
+            net.simd(f"{p}.add", "add").simd(f"{p}.relu", "relu")
+    net.global_pool("avgpool").fc("fc", 1000)
+    return Workload(name, tuple(net.layers))
+
+
+def resnet18() -> Workload:
+    """torchvision ResNet-18 (basic blocks 2-2-2-2), 224×224, BN folded: 1.814 GMACs."""
+    return _resnet("resnet18", (2, 2, 2, 2), bottleneck=False)
+
+
+def resnet50() -> Workload:
+    """torchvision ResNet-50 v1.5 (bottlenecks 3-4-6-3, stride on the 3×3), BN folded: 4.089 GMACs."""
+    return _resnet("resnet50", (3, 4, 6, 3), bottleneck=True)
+
+
+def vgg16() -> Workload:
+    """torchvision VGG-16 (configuration D, no BN), 224×224: 15.470 GMACs."""
+    net = _Net(224, 224, 3)
+    for block, (convs, width) in enumerate([(2, 64), (2, 128), (3, 256), (3, 512), (3, 512)], start=1):
+        for i in range(1, convs + 1):
+            net.conv(f"conv{block}_{i}", width, 3).simd(f"conv{block}_{i}.relu", "relu")
+        net.pool(f"pool{block}", "maxpool", 2, 2)
+    net.fc("fc6", 4096).simd("fc6.relu", "relu").fc("fc7", 4096).simd("fc7.relu", "relu").fc("fc8", 1000)
+    return Workload("vgg16", tuple(net.layers))
+
+
+def mobilenetv2() -> Workload:
+    """torchvision MobileNetV2 (width 1.0), 224×224, BN folded: 0.301 GMACs."""
+    net = _Net(224, 224, 3)
+    net.conv("features.0", 32, 3, 2).simd("features.0.relu6", "relu6")
+    settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                (6, 160, 3, 2), (6, 320, 1, 1)]  # expansion t, channels c, repeats n, stride s
+    index = 1
+    for t, c, n, s in settings:
+        for i in range(n):
+            p, stride, cin = f"features.{index}", s if i == 0 else 1, net.c
+            hidden = cin * t
+            if t != 1:
+                net.conv(f"{p}.expand", hidden, 1).simd(f"{p}.expand.relu6", "relu6")
+            net.conv(f"{p}.dw", hidden, 3, stride, groups=hidden).simd(f"{p}.dw.relu6", "relu6")
+            net.conv(f"{p}.project", c, 1)
+            if stride == 1 and cin == c:
+                net.simd(f"{p}.add", "add")
+            index += 1
+    net.conv(f"features.{index}", 1280, 1).simd(f"features.{index}.relu6", "relu6")
+    net.global_pool("avgpool").fc("classifier", 1000)
+    return Workload("mobilenetv2", tuple(net.layers))
+
+
+def bert_encoder(seq_len: int = 128, num_layers: int = 12, hidden: int = 768, heads: int = 12,
+                 ffn: int = 3072, name: str | None = None) -> Workload:
+    """BERT encoder layers (post-LayerNorm, GELU), batch 1, no padding mask.
+
+    Per layer: Q, K, V projections (seq×hidden·hidden×hidden), per-head scores Q·Kᵀ and context
+    P·V (``heads`` GEMMs of seq×d·d×seq and seq×seq·seq×d, d = hidden/heads), softmax, output
+    projection, residual add, layernorm, FFN (hidden→ffn, GELU, ffn→hidden), add, layernorm.
+    The 1/√d score scaling is folded into the Q weights; embeddings and pooler are not included.
+    BERT-base (defaults) at seq 128: 11.17 GMACs.
+    """
+    if seq_len < 1 or num_layers < 1 or hidden % heads:
+        raise SimulatorInputError(f"bert_encoder: need seq_len >= 1, num_layers >= 1 and hidden "
+                                  f"divisible by heads (got {seq_len}, {num_layers}, {hidden}/{heads})")
+    d, s = hidden // heads, seq_len
+    layers: list[Layer] = []
+    for i in range(num_layers):
+        p = f"layer{i}"
+        layers += [
+            _linear(f"{p}.attn.query", s, hidden, hidden),
+            _linear(f"{p}.attn.key", s, hidden, hidden),
+            _linear(f"{p}.attn.value", s, hidden, hidden),
+            _batched_matmul(f"{p}.attn.scores", heads, s, d, s),
+            Layer(f"{p}.attn.softmax", "softmax", s, s, heads, num_filters=heads),
+            _batched_matmul(f"{p}.attn.context", heads, s, s, d),
+            _linear(f"{p}.attn.output", s, hidden, hidden),
+            Layer(f"{p}.attn.add", "add", s, hidden, 1),
+            Layer(f"{p}.attn.layernorm", "layernorm", s, hidden, 1),
+            _linear(f"{p}.ffn.intermediate", s, hidden, ffn),
+            Layer(f"{p}.ffn.gelu", "gelu", s, ffn, 1),
+            _linear(f"{p}.ffn.output", s, ffn, hidden),
+            Layer(f"{p}.ffn.add", "add", s, hidden, 1),
+            Layer(f"{p}.ffn.layernorm", "layernorm", s, hidden, 1),
+        ]
+    return Workload(name or f"bert_{num_layers}l_seq{seq_len}", tuple(layers))
+
+
+def bert_base() -> Workload:
+    """BERT-base: 12 encoder layers, hidden 768, 12 heads, FFN 3072, sequence length 128."""
+    return bert_encoder(128, 12, name="bert_base")
+
+
+_BUILDERS = {"resnet18": resnet18, "resnet50": resnet50, "vgg16": vgg16,
+             "mobilenetv2": mobilenetv2, "bert_base": bert_base}
+
+#: The built-in workloads by name.
+WORKLOADS: dict[str, Workload] = {name: build() for name, build in _BUILDERS.items()}
+
+
+def get_workload(name: str) -> Workload:
+    """The built-in workload ``name`` (see :data:`WORKLOADS`)."""
+    try:
+        return WORKLOADS[name]
+    except KeyError:
+        raise SimulatorInputError(f"unknown workload {name!r}; built-in workloads: "
+                                  f"{', '.join(sorted(WORKLOADS))}") from None
