@@ -1,0 +1,52 @@
+"""``accel-dse simulate``: table, totals, CSV output and one-line errors."""
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+
+from dse.cli import main
+
+FIXTURE = Path(__file__).parent / "fixtures" / "scalesim" / "conv_mix_8x8_os"
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["simulate", *args])
+
+
+def test_simulate_prints_table_and_totals_and_writes_csv(tmp_path):
+    out = tmp_path / "layers.csv"
+    result = invoke("--workload", str(FIXTURE / "conv_mix.csv"), "--hw", str(FIXTURE / "scalesim.cfg"),
+                    "--csv", str(out))
+    assert result.exit_code == 0, result.output
+    assert "compute_cycles" in result.output and "dram_read_bytes" in result.output
+    assert "Stem7x7s2" in result.output and "total:" in result.output
+    layers = pd.read_csv(out)
+    assert layers.loc[0, "compute_cycles"] == 8050  # SCALE-Sim's 8049 is the last cycle's index
+    assert f"compute {layers['compute_cycles'].sum():,}" in result.output
+
+
+def test_dataflow_override_and_preset():
+    os_run = invoke("-w", "resnet18", "--hw", "edge-8x8")
+    ws_run = invoke("-w", "resnet18", "--hw", "edge-8x8", "--dataflow", "ws")
+    assert os_run.exit_code == ws_run.exit_code == 0
+    assert "8x8 os" in os_run.output and "8x8 ws" in ws_run.output
+    assert os_run.output.splitlines()[-1] != ws_run.output.splitlines()[-1]
+
+
+def test_errors_are_one_line(tmp_path):
+    bad_topology = tmp_path / "bad.csv"
+    bad_topology.write_text("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
+                            "Num Filter, Strides,\nc1, 8, 8, 3, x, 3, 4, 1,\n")
+    bad_hw = tmp_path / "hw.toml"
+    bad_hw.write_text("array_rows = -2\n")
+    cases = [
+        (["-w", "resnet99"], "unknown workload 'resnet99'"),
+        (["-w", "resnet18", "--hw", "tpu-v9"], "unknown hardware preset 'tpu-v9'"),
+        (["-w", str(bad_topology)], "bad.csv: line 2, column 5 (Filter Width): expected a positive integer"),
+        (["-w", "resnet18", "--hw", str(bad_hw)], "hw.toml: key 'array_rows' = -2; expected an integer >= 1"),
+    ]
+    for args, message in cases:
+        result = invoke(*args)
+        assert result.exit_code == 1
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], result.output
