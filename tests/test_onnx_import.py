@@ -160,3 +160,68 @@ def test_unreadable_and_missing_files(tmp_path):
         import_onnx(bad)
     with pytest.raises(SimulatorInputError, match="ONNX file not found"):
         import_onnx(tmp_path / "missing.onnx")
+
+
+def _export(workload):
+    """Each zoo layer as one ONNX node on its own graph inputs (weights as inputs: no data)."""
+    nodes, inputs, outputs = [], [], []
+
+    def tensor(name, shape):
+        inputs.append(helper.make_tensor_value_info(name, FLOAT, list(shape)))
+        return name
+
+    for i, l in enumerate(workload.layers):
+        x, out = f"x{i}", f"y{i}"
+        if l.op == "conv":
+            inp = [tensor(x, (1, l.channels, l.ifmap_h, l.ifmap_w)),
+                   tensor(f"w{i}", (l.num_filters, l.channels // l.groups, l.filter_h, l.filter_w))]
+            attrs = dict(strides=[l.stride_h, l.stride_w], group=l.groups,
+                         pads=[l.pad_h // 2, l.pad_w // 2, l.pad_h - l.pad_h // 2, l.pad_w - l.pad_w // 2])
+            node = helper.make_node("Conv", inp, [out], l.name, **attrs)
+        elif l.op == "gemm" and l.groups > 1:  # per-head matmul
+            g, n = l.groups, l.num_filters // l.groups
+            node = helper.make_node("MatMul", [tensor(x, (1, g, l.ifmap_h, l.ifmap_w)),
+                                               tensor(f"w{i}", (1, g, l.ifmap_w, n))], [out], l.name)
+        elif l.op == "gemm":
+            node = helper.make_node("MatMul", [tensor(x, (1, l.ifmap_h, l.ifmap_w)),
+                                               tensor(f"w{i}", (l.ifmap_w, l.num_filters))], [out], l.name)
+        else:
+            shape = (1, l.channels, l.ifmap_h, l.ifmap_w) if l.channels > 1 else (1, l.ifmap_h, l.ifmap_w)
+            inp = [tensor(x, shape)]
+            attrs = {}
+            op = {"relu": "Relu", "relu6": "Clip", "gelu": "Gelu", "add": "Add", "softmax": "Softmax",
+                  "layernorm": "LayerNormalization", "maxpool": "MaxPool",
+                  "globalavgpool": "GlobalAveragePool"}[l.op]
+            if op == "Add":
+                inp.append(tensor(f"b{i}", shape))
+            if op == "Clip":
+                inp += ["zero", "six"]
+            if op == "LayerNormalization":
+                inp.append(tensor(f"g{i}", (shape[-1],)))
+            if op == "MaxPool":
+                attrs = dict(kernel_shape=[l.filter_h, l.filter_w], strides=[l.stride_h, l.stride_w],
+                             pads=[l.pad_h // 2, l.pad_w // 2, l.pad_h // 2, l.pad_w // 2])
+            node = helper.make_node(op, inp, [out], l.name, **attrs)
+        nodes.append(node)
+        outputs.append(helper.make_tensor_value_info(out, FLOAT, None))
+    bounds = [numpy_helper.from_array(np.array(v, np.float32), n) for n, v in (("zero", 0), ("six", 6))]
+    graph = helper.make_graph(nodes, workload.name, inputs, outputs, bounds)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
+
+
+@pytest.mark.parametrize("name", ["resnet50", "mobilenetv2", "vgg16", "bert_base"])
+def test_zoo_round_trip_through_onnx(name):
+    """Conv pads/strides/groups, FC, per-head matmuls and SIMD geometry survive export → import."""
+    from frontend_sim.zoo import WORKLOADS, bert_encoder
+
+    workload = bert_encoder(128, 2, name="bert_base") if name == "bert_base" else WORKLOADS[name]
+    imported = import_onnx(_export(workload))
+    assert imported.layers == workload.layers
+
+
+def test_clip_to_other_bounds_is_clip():
+    x = helper.make_tensor_value_info("x", FLOAT, [1, 4])
+    y = helper.make_tensor_value_info("y", FLOAT, [1, 4])
+    hi = numpy_helper.from_array(np.array(1, np.float32), "hi")
+    model = _model([helper.make_node("Clip", ["x", "", "hi"], ["y"], "c")], [x], [y], [hi])
+    assert import_onnx(model).layers[0].op == "clip"

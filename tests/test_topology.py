@@ -111,3 +111,25 @@ def test_bad_sparsity_missing_and_empty_files(tmp_path):
     (tmp_path / "h.csv").write_text(HEADER)
     with pytest.raises(SimulatorInputError, match="no layer rows"):
         read_topology(tmp_path / "h.csv")
+
+
+RUNS = sorted(p.parent for p in FIXTURES.glob("*/manifest.json"))
+
+
+@pytest.mark.parametrize("run", RUNS, ids=[r.name for r in RUNS])
+def test_fixture_runs_are_complete_and_consistent(run):
+    """Each stored SCALE-Sim run: its reports, config and topology agree with its manifest."""
+    import configparser
+
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["scalesim_version"] == "3.0.0" and "scalesim" in manifest["command"]
+    cfg = configparser.ConfigParser()
+    cfg.read(FIXTURES.parents[2] / manifest["config"])
+    arch = cfg["architecture_presets"]
+    assert (int(arch["ArrayHeight"]), int(arch["ArrayWidth"]), arch["Dataflow"].strip()) == (
+        manifest["array_rows"], manifest["array_cols"], manifest["dataflow"])
+    layers = read_topology(FIXTURES.parents[2] / manifest["topology"], form=manifest["input_type"],
+                           expand_depthwise=True).layers
+    for report in ("COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"):
+        rows = (run / report).read_text().strip().splitlines()[1:]
+        assert len(rows) == len(layers), report
