@@ -51,6 +51,7 @@ SKIPPED_OPS = frozenset({
     "Expand", "Tile", "Pad", "Range",
 })
 _GEMM_OPS = ("Conv", "Gemm", "MatMul")
+_SMALL = 16  # constants up to this many elements are read (bounds, exponents)
 _OTHER_OPS = ("Clip", "Pow", "ReduceMean", "MaxPool", "AveragePool", "GlobalAveragePool",
               "GlobalMaxPool")
 
@@ -70,7 +71,7 @@ def import_onnx(model, input_shapes: Mapping[str, Sequence[int]] | None = None,
         if not path.is_file():
             raise SimulatorInputError(f"{path}: ONNX file not found")
         try:
-            model = onnx.load(str(path))
+            model = onnx.load(str(path), load_external_data=False)  # weights are not needed
         except Exception as exc:  # onnx raises DecodeError and others for corrupt files
             raise SimulatorInputError(f"{path}: not a readable ONNX model ({exc})") from None
         name = name or path.stem
@@ -126,16 +127,20 @@ class _Graph:
         for info in list(graph.input) + list(graph.value_info) + list(graph.output):
             dims = info.type.tensor_type.shape.dim
             self.shapes[info.name] = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims)
-        self.values = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+        # Only small constants are materialised (clip bounds, exponents): weights stay unread.
+        self.values = {init.name: numpy_helper.to_array(init) for init in graph.initializer
+                       if math.prod(init.dims) <= _SMALL and not init.external_data}
         for init in graph.initializer:
             self.shapes[init.name] = tuple(init.dims)
-        self.static = set(self.values)
+        self.static = {init.name for init in graph.initializer}
         self.producer: dict[str, str] = {}
         for node in self.nodes:
             if node.op_type == "Constant":
                 value = next((a for a in node.attribute if a.name == "value"), None)
                 if value is not None:
-                    self.values[node.output[0]] = numpy_helper.to_array(value.t)
+                    self.shapes.setdefault(node.output[0], tuple(value.t.dims))
+                    if math.prod(value.t.dims) <= _SMALL:
+                        self.values[node.output[0]] = numpy_helper.to_array(value.t)
             if node.op_type in ("Constant", "Shape", "Size") or all(
                     i in self.static for i in node.input if i):
                 self.static.update(node.output)
@@ -217,9 +222,9 @@ class _Graph:
 
     def _is_bias_add(self, node):
         for tensor, other in ((node.input[0], node.input[1]), (node.input[1], node.input[0])):
-            value = self._const(tensor)
-            if (value is not None and sum(d > 1 for d in value.shape) <= 1
-                    and self.producer.get(other) in _GEMM_OPS):
+            shape = self.shapes.get(tensor)
+            if (tensor in self.static and shape is not None and None not in shape
+                    and sum(d > 1 for d in shape) <= 1 and self.producer.get(other) in _GEMM_OPS):
                 return True
         return False
 

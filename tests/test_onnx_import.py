@@ -225,3 +225,46 @@ def test_clip_to_other_bounds_is_clip():
     hi = numpy_helper.from_array(np.array(1, np.float32), "hi")
     model = _model([helper.make_node("Clip", ["x", "", "hi"], ["y"], "c")], [x], [y], [hi])
     assert import_onnx(model).layers[0].op == "clip"
+
+
+def test_every_imported_op_is_one_the_simulator_models():
+    from frontend_sim.onnx_import import COSTED_AS, SIMD_OP_MAP
+    from frontend_sim.simd import POOL_OPS, SIMD_OPS
+
+    produced = set(SIMD_OP_MAP.values()) | set(COSTED_AS.values()) | {
+        "relu6", "clip", "mul", "mean", "maxpool", "avgpool", "globalavgpool"}
+    assert produced <= set(SIMD_OPS) | set(POOL_OPS)
+
+
+def test_decomposed_layernorm_and_erf_gelu_of_older_exports(tmp_path):
+    """Opset-13 style: LayerNorm as ReduceMean/Sub/Pow/Sqrt/Div…, GELU via Erf; external weights."""
+    s, d = 4, 8
+    x = helper.make_tensor_value_info("x", FLOAT, [1, s, d])
+    y = helper.make_tensor_value_info("y", FLOAT, [1, s, d])
+    scalars = {n: numpy_helper.from_array(np.array(v, np.float32), n)
+               for n, v in (("two", 2.0), ("eps", 1e-12), ("sqrt2", 1.4142135), ("one", 1.0), ("half", 0.5))}
+    nodes = [helper.make_node("ReduceMean", ["x"], ["mu"], "mean", axes=[-1]),
+             helper.make_node("Sub", ["x", "mu"], ["xc"], "center"),
+             helper.make_node("Pow", ["xc", "two"], ["sq"], "square"),
+             helper.make_node("ReduceMean", ["sq"], ["var"], "var", axes=[-1]),
+             helper.make_node("Add", ["var", "eps"], ["ve"], "var_eps"),
+             helper.make_node("Sqrt", ["ve"], ["sd"], "std"),
+             helper.make_node("Div", ["xc", "sd"], ["xn"], "normalize"),
+             helper.make_node("MatMul", ["xn", "w"], ["h"], "dense"),
+             helper.make_node("Div", ["h", "sqrt2"], ["hs"], "gelu_div"),
+             helper.make_node("Erf", ["hs"], ["e"], "gelu_erf"),
+             helper.make_node("Add", ["e", "one"], ["e1"], "gelu_add"),
+             helper.make_node("Mul", ["h", "e1"], ["he"], "gelu_mul"),
+             helper.make_node("Mul", ["he", "half"], ["y"], "gelu_half")]
+    model = _model(nodes, [x], [y], [_weight("w", d, d), *scalars.values()], opset=13)
+    path = tmp_path / "ext.onnx"
+    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="ext.onnx.data", size_threshold=64)
+    layers = import_onnx(path).layers
+    assert [(l.name, l.op) for l in layers] == [
+        ("mean", "mean"), ("center", "sub"), ("square", "mul"), ("var", "mean"), ("var_eps", "add"),
+        ("std", "div"), ("normalize", "div"), ("dense", "gemm"), ("gelu_div", "div"),
+        ("gelu_erf", "tanh"), ("gelu_add", "add"), ("gelu_mul", "mul"), ("gelu_half", "mul")]
+    mean = layers[0]
+    assert (mean.ifmap_h * mean.ifmap_w * mean.channels, mean.channels) == (s * d, s)  # s rows of d
+    assert (layers[7].gemm_m, layers[7].gemm_k, layers[7].gemm_n) == (s, d, d)
