@@ -22,6 +22,7 @@ MobileNetV2 0.301 G, BERT-base (12 layers, seq 128) 11.17 G — the published fi
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from frontend_sim.errors import SimulatorInputError
@@ -197,10 +198,16 @@ _BUILDERS = {"resnet18": resnet18, "resnet50": resnet50, "vgg16": vgg16,
 WORKLOADS: dict[str, Workload] = {name: build() for name, build in _BUILDERS.items()}
 
 
+#: Name pattern of BERT-base at another sequence length, e.g. ``bert_base_seq384``.
+BERT_BASE_SEQ = re.compile(r"bert_base_seq([1-9]\d*)")
+
+
 def get_workload(name: str) -> Workload:
-    """The built-in workload ``name`` (see :data:`WORKLOADS`)."""
-    try:
+    """The built-in workload ``name`` (see :data:`WORKLOADS`) or ``bert_base_seq<N>``."""
+    if name in WORKLOADS:
         return WORKLOADS[name]
-    except KeyError:
-        raise SimulatorInputError(f"unknown workload {name!r}; built-in workloads: "
-                                  f"{', '.join(sorted(WORKLOADS))}") from None
+    match = BERT_BASE_SEQ.fullmatch(name)
+    if match:
+        return bert_encoder(int(match.group(1)), 12, name=name)
+    raise SimulatorInputError(f"unknown workload {name!r}; built-in workloads: "
+                              f"{', '.join(sorted(WORKLOADS))}, bert_base_seq<N>")

@@ -95,5 +95,9 @@ def test_unknown_names_list_the_zoo(tmp_path):
     with pytest.raises(SimulatorInputError, match=r"unsupported workload file type '\.txt'"):
         load_workload(str(tmp_path / "net.txt"))
     assert load_workload("resnet50") is WORKLOADS["resnet50"]
+    seq384 = load_workload("bert_base_seq384")
+    assert seq384.name == "bert_base_seq384" and seq384.macs == bert_encoder(384, 12).macs
+    with pytest.raises(SimulatorInputError, match="bert_base_seq<N>"):
+        load_workload("bert_base_seq0")
     with pytest.raises(SimulatorInputError, match="divisible by heads"):
         bert_encoder(128, 12, hidden=100, heads=12)
