@@ -79,8 +79,8 @@ class MemoryTraffic:
 def gemm_traffic(m, n, k, groups, ifmap_elems, hw, dataflow: str, comp: ComputeResult) -> MemoryTraffic:
     """Traffic and stalls of grouped GEMM layers under one dataflow.
 
-    ``m, n, k`` per-group GEMM sizes, ``groups`` groups, ``ifmap_elems`` unique input elements of
-    the whole layer (H·W·C); ``hw`` a mapping of HardwareConfig field arrays; ``comp`` the compute
+    ``m, n, k`` per-group GEMM sizes, ``groups`` groups, ``ifmap_elems`` unique input elements the
+    whole layer reads (H·W·C less rows/columns a large stride skips); ``hw`` a mapping of HardwareConfig field arrays; ``comp`` the compute
     result of the same layers. Arrays broadcast (configs × layers).
     """
     rows, cols = hw["array_rows"], hw["array_cols"]

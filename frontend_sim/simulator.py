@@ -56,14 +56,25 @@ def layer_table(workload: Workload) -> dict[str, np.ndarray]:
         gemm = layer.is_gemm
         work = (0, 0, 0, 0) if gemm else simd.layer_simd_work(layer)
         values = (layer.gemm_m if gemm else 0, layer.gemm_n if gemm else 0, layer.gemm_k if gemm else 0,
-                  layer.groups if gemm else 0, layer.macs, layer.ifmap_h * layer.ifmap_w * layer.channels,
-                  *work)
+                  layer.groups if gemm else 0, layer.macs, ifmap_elements_read(layer), *work)
         for key, value in zip(cols, values):
             cols[key].append(value)
     table = {key: np.asarray(value, dtype=np.int64)[None, :] for key, value in cols.items()}
     table["name"] = [layer.name for layer in workload.layers]
     table["op"] = [layer.op for layer in workload.layers]
     return table
+
+
+def ifmap_elements_read(layer) -> int:
+    """Input elements a GEMM layer touches: padding is not fetched (taken at the end, as SCALE-Sim's
+    partial last window) and a stride larger than the window skips rows/columns (a 1×1/2 conv
+    reads a quarter of its input)."""
+    def extent(size, out, window, stride):
+        if stride <= window:
+            return min(size, (out - 1) * stride + window)
+        return sum(max(0, min(window, size - o * stride)) for o in range(out))
+    return (extent(layer.ifmap_h, layer.ofmap_h, layer.filter_h, layer.stride_h)
+            * extent(layer.ifmap_w, layer.ofmap_w, layer.filter_w, layer.stride_w) * layer.channels)
 
 
 def check_layer(layer) -> None:
