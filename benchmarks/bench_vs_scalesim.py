@@ -10,7 +10,9 @@ stored manifest's wall time, and the table says so. *Stored* cases (larger netwo
 manifest wall time (which includes Python start-up, ~1–2 s). accel-dse time is the median of
 ``repeats`` calls of ``simulate()`` on the same topology and config (per-layer table and totals).
 Cycles match when every layer's compute cycles equal SCALE-Sim's ``Total Cycles − Stall Cycles + 1``
-(its "Total Cycles" is the last cycle's index). Writes reports/benchmarks/vs_scalesim.{csv,md}.
+(its "Total Cycles" is the last cycle's index). It also checks every stored fixture run (all
+dataflows and array shapes) layer by layer. Writes reports/benchmarks/vs_scalesim.{csv,md} and
+reports/benchmarks/scalesim_fixture_validation.csv.
 """
 from __future__ import annotations
 
@@ -86,6 +88,27 @@ def accel_dse(run_dir: Path, manifest: dict, repeats: int) -> tuple[float, pd.Da
     return float(np.median(times)), layers
 
 
+def fixture_validation() -> pd.DataFrame:
+    """Per topology × array shape: dataflows / modes covered and layers whose compute cycles match."""
+    rows = []
+    for report_path in sorted(FIXTURES.glob("*/COMPUTE_REPORT.csv")):
+        run_dir = report_path.parent
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        hw = read_scalesim_cfg(run_dir / "scalesim.cfg")
+        workload = read_topology(ROOT / manifest["topology"], form=manifest["input_type"], expand_depthwise=True)
+        report = read_report(report_path)
+        ours = simulate(workload, hw).layers["compute_cycles"].to_numpy()
+        theirs = (report["Total Cycles"] - report["Stall Cycles"] + 1).to_numpy()
+        mode = "calc" if manifest["bandwidth_mode"] == "CALC" else ("lowbw" if "lowbw" in run_dir.name else "")
+        rows.append({"topology": manifest["topology_source"], "array": f"{hw.array_rows}x{hw.array_cols}",
+                     "run": f"{hw.dataflow} {mode}".strip(), "layers": len(theirs),
+                     "matched": int((ours == theirs).sum()) if len(ours) == len(theirs) else 0})
+    runs = pd.DataFrame(rows)
+    return (runs.groupby(["topology", "array"], sort=True)
+            .agg(runs=("run", lambda r: ", ".join(sorted(r))), fixture_runs=("run", "size"),
+                 layers=("layers", "sum"), matched=("matched", "sum")).reset_index())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-live", action="store_true", help="use stored manifest times only")
@@ -130,6 +153,13 @@ def main() -> None:
     markdown = (f"# accel-dse vs SCALE-Sim 3.0.0\n\n`python benchmarks/bench_vs_scalesim.py"
                 f"{' --no-live' if args.no_live else ''} --repeats {args.repeats}`. {note}.\n\n"
                 f"{header}{body}\n\n{summary}\n")
+    validation = fixture_validation()
+    validation.to_csv(OUT / "scalesim_fixture_validation.csv", index=False)
+    markdown += ("\n## Every stored fixture run (compute cycles, layer by layer)\n\n| "
+                 + " | ".join(validation.columns) + " |\n|" + "---|" * len(validation.columns) + "\n"
+                 + "\n".join("| " + " | ".join(map(str, r)) + " |" for r in validation.itertuples(index=False))
+                 + f"\n\nTotal: {validation['matched'].sum()} of {validation['layers'].sum()} layers in "
+                 f"{validation['fixture_runs'].sum()} SCALE-Sim runs match exactly.\n")
     (OUT / "vs_scalesim.md").write_text(markdown)
     print(markdown)
 
