@@ -31,6 +31,8 @@ TOTAL_COLUMNS = ["total_cycles", "compute_cycles", "stall_cycles", "simd_cycles"
                  "mapping_efficiency", "dram_read_bytes", "dram_write_bytes", "sram_read_bytes",
                  "sram_write_bytes"]
 BUFFERS = ("ibuf", "wbuf", "obuf", "bbuf", "vmem")
+#: simulate_batch evaluates configs in blocks of about this many (config, layer) pairs (memory bound).
+CHUNK_ELEMENTS = 2_000_000
 TENSORS = ("ifmap", "filter", "bias", "ofmap", "psum")
 
 
@@ -277,7 +279,13 @@ def simulate_batch(workload: Workload, configs) -> pd.DataFrame:
     kept) or a list of HardwareConfig. Columns: :data:`TOTAL_COLUMNS` then per-buffer/tensor bytes.
     """
     hw_table = config_table(configs)
-    totals = batch_totals(layer_table(workload), hw_table)
+    layers = layer_table(workload)
+    # Blocks of configs keep the (configs × layers) temporaries near CHUNK_ELEMENTS elements.
+    step = max(1, CHUNK_ELEMENTS // layers["m"].shape[1])
+    n_configs = hw_table["array_rows"].shape[0]
+    blocks = [batch_totals(layers, {key: value[start:start + step] for key, value in hw_table.items()})
+              for start in range(0, n_configs, step)]
+    totals = {name: np.concatenate([block[name] for block in blocks]) for name in blocks[0]}
     ordered = TOTAL_COLUMNS + [c for c in totals if c not in TOTAL_COLUMNS]
     index = configs.index if isinstance(configs, pd.DataFrame) else None
     return pd.DataFrame({name: totals[name] for name in ordered}, index=index)

@@ -92,3 +92,14 @@ def test_bad_inputs_raise_clear_errors():
         simulate(Workload("empty"), HardwareConfig())
     with pytest.raises(SimulatorInputError, match="expected a HardwareConfig"):
         simulate(RESNET50, {"array_rows": 8})
+
+
+def test_blocks_of_configs_give_the_same_totals(monkeypatch):
+    import frontend_sim.simulator as simulator
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"array_rows": rng.integers(4, 64, 50), "array_cols": rng.integers(4, 64, 50),
+                          "dataflow": rng.choice(["os", "ws", "is"], 50), "ibuf_kib": rng.choice([2.0, 64.0], 50)})
+    whole = simulate_batch(RESNET50, frame)
+    monkeypatch.setattr(simulator, "CHUNK_ELEMENTS", 7 * len(RESNET50.layers))  # blocks of 7 configs
+    pd.testing.assert_frame_equal(simulate_batch(RESNET50, frame), whole)
