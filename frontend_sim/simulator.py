@@ -31,9 +31,9 @@ TOTAL_COLUMNS = ["total_cycles", "compute_cycles", "stall_cycles", "simd_cycles"
                  "mapping_efficiency", "dram_read_bytes", "dram_write_bytes", "sram_read_bytes",
                  "sram_write_bytes"]
 BUFFERS = ("ibuf", "wbuf", "obuf", "bbuf", "vmem")
+TENSORS = ("ifmap", "filter", "bias", "ofmap", "psum")
 #: simulate_batch evaluates configs in blocks of about this many (config, layer) pairs (memory bound).
 CHUNK_ELEMENTS = 2_000_000
-TENSORS = ("ifmap", "filter", "bias", "ofmap", "psum")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,9 @@ class NetworkResult:
 @lru_cache(maxsize=64)
 def layer_table(workload: Workload) -> dict[str, np.ndarray]:
     """Per-layer arrays (shape (1, L)): GEMM sizes, groups, MACs, SIMD work. Raises on unknown ops."""
+    if not isinstance(workload, Workload):
+        raise SimulatorInputError(f"workload: expected a Workload (see frontend_sim.loader.load_workload), "
+                                  f"got {type(workload).__name__}")
     if not workload.layers:
         raise SimulatorInputError(f"workload {workload.name!r} has no layers")
     cols = {key: [] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems",
@@ -58,7 +61,7 @@ def layer_table(workload: Workload) -> dict[str, np.ndarray]:
         gemm = layer.is_gemm
         work = (0, 0, 0, 0) if gemm else simd.layer_simd_work(layer)
         values = (layer.gemm_m if gemm else 0, layer.gemm_n if gemm else 0, layer.gemm_k if gemm else 0,
-                  layer.groups if gemm else 0, layer.macs, ifmap_elements_read(layer), *work)
+                  layer.groups if gemm else 0, layer.macs, ifmap_elements_read(layer) if gemm else 0, *work)
         for key, value in zip(cols, values):
             cols[key].append(value)
     table = {key: np.asarray(value, dtype=np.int64)[None, :] for key, value in cols.items()}
