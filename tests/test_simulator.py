@@ -103,3 +103,15 @@ def test_blocks_of_configs_give_the_same_totals(monkeypatch):
     whole = simulate_batch(RESNET50, frame)
     monkeypatch.setattr(simulator, "CHUNK_ELEMENTS", 7 * len(RESNET50.layers))  # blocks of 7 configs
     pd.testing.assert_frame_equal(simulate_batch(RESNET50, frame), whole)
+
+
+def test_every_zoo_workload_simulates_on_every_preset():
+    from frontend_sim.hardware import preset_names
+    from frontend_sim.zoo import WORKLOADS
+
+    frame = pd.DataFrame([get_preset(name).__dict__ for name in preset_names()])
+    for name, workload in WORKLOADS.items():
+        batch = simulate_batch(workload, frame)
+        assert (batch["macs"] == workload.macs).all()
+        assert (batch["compute_cycles"] > 0).all() and (batch["simd_cycles"] > 0).all(), name
+        assert ((batch["utilization"] > 0) & (batch["utilization"] <= 1)).all(), name
