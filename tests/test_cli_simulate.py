@@ -50,3 +50,32 @@ def test_errors_are_one_line(tmp_path):
         assert result.exit_code == 1
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], result.output
+
+
+def _save_onnx(path, nodes, initializers):
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper, save
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    inits = [numpy_helper.from_array(np.zeros(shape, np.float32), name) for name, shape in initializers]
+    graph = helper.make_graph(nodes, "net", [x], [y], inits)
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+def test_onnx_model_through_the_cli(tmp_path):
+    from onnx import helper
+
+    model = tmp_path / "tiny.onnx"
+    _save_onnx(model, [helper.make_node("Conv", ["x", "w"], ["c"], "conv", pads=[1, 1, 1, 1]),
+                       helper.make_node("Relu", ["c"], ["y"], "relu")], [("w", (8, 3, 3, 3))])
+    result = invoke("-w", str(model), "--hw", "edge-8x8")
+    assert result.exit_code == 0, result.output
+    assert "conv" in result.output and "relu" in result.output
+    assert f"{16 * 16 * 8 * 27:,} MACs" in result.output
+
+    unsupported = tmp_path / "lrn.onnx"
+    _save_onnx(unsupported, [helper.make_node("LRN", ["x"], ["y"], "norm1", size=3)], [])
+    result = invoke("-w", str(unsupported))
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "LRN" in result.output and "norm1" in result.output
