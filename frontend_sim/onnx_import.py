@@ -125,8 +125,10 @@ class _Graph:
         self.nodes = list(graph.node)
         self.shapes: dict[str, tuple] = {}
         for info in list(graph.input) + list(graph.value_info) + list(graph.output):
-            dims = info.type.tensor_type.shape.dim
-            self.shapes[info.name] = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims)
+            if info.type.tensor_type.HasField("shape"):  # no shape field = unknown, not a scalar
+                dims = info.type.tensor_type.shape.dim
+                self.shapes[info.name] = tuple(d.dim_value if d.HasField("dim_value") else None
+                                               for d in dims)
         # Only small constants are materialised (clip bounds, exponents): weights stay unread.
         self.values = {init.name: numpy_helper.to_array(init) for init in graph.initializer
                        if math.prod(init.dims) <= _SMALL and not init.external_data}
