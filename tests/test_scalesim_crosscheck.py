@@ -6,6 +6,8 @@ last cycle including stalls (upstream #125), so the relation tested is
 are compared to the full precision SCALE-Sim prints.
 """
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -193,3 +195,44 @@ def test_memory_bound_time_is_bounded_by_scalesim_prefetch_plus_stall(run):
     assert (ours["stall_cycles"] <= theirs).all()
     if run.startswith("conv_mix"):
         assert ours["stall_cycles"].corr(theirs, method="spearman") > 0.7
+
+
+SCALESIM_PYTHON = next((p for p in (os.environ.get("SCALESIM_PYTHON"), "/work/venvs/scalesim/bin/python")
+                        if p and Path(p).is_file()), None)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(SCALESIM_PYTHON is None, reason="needs SCALE-Sim: set SCALESIM_PYTHON or /work/venvs/scalesim")
+@pytest.mark.parametrize("rows, cols, df", [(5, 11, "os"), (16, 4, "ws"), (7, 7, "is"), (3, 9, "ws")])
+def test_random_shapes_against_live_scalesim(tmp_path, rows, cols, df):
+    """Random conv (incl. DP, strides, partial windows) and GEMM layers on odd array shapes, run live."""
+    rng = np.random.default_rng(rows * 100 + cols)
+    conv = ["Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"]
+    for i in range(6):
+        fh, fw = rng.integers(1, 5, 2)
+        h, w = rng.integers(fh, 14), rng.integers(fw, 14)
+        name = f"L{i}DP" if i == 5 else f"L{i}"
+        conv.append(f"{name}, {h}, {w}, {fh}, {fw}, {rng.integers(1, 6)}, {rng.integers(1, 20)}, {rng.integers(1, 3)},")
+    gemm = ["Layer, M, N, K,"] + [f"G{i}, {m}, {n}, {k}," for i, (m, n, k) in enumerate(rng.integers(1, 40, (5, 3)))]
+    template = (FIXTURES / "conv_mix_8x8_os" / "scalesim.cfg").read_text()
+    cfg = tmp_path / "run.cfg"
+    cfg.write_text(template.replace("ArrayHeight: 8", f"ArrayHeight: {rows}")
+                   .replace("ArrayWidth: 8", f"ArrayWidth: {cols}").replace("Dataflow : os", f"Dataflow : {df}")
+                   .replace("run_name = conv_mix_8x8_os", "run_name = live"))
+    hw = read_scalesim_cfg(cfg)
+    assert (hw.array_rows, hw.array_cols, hw.dataflow) == (rows, cols, df)
+    for form, lines in (("conv", conv), ("gemm", gemm)):
+        topology = tmp_path / f"{form}.csv"
+        topology.write_text("\n".join(lines) + "\n")
+        out = tmp_path / f"out_{form}"
+        code = ("from scalesim.scale_sim import scalesim; "
+                f"scalesim(save_disk_space=True, verbose=False, config={str(cfg)!r}, topology={str(topology)!r}, "
+                f"layout={str(FIXTURES / 'layout_unused.csv')!r}, input_type_gemm={form == 'gemm'})"
+                f".run_scale(top_path={str(out)!r})")
+        subprocess.run(["nice", "-n", "10", SCALESIM_PYTHON, "-c", code], check=True, capture_output=True)
+        report = read_report(out / "live" / "COMPUTE_REPORT.csv")
+        layers = simulate(read_topology(topology, form=form, expand_depthwise=True), hw).layers
+        np.testing.assert_array_equal(layers["compute_cycles"],
+                                      report["Total Cycles"] - report["Stall Cycles"] + 1)
+        np.testing.assert_allclose(layers["mapping_efficiency"] * 100, report["Mapping Efficiency %"], rtol=1e-12)
+        np.testing.assert_allclose(layers["compute_utilization"] * 100, report["Compute Util %"], rtol=1e-12)
