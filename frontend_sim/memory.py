@@ -34,7 +34,8 @@ afterwards each fold's share of the remaining traffic overlaps the previous fold
     stall = fill_bytes / bw + folds · max(0, (dram_bytes − fill_bytes) / (folds · bw) − fold_cycles)
 
 SIMD layers stream their input(s) from DRAM and the result back (``act_bits``), overlapped with
-their SIMD cycles: ``stall = max(0, dram_bytes / bw − simd_cycles)``. Everything broadcasts over
+their SIMD cycles: ``stall = max(0, dram_bytes / bw − simd_cycles)``; softmax/layernorm re-read
+their input per data pass when a row does not fit half the VMEM (see :mod:`frontend_sim.simd`). Everything broadcasts over
 numpy arrays (configs × layers).
 """
 from __future__ import annotations
@@ -139,9 +140,14 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, hw, dataflow: str, comp: ComputeR
     )
 
 
-def simd_stalls(in_elems, out_elems, simd_cycles, hw):
-    """(DRAM read bytes, DRAM write bytes, stall cycles) of SIMD layers streaming through DRAM."""
+def simd_stalls(in_elems, out_elems, row_elems, row_passes, simd_cycles, hw):
+    """(DRAM read bytes, DRAM write bytes, stall cycles) of SIMD layers streaming through DRAM.
+
+    Inputs are re-read ``row_passes`` times when a row of ``acc_bits`` words misses half the VMEM.
+    """
     act = hw["act_bits"] / 8
-    read_b, write_b = in_elems * act, out_elems * act
+    row_fits = row_elems * (hw["acc_bits"] / 8) <= hw["vmem_kib"] * (KIB / 2)
+    read_b = in_elems * act * np.where(row_fits, 1, row_passes)
+    write_b = out_elems * act
     stall = np.ceil(np.maximum((read_b + write_b) / hw["dram_bytes_per_cycle"] - simd_cycles, 0.0))
     return read_b, write_b, stall

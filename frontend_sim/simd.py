@@ -34,7 +34,10 @@ layernorm are amortised over the row and neglected.
 
 VMEM traffic: each pass reads and writes one ``acc_bits``-wide word per element
 (GeneSys' SIMD datapath is 32-bit). DRAM traffic of SIMD layers (they stream their inputs in and
-the result out at ``act_bits``) is in :mod:`frontend_sim.memory`. Post-GEMM work fused into the
+the result out at ``act_bits``) is in :mod:`frontend_sim.memory`: softmax and layernorm reduce over
+a row (``ifmap_w × channels`` elements) and make 3 (max, exp-sum, normalise) and 2 (statistics,
+normalise) passes over it; when a row of ``acc_bits`` words does not fit half the VMEM (the other
+half streams), each pass re-reads the row from DRAM. Post-GEMM work fused into the
 array's output path (bias add, requantisation) is not charged to the SIMD unit.
 """
 from __future__ import annotations
@@ -43,49 +46,51 @@ import numpy as np
 
 from frontend_sim.errors import SimulatorInputError
 
-#: op -> (passes per element, elements counted on "input" or "output", input tensors).
-SIMD_OPS: dict[str, tuple[int, str, int]] = {
-    "relu": (1, "input", 1),
-    "relu6": (2, "input", 1),
-    "clip": (2, "input", 1),
-    "add": (1, "input", 2),
-    "sub": (1, "input", 2),
-    "mul": (1, "input", 2),
-    "div": (9, "input", 2),
-    "batchnorm": (2, "input", 1),
-    "sigmoid": (13, "input", 1),
-    "tanh": (16, "input", 1),
-    "silu": (14, "input", 1),
-    "swish": (14, "input", 1),
-    "gelu": (15, "input", 1),
-    "softmax": (7, "input", 1),
-    "layernorm": (7, "input", 1),
-    "globalavgpool": (1, "input", 1),
-    "mean": (1, "input", 1),
-    "flatten": (0, "input", 1),
-    "reshape": (0, "input", 1),
-    "identity": (0, "input", 1),
-    "dropout": (0, "input", 1),
-    "concat": (1, "input", 1),
+#: op -> (ALU passes per element, input tensors, passes over the data when a row misses VMEM).
+SIMD_OPS: dict[str, tuple[int, int, int]] = {
+    "relu": (1, 1, 1),
+    "relu6": (2, 1, 1),
+    "clip": (2, 1, 1),
+    "add": (1, 2, 1),
+    "sub": (1, 2, 1),
+    "mul": (1, 2, 1),
+    "div": (9, 2, 1),
+    "batchnorm": (2, 1, 1),
+    "sigmoid": (13, 1, 1),
+    "tanh": (16, 1, 1),
+    "silu": (14, 1, 1),
+    "swish": (14, 1, 1),
+    "gelu": (15, 1, 1),
+    "softmax": (7, 1, 3),
+    "layernorm": (7, 1, 2),
+    "globalavgpool": (1, 1, 1),
+    "mean": (1, 1, 1),
+    "flatten": (0, 1, 1),
+    "reshape": (0, 1, 1),
+    "identity": (0, 1, 1),
+    "dropout": (0, 1, 1),
+    "concat": (1, 1, 1),
 }
 #: Pooling ops: passes depend on the window (see module table).
 POOL_OPS = {"maxpool": 0, "avgpool": 1}
 
 
-def layer_simd_work(layer) -> tuple[int, int, int, int]:
-    """(elements, passes, input elements, output elements) of one non-GEMM layer."""
+def layer_simd_work(layer) -> tuple[int, int, int, int, int, int]:
+    """(elements, ALU passes, input elements read, output elements, row elements, row data passes)
+    of one non-GEMM layer; a row is ``ifmap_w × channels`` (the reduction axis of softmax/layernorm)."""
     op = layer.op.lower()
     in_elems = layer.ifmap_h * layer.ifmap_w * layer.channels
+    row = layer.ifmap_w * layer.channels
     if op in POOL_OPS:
         out_elems = layer.ofmap_h * layer.ofmap_w * layer.channels
-        return out_elems, layer.filter_h * layer.filter_w + POOL_OPS[op], in_elems, out_elems
+        return out_elems, layer.filter_h * layer.filter_w + POOL_OPS[op], in_elems, out_elems, row, 1
     if op not in SIMD_OPS:
         known = ", ".join(sorted(set(SIMD_OPS) | set(POOL_OPS)))
         raise SimulatorInputError(f"layer {layer.name!r}: op {layer.op!r} is not a GEMM op (conv, gemm) "
                                   f"nor a SIMD op the simulator models ({known})")
-    passes, _, inputs = SIMD_OPS[op]
+    passes, inputs, row_passes = SIMD_OPS[op]
     out_elems = layer.channels if op in ("globalavgpool", "mean") else in_elems
-    return in_elems, passes, in_elems * inputs, out_elems
+    return in_elems, passes, in_elems * inputs, out_elems, row, row_passes
 
 
 def simd_cycles(elements, passes, lanes):

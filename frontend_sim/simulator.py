@@ -54,12 +54,12 @@ def layer_table(workload: Workload) -> dict[str, np.ndarray]:
                                   f"got {type(workload).__name__}")
     if not workload.layers:
         raise SimulatorInputError(f"workload {workload.name!r} has no layers")
-    cols = {key: [] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems",
-                                "simd_elems", "simd_passes", "simd_in", "simd_out")}
+    cols = {key: [] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems", "simd_elems",
+                                "simd_passes", "simd_in", "simd_out", "simd_row", "simd_row_passes")}
     for layer in workload.layers:
         check_layer(layer)
         gemm = layer.is_gemm
-        work = (0, 0, 0, 0) if gemm else simd.layer_simd_work(layer)
+        work = (0,) * 6 if gemm else simd.layer_simd_work(layer)
         values = (layer.gemm_m if gemm else 0, layer.gemm_n if gemm else 0, layer.gemm_k if gemm else 0,
                   layer.groups if gemm else 0, layer.macs, ifmap_elements_read(layer) if gemm else 0, *work)
         for key, value in zip(cols, values):
@@ -187,9 +187,11 @@ def simd_part(layers: dict, hw: dict):
     cols = np.flatnonzero(layers["groups"][0] == 0)
     if cols.size == 0:
         return None
-    elems, passes, n_in, n_out = (layers[key][:, cols] for key in ("simd_elems", "simd_passes", "simd_in", "simd_out"))
+    elems, passes, n_in, n_out, row, row_passes = (
+        layers[key][:, cols] for key in ("simd_elems", "simd_passes", "simd_in", "simd_out", "simd_row",
+                                         "simd_row_passes"))
     cycles = simd.simd_cycles(elems, passes, hw["lanes"])
-    read_b, write_b, stall = memory.simd_stalls(n_in, n_out, cycles, hw)
+    read_b, write_b, stall = memory.simd_stalls(n_in, n_out, row, row_passes, cycles, hw)
     vmem = simd.vmem_bytes(elems, passes, hw["acc_bits"])
     metrics = dict(simd_cycles=cycles, stall_cycles=stall, total_cycles=cycles + stall.astype(np.int64),
                    dram_ifmap_bytes=read_b, dram_ofmap_bytes=write_b, dram_read_bytes=read_b,

@@ -83,3 +83,13 @@ def test_simd_layer_streams_through_dram():
     assert row["dram_ifmap_bytes"] == 2048 and row["dram_ofmap_bytes"] == 2048
     assert row["simd_cycles"] == 2048 // 16
     assert row["stall_cycles"] == 4096 / 4 - 128
+
+
+def test_softmax_rereads_rows_that_miss_the_vmem():
+    # 64 rows of 4096 elements: a row is 16 KiB of 32-bit words; it fits half of a 64 KiB VMEM, not of 16 KiB.
+    softmax = Workload("s", (Layer("sm", "softmax", 64, 4096, 1),))
+    fits = simulate(softmax, HardwareConfig(vmem_kib=64)).layers.iloc[0]
+    misses = simulate(softmax, HardwareConfig(vmem_kib=16)).layers.iloc[0]
+    assert fits["dram_ifmap_bytes"] == 64 * 4096
+    assert misses["dram_ifmap_bytes"] == 3 * 64 * 4096  # max, exp-sum and normalise passes
+    assert misses["simd_cycles"] == fits["simd_cycles"] and misses["stall_cycles"] > fits["stall_cycles"]
