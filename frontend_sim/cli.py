@@ -19,8 +19,8 @@ PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
 
 @click.command("simulate")
 @click.option("--workload", "-w", required=True,
-              help="Built-in workload (resnet18, resnet50, mobilenetv2, vgg16, bert_base), "
-                   "a SCALE-Sim topology .csv or an .onnx model.")
+              help="Built-in workload (resnet18, resnet50, mobilenetv2, vgg16, bert_base, "
+                   "bert_base_seq<N>), a SCALE-Sim topology .csv or an .onnx model.")
 @click.option("--hw", "hw_spec", default="scalesim-32x32", show_default=True,
               help="Hardware preset name or file: SCALE-Sim .cfg, SimDIT hardware .json, or a "
                    ".json/.toml of HardwareConfig fields.")
