@@ -131,7 +131,8 @@ def main() -> None:
         rows.append({
             "case": run, "array": f"{manifest['array_rows']}x{manifest['array_cols']}",
             "dataflow": manifest["dataflow"], "layers": len(layers),
-            "scalesim_compute_cycles": int(theirs.sum()), "accel_dse_compute_cycles": int(layers["compute_cycles"].sum()),
+            "scalesim_compute_cycles": int(theirs.sum()),
+            "accel_dse_compute_cycles": int(layers["compute_cycles"].sum()),
             "cycles_match": match, "scalesim_s": scalesim_s, "accel_dse_s": ours_s,
             "speedup": scalesim_s / ours_s, "scalesim_time_source": source,
         })

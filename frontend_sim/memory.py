@@ -35,8 +35,8 @@ afterwards each fold's share of the remaining traffic overlaps the previous fold
 
 SIMD layers stream their input(s) from DRAM and the result back (``act_bits``), overlapped with
 their SIMD cycles: ``stall = max(0, dram_bytes / bw − simd_cycles)``; softmax/layernorm re-read
-their input per data pass when a row does not fit half the VMEM (see :mod:`frontend_sim.simd`). Everything broadcasts over
-numpy arrays (configs × layers).
+their input per data pass when a row does not fit half the VMEM (see :mod:`frontend_sim.simd`).
+Everything broadcasts over numpy arrays (configs × layers).
 """
 from __future__ import annotations
 
@@ -81,8 +81,8 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, hw, dataflow: str, comp: ComputeR
     """Traffic and stalls of grouped GEMM layers under one dataflow.
 
     ``m, n, k`` per-group GEMM sizes, ``groups`` groups, ``ifmap_elems`` unique input elements the
-    whole layer reads (H·W·C less rows/columns a large stride skips); ``hw`` a mapping of HardwareConfig field arrays; ``comp`` the compute
-    result of the same layers. Arrays broadcast (configs × layers).
+    whole layer reads (H·W·C less rows/columns a large stride skips); ``hw`` a mapping of
+    HardwareConfig field arrays; ``comp`` the compute result of the same layers. Arrays broadcast (configs × layers).
     """
     rows, cols = hw["array_rows"], hw["array_cols"]
     act, wgt, acc, bias = (hw[f"{x}_bits"] / 8 for x in ("act", "wgt", "acc", "bias"))

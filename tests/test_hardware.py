@@ -53,7 +53,8 @@ def test_scalesim_cfg_errors_name_file_and_key(tmp_path):
     good = (FIXTURES / "conv_mix_8x8_os" / "scalesim.cfg").read_text()
     missing = tmp_path / "missing.cfg"
     missing.write_text(good.replace("ArrayWidth", "ArrayWide"))
-    with pytest.raises(SimulatorInputError, match=r"missing\.cfg: \[architecture_presets\] is missing key 'ArrayWidth'"):
+    message = r"missing\.cfg: \[architecture_presets\] is missing key 'ArrayWidth'"
+    with pytest.raises(SimulatorInputError, match=message):
         read_scalesim_cfg(missing)
     bad = tmp_path / "bad.cfg"
     bad.write_text(good.replace("ArrayHeight: 8", "ArrayHeight: eight"))
