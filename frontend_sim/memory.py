@@ -82,7 +82,8 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, hw, dataflow: str, comp: ComputeR
 
     ``m, n, k`` per-group GEMM sizes, ``groups`` groups, ``ifmap_elems`` unique input elements the
     whole layer reads (H·W·C less rows/columns a large stride skips); ``hw`` a mapping of
-    HardwareConfig field arrays; ``comp`` the compute result of the same layers. Arrays broadcast (configs × layers).
+    HardwareConfig field arrays; ``comp`` the compute result of the same layers. Arrays broadcast
+    (configs × layers).
     """
     rows, cols = hw["array_rows"], hw["array_cols"]
     act, wgt, acc, bias = (hw[f"{x}_bits"] / 8 for x in ("act", "wgt", "acc", "bias"))
