@@ -93,3 +93,13 @@ def test_softmax_rereads_rows_that_miss_the_vmem():
     assert fits["dram_ifmap_bytes"] == 64 * 4096
     assert misses["dram_ifmap_bytes"] == 3 * 64 * 4096  # max, exp-sum and normalise passes
     assert misses["simd_cycles"] == fits["simd_cycles"] and misses["stall_cycles"] > fits["stall_cycles"]
+
+
+def test_strided_1x1_conv_fetches_only_the_pixels_it_uses():
+    # ResNet downsample: 1×1/2 on 56×56×256 touches every other row and column: 28·28·256 elements.
+    downsample = Workload("d", (Layer("ds", "conv", 56, 56, 256, 1, 1, 512, 2, 2),))
+    row = simulate(downsample, HardwareConfig(ibuf_kib=1024, dram_bytes_per_cycle=1e6)).layers.iloc[0]
+    assert row["dram_ifmap_bytes"] == 28 * 28 * 256
+    # A 3×3/1 conv with 'same' padding touches the whole input once (padding is not fetched).
+    same = Workload("s", (Layer("c", "conv", 14, 14, 8, 3, 3, 8, pad_h=2, pad_w=2),))
+    assert simulate(same, HardwareConfig()).layers.loc[0, "dram_ifmap_bytes"] == 14 * 14 * 8
