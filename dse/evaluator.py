@@ -115,6 +115,7 @@ class Assessment:
     objectives: np.ndarray       #: (designs, objectives)
     constraints: np.ndarray      #: (designs, constraints [+1]); <= 0 feasible
     rejected: pd.Series          #: '' when kept, else the reason (rule:<name>, out_of_domain, uncertain, …)
+    constraint_names: list[str]  #: one per constraints column (the constraint text, or "surrogate_trust")
 
     @property
     def feasible(self) -> np.ndarray:
@@ -259,4 +260,6 @@ class Evaluator:
         penalize = pd.Series(untrusted) if policy == "penalize" else None
         constraints = constraint_matrix(self.space.constraints, metrics, penalize)
         constraints[~valid[:, None] | np.isnan(constraints)] = 1.0  # unevaluated designs count as infeasible
-        return Assessment(metrics=metrics, objectives=objectives, constraints=constraints, rejected=rejected)
+        names = [c.text for c in self.space.constraints] + (["surrogate_trust"] if penalize is not None else [])
+        return Assessment(metrics=metrics, objectives=objectives, constraints=constraints, rejected=rejected,
+                          constraint_names=names)

@@ -13,6 +13,8 @@ JournalStorage with a file backend; several local processes may share it), ``pos
 from __future__ import annotations
 
 import fcntl
+import importlib.util
+import json
 import math
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -20,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import optuna
-from optuna.trial import FrozenTrial, TrialState
+import sqlalchemy
+from optuna.trial import TrialState
 from tqdm import tqdm
 
 from dse.errors import DSEInputError
-from dse.evaluator import Evaluator, file_sha256
+from dse.evaluator import Assessment, Evaluator, file_sha256
 from dse.space import SearchSpace
 
 SAMPLERS = ("tpe", "nsga2", "random", "gp")
@@ -63,6 +66,10 @@ def open_storage(url: str) -> StudyStorage:
                 f"takes one worker at a time — for parallel workers use --storage postgresql://… or "
                 f"journal:///path/study.log") from None
         storage = optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+        # Write-ahead log, fsync at checkpoints: a killed process loses nothing committed (an OS
+        # crash or power cut may lose the last trials); ~5x fewer disk syncs per trial.
+        sqlalchemy.event.listen(storage.engine, "connect", _sqlite_wal)
+        storage.engine.dispose()
         return StudyStorage(url, storage, exclusive=True, lock=lock)
     if url.startswith("journal://"):
         path = Path(url[len("journal://"):])
@@ -70,7 +77,9 @@ def open_storage(url: str) -> StudyStorage:
             raise DSEInputError(f"--storage {url}: directory {path.parent} does not exist")
         backend = optuna.storages.journal.JournalFileBackend(str(path))
         return StudyStorage(url, optuna.storages.JournalStorage(backend))
-    if url.startswith(("postgresql://", "postgresql+psycopg2://", "mysql://", "mysql+pymysql://")):
+    if url.startswith(("postgresql://", "postgresql+", "mysql://", "mysql+")):
+        if url.startswith("postgresql://") and importlib.util.find_spec("psycopg") is None:
+            url = "postgresql+psycopg2://" + url[len("postgresql://"):]  # SQLAlchemy 2.1 defaults to psycopg 3
         try:
             storage = optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
         except Exception as exc:  # SQLAlchemy/driver errors carry the reason
@@ -81,6 +90,13 @@ def open_storage(url: str) -> StudyStorage:
                         f"postgresql://USER:PASSWORD@HOST/DB")
 
 
+def _sqlite_wal(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 def _hide_password(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -89,23 +105,19 @@ def _hide_password(url: str) -> str:
     return url
 
 
-def constraint_values(trial: FrozenTrial) -> list[float]:
-    """Optuna ``constraints_func``: the constraint values the evaluator stored on the trial (<= 0 feasible)."""
-    return trial.user_attrs["constraint_values"]
+def make_sampler(name: str, seed: int | None) -> optuna.samplers.BaseSampler:
+    """``tpe`` (multivariate, multi-objective capable), ``nsga2``, ``random`` or ``gp`` (Optuna's samplers).
 
-
-def make_sampler(name: str, seed: int | None, constrained: bool) -> optuna.samplers.BaseSampler:
-    """``tpe`` (multivariate, multi-objective capable), ``nsga2``, ``random`` or ``gp`` (Optuna's samplers)."""
-    constraints_func = constraint_values if constrained else None
+    Constraints reach the samplers through ``Trial.set_constraint`` (Optuna 5 deprecates ``constraints_func``).
+    """
     if name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True,
-                                          constraints_func=constraints_func)
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True)
     if name == "nsga2":
-        return optuna.samplers.NSGAIISampler(seed=seed, constraints_func=constraints_func)
+        return optuna.samplers.NSGAIISampler(seed=seed)
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "gp":
-        return optuna.samplers.GPSampler(seed=seed, constraints_func=constraints_func)
+        return optuna.samplers.GPSampler(seed=seed)
     raise DSEInputError(f"--sampler {name!r}: expected one of {SAMPLERS}")
 
 
@@ -135,14 +147,13 @@ def open_study(space: SearchSpace, evaluator: Evaluator, models: str, storage: S
                sampler: str = "tpe", seed: int | None = None, resume: bool = False) -> optuna.Study:
     """Create the study, or with ``resume`` load it (creating it when absent, for shared workers)."""
     attributes = study_attributes(space, evaluator, models)
-    constrained = bool(space.constraints) or space.out_of_domain == "penalize"
     existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage.storage)}
     if study_name in existing and not resume and existing[study_name].n_trials:
         raise DSEInputError(f"study {study_name!r} already exists in {_hide_password(storage.url)} with "
                             f"{existing[study_name].n_trials} trials; pass --resume to continue it or "
                             f"--study NEW_NAME to start another")
     study = optuna.create_study(storage=storage.storage, study_name=study_name, directions=space.directions,
-                                sampler=make_sampler(sampler, seed, constrained), load_if_exists=True)
+                                sampler=make_sampler(sampler, seed), load_if_exists=True)
     stored = study.user_attrs
     if not stored:
         for key, value in attributes.items():
@@ -215,21 +226,52 @@ def run_trials(study: optuna.Study, space: SearchSpace, evaluator: Evaluator, n_
     return ran
 
 
-def _tell(study: optuna.Study, trials: list[optuna.Trial], assessment) -> None:
+def _tell(study: optuna.Study, trials: list[optuna.Trial], assessment: Assessment) -> None:
     feasible = assessment.feasible
     records = assessment.metrics.to_dict(orient="records")
+    names = assessment.constraint_names
     for i, trial in enumerate(trials):
+        attrs = {}
         for name, value in records[i].items():
             if isinstance(value, (bool, np.bool_)):
-                trial.set_user_attr(name, bool(value))
+                attrs[name] = bool(value)
             elif value is not None and not (isinstance(value, float) and math.isnan(value)):
-                trial.set_user_attr(name, float(value))
-        trial.set_user_attr("constraint_values", [float(c) for c in assessment.constraints[i]])
-        trial.set_user_attr("feasible", bool(feasible[i]))
+                attrs[name] = float(value)
+        attrs["feasible"] = bool(feasible[i])
         reason = assessment.rejected.iloc[i]
         if reason:
-            trial.set_user_attr("rejected", reason)
+            attrs["rejected"] = reason
+        write_trial_attrs(study, trial, attrs, dict(zip(names, assessment.constraints[i].tolist())))
+        if reason:
             study.tell(trial, state=TrialState.PRUNED)
         else:
             values = [float(v) for v in assessment.objectives[i]]
             study.tell(trial, values if len(values) > 1 else values[0])
+
+
+def write_trial_attrs(study: optuna.Study, trial: optuna.Trial, attrs: dict, constraints: dict) -> None:
+    """Store a running trial's user attributes and constraint values (``Trial.set_constraint``).
+
+    On an RDB storage everything goes in one transaction (one bulk INSERT per table, through Optuna's
+    own table models): attribute by attribute costs ~5 ms each on SQLite here, i.e. ~0.3 s per trial.
+    Other storages use the public per-attribute calls.
+    """
+    backend = getattr(study._storage, "_backend", study._storage)
+    if not isinstance(backend, optuna.storages.RDBStorage):
+        for key, value in attrs.items():
+            trial.set_user_attr(key, value)
+        for key, value in constraints.items():
+            trial.set_constraint(key, value)
+        return
+    from optuna.storages._rdb import models
+    from optuna.storages._rdb.storage import _create_scoped_session
+    from optuna.study._constrained_optimization import _CONSTRAINTS_KEY
+
+    with _create_scoped_session(backend.scoped_session, True) as session:
+        session.execute(sqlalchemy.insert(models.TrialUserAttributeModel), [
+            {"trial_id": trial._trial_id, "key": key, "value_json": json.dumps(value)}
+            for key, value in attrs.items()])
+        if constraints:
+            session.execute(sqlalchemy.insert(models.TrialSystemAttributeModel), [
+                {"trial_id": trial._trial_id, "key": f"{_CONSTRAINTS_KEY}:{key}", "value_json": json.dumps(value)}
+                for key, value in constraints.items()])

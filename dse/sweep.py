@@ -23,8 +23,8 @@ MAX_POINTS = 200_000
 
 def run_sweep(space: SearchSpace, evaluator: Evaluator, max_points: int = MAX_POINTS, chunk: int = 4096,
               progress: bool = True) -> pd.DataFrame:
-    """All points of the space: parameters, metrics, ``objective:<name>`` columns, ``feasible``,
-    ``rejected`` and ``pareto`` (non-dominated among the feasible points)."""
+    """All points of the space: parameters, metrics, ``objective:<name>`` and ``constraint:<name>``
+    (<= 0 met) columns, ``feasible``, ``rejected`` and ``pareto`` (non-dominated among the feasible points)."""
     size = space.grid_size()
     if size == 0:
         space.grid()  # raises, naming the continuous parameter
@@ -40,6 +40,8 @@ def run_sweep(space: SearchSpace, evaluator: Evaluator, max_points: int = MAX_PO
         table = pd.concat([params.reset_index(drop=True), assessment.metrics.reset_index(drop=True)], axis=1)
         for j, objective in enumerate(space.objectives):
             table[f"objective:{objective.name}"] = assessment.objectives[:, j]
+        for j, name in enumerate(assessment.constraint_names):
+            table[f"constraint:{name}"] = assessment.constraints[:, j]
         table["feasible"] = assessment.feasible
         table["rejected"] = assessment.rejected.to_numpy()
         parts.append(table)
