@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from frontend_sim.hardware import read_scalesim_cfg
+from frontend_sim.hardware import HardwareConfig, read_scalesim_cfg
 from frontend_sim.simulator import simulate
 from frontend_sim.topology import read_topology
 
@@ -236,3 +236,23 @@ def test_random_shapes_against_live_scalesim(tmp_path, rows, cols, df):
                                       report["Total Cycles"] - report["Stall Cycles"] + 1)
         np.testing.assert_allclose(layers["mapping_efficiency"] * 100, report["Mapping Efficiency %"], rtol=1e-12)
         np.testing.assert_allclose(layers["compute_utilization"] * 100, report["Compute Util %"], rtol=1e-12)
+
+
+COMPUTE_FIXTURES = sorted((Path(__file__).parent / "fixtures" / "scalesim_compute").glob("*.json"))
+COMPUTE_FIXTURES = [p for p in COMPUTE_FIXTURES if p.name != "manifest.json"]
+
+
+@pytest.mark.parametrize("path", COMPUTE_FIXTURES, ids=[p.stem for p in COMPUTE_FIXTURES])
+def test_bundled_topologies_match_scalesim_compute_classes(path):
+    """Every bundled SCALE-Sim topology, several arrays and dataflows: compute cycles (its demand-matrix
+    length), mapping efficiency and compute utilization from SCALE-Sim's own classes."""
+    reference = json.loads(path.read_text())
+    hw = HardwareConfig(array_rows=reference["array_rows"], array_cols=reference["array_cols"],
+                        dataflow=reference["dataflow"])
+    workload = read_topology(ROOT / reference["topology"], form=reference["form"], expand_depthwise=True)
+    layers = simulate(workload, hw).layers
+    expected = pd.DataFrame(reference["layers"])
+    assert list(layers["layer"]) == list(expected["layer"])
+    np.testing.assert_array_equal(layers["compute_cycles"], expected["compute_cycles"])
+    np.testing.assert_allclose(layers["mapping_efficiency"], expected["mapping_efficiency"], rtol=1e-12)
+    np.testing.assert_allclose(layers["compute_utilization"], expected["compute_utilization"], rtol=1e-12)
