@@ -6,7 +6,7 @@ import importlib
 import click
 
 #: Modules that export ``COMMANDS``, a list of click commands.
-COMMAND_MODULES = ("frontend_sim.cli", "ppa.cli", "dse.commands")
+COMMAND_MODULES = ("frontend_sim.cli", "ppa.cli", "dse.commands", "dse.report_commands")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,70 @@
+"""A real, small multi-objective Optuna study shaped like a DSE study, for the report tests.
+
+Cycles and DRAM traffic come from the real simulator (frontend_sim.simulate on ResNet-18); area
+and power from a linear PE + buffer model whose constants are test inputs, not measured PPA
+(the real surrogates are exercised by the demo). What the tests check is the report machinery:
+which trials are Pareto-optimal, units, constraints, uncertainty flags, the per-layer view.
+"""
+from __future__ import annotations
+
+import optuna
+
+from frontend_sim.hardware import HardwareConfig
+from frontend_sim.simulator import simulate
+from frontend_sim.zoo import get_workload
+
+WORKLOAD = "resnet18"
+AREA_LIMIT_UM2 = 400_000.0
+#: Values the "space" does not search (as in a DSE space file's [fixed]).
+FIXED = {"pdk": "asap7", "wbuf_kib": 128.0}
+
+
+def objective(trial: optuna.Trial) -> tuple[float, float, float]:
+    rows = trial.suggest_categorical("array_rows", [4, 8, 16, 32, 64])
+    cols = trial.suggest_categorical("array_cols", [4, 8, 16, 32, 64])
+    dataflow = trial.suggest_categorical("dataflow", ["os", "ws", "is"])
+    ibuf = trial.suggest_float("ibuf_kib", 8.0, 512.0, log=True)
+    clock = trial.suggest_float("target_clock_ghz", 0.2, 2.0)
+    hardware = HardwareConfig(array_rows=rows, array_cols=cols, dataflow=dataflow, ibuf_kib=ibuf,
+                              wbuf_kib=FIXED["wbuf_kib"])
+    totals = simulate(get_workload(WORKLOAD), hardware).totals
+    cycles = float(totals["total_cycles"])
+    area = 72.0 * rows * cols + 900.0 * ibuf
+    power = area * clock * 2.0e-3
+    runtime = cycles / (clock * 1e9)
+    energy = power * 1e-3 * runtime
+    attrs = {
+        "total_cycles": cycles, "runtime_s": runtime, "energy_j": energy, "edp_js": energy * runtime,
+        "area_um2": area, "power_mw": power, "fmax_ghz": clock, "throughput_ips": 1.0 / runtime,
+        "dram_bytes": float(totals["dram_read_bytes"] + totals["dram_write_bytes"]),
+        f"{WORKLOAD}.runtime_s": runtime, "area_um2_std": 0.03 * area, "power_mw_std": 0.05 * power,
+        "in_domain": clock <= 1.5,
+    }
+    for key, value in attrs.items():
+        trial.set_user_attr(key, value)
+    trial.set_constraint("area_um2", area - AREA_LIMIT_UM2)
+    return runtime, energy, area
+
+
+def make_study(storage: str | None, name: str = "fixture", n_trials: int = 60, seed: int = 0) -> optuna.Study:
+    """Run the objective for ``n_trials`` with multi-objective TPE and the contract's user attrs.
+
+    The search runs in memory; the finished study is then copied into ``storage`` with
+    ``optuna.copy_study`` (one write per trial: SQLite on this machine's disk costs ~0.1 s each).
+    """
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    memory = optuna.storages.InMemoryStorage()
+    study = optuna.create_study(study_name=name, storage=memory,
+                                directions=["minimize", "minimize", "minimize"],
+                                sampler=optuna.samplers.TPESampler(seed=seed))
+    study.set_user_attr("space", {"fixed": FIXED})
+    study.set_user_attr("objectives", ["runtime_s", "energy_j", "area_um2"])
+    study.set_user_attr("constraints", [f"area_um2 <= {AREA_LIMIT_UM2}"])
+    study.set_user_attr("workloads", {WORKLOAD: 1.0})
+    study.set_user_attr("metric_units", {"runtime_s": "s", "energy_j": "J", "area_um2": "µm²",
+                                         "power_mw": "mW", "fmax_ghz": "GHz"})
+    study.optimize(objective, n_trials=n_trials)
+    if storage is None:
+        return study
+    optuna.copy_study(from_study_name=name, from_storage=memory, to_storage=storage)
+    return optuna.load_study(study_name=name, storage=storage)
