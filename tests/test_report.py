@@ -1,0 +1,161 @@
+"""Pareto reports from a real stored Optuna study (tests/report_study.py): tables, HTML, errors."""
+from __future__ import annotations
+
+import json
+import re
+
+import optuna
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dse import report
+from dse.cli import main
+from report_study import AREA_LIMIT_UM2, WORKLOAD, make_study
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """(storage URL, study, report files) of a 40-trial, 3-objective, constrained study in SQLite."""
+    root = tmp_path_factory.mktemp("report")
+    url = f"sqlite:///{root / 'study.db'}"
+    study = make_study(url, n_trials=40)
+    files = report.write_report(url, "fixture", root / "out")
+    return url, study, files
+
+
+def dominates(a, b):
+    return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))
+
+
+def brute_force_pareto(points: dict[int, tuple]) -> set[int]:
+    return {n for n, p in points.items() if not any(dominates(q, p) for m, q in points.items() if m != n)}
+
+
+def test_csv_holds_exactly_the_pareto_set(stored):
+    _, study, files = stored
+    feasible = {t.number: tuple(t.values) for t in study.trials
+                if t.state == optuna.trial.TrialState.COMPLETE and t.user_attrs["area_um2"] <= AREA_LIMIT_UM2}
+    infeasible = [t for t in study.trials if t.user_attrs["area_um2"] > AREA_LIMIT_UM2]
+    assert infeasible, "the fixture should exercise the area constraint"
+    table = pd.read_csv(files.csv)
+    assert set(table["trial"]) == brute_force_pareto(feasible)
+    assert table["feasible"].all()
+    for _, row in table.iterrows():  # values are the trials' own, not recomputed
+        trial = study.trials[int(row["trial"])]
+        assert row["runtime_s"] == pytest.approx(trial.values[0], rel=1e-12)
+        assert row["area_um2"] == pytest.approx(trial.user_attrs["area_um2"], rel=1e-12)
+        assert row["dataflow"] == trial.params["dataflow"]
+    assert list(table["runtime_s"]) == sorted(table["runtime_s"])
+
+
+def test_json_has_params_metrics_units_and_flags(stored):
+    _, study, files = stored
+    data = json.loads(files.json.read_text())
+    assert data["n_pareto"] == len(pd.read_csv(files.csv)) == len(data["designs"])
+    assert [o["name"] for o in data["settings"]["objectives"]] == ["runtime_s", "energy_j", "area_um2"]
+    assert data["units"]["runtime_s"] == "s" and data["units"]["area_um2"] == "µm²"
+    assert data["units"]["energy_j"] == "J" and data["units"]["edp_js"] == "J·s"
+    assert data["units"]["ibuf_kib"] == "KiB" and data["units"]["throughput_ips"] == "inferences/s"
+    design = data["designs"][0]
+    assert set(design["params"]) == {"array_rows", "array_cols", "dataflow", "ibuf_kib", "target_clock_ghz"}
+    assert {"runtime_s", "energy_j", "area_um2", "power_mw", f"{WORKLOAD}.runtime_s"} <= set(design["metrics"])
+    assert set(design["uncertainty"]) == {"area_um2_std", "power_mw_std"}
+    trial = study.trials[design["trial"]]
+    assert design["in_domain"] is trial.user_attrs["in_domain"]
+    assert design["uncertainty"]["area_um2_std"] == pytest.approx(trial.user_attrs["area_um2_std"])
+
+
+def test_pair_front_is_the_2d_pareto_set(stored):
+    _, study, _ = stored
+    table = report.trials_table(study)
+    mask = report.pair_front_mask(table, "runtime_s", "area_um2", ("minimize", "minimize"))
+    feasible = table[table["feasible"]]
+    points = {int(r.trial): (r.runtime_s, r.area_um2) for r in feasible.itertuples()}
+    assert set(table.loc[mask, "trial"]) == brute_force_pareto(points)
+    # a maximised metric flips the front: best throughput vs smallest area
+    mask = report.pair_front_mask(table, "throughput_ips", "area_um2", ("maximize", "minimize"))
+    points = {int(r.trial): (-r.throughput_ips, r.area_um2) for r in feasible.itertuples()}
+    assert set(table.loc[mask, "trial"]) == brute_force_pareto(points)
+
+
+def test_chosen_designs_are_the_extremes_and_the_knee(stored):
+    _, study, _ = stored
+    front = report.pareto_table(study)
+    chosen = report.chosen_designs(study, front)
+    roles = dict(zip(chosen["role"], chosen["trial"]))
+    assert roles["best runtime_s"] == front.loc[front["runtime_s"].idxmin(), "trial"]
+    assert roles["best area_um2"] == front.loc[front["area_um2"].idxmin(), "trial"]
+    assert set(chosen["trial"]) <= set(front["trial"])
+
+
+def test_layer_breakdown_sums_to_the_trials_cycles(stored):
+    _, study, files = stored
+    layers = pd.read_csv(files.out / "layers.csv")
+    assert set(layers["workload"]) == {WORKLOAD}
+    for trial, part in layers.groupby("trial"):
+        assert part["total_cycles"].sum() == pytest.approx(study.trials[trial].user_attrs["total_cycles"], rel=1e-9)
+        parts = part[["compute_cycles", "stall_cycles", "simd_cycles"]].sum(axis=1)
+        assert (parts == part["total_cycles"]).all()
+
+
+def test_html_is_self_contained_with_every_figure(stored):
+    _, _, files = stored
+    text = files.html.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=", text), "plotly.js must be inline (offline report)"
+    assert "Plotly.newPlot" in text and len(text) > 3_000_000  # plotly.js itself is inline
+    for anchor in ("designs", "fronts", "space", "layers", "pareto", "importance", "settings"):
+        assert f'<section id="{anchor}">' in text
+    divs = re.findall(r'<div id="(fig-[^"]+)" class="plotly-graph-div"', text)
+    # 3 objective pairs, 3-D scatter, parallel coordinates, 1 workload breakdown, importances
+    assert len(divs) == 7, divs
+    assert '"type":"scatter3d"' in text and '"type":"parcoords"' in text
+    assert "Pareto front: energy_j vs runtime_s" in text
+    pngs = sorted(p.name for p in files.pngs)
+    assert pngs == ["importances.png", f"layers_{WORKLOAD}.png", "pareto_energy_j_vs_area_um2.png",
+                    "pareto_runtime_s_vs_area_um2.png", "pareto_runtime_s_vs_energy_j.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in files.pngs)
+
+
+def test_unknown_study_lists_the_available_ones(stored):
+    url, _, _ = stored
+    with pytest.raises(report.ReportError, match=r"no study named 'nope'.*available studies: fixture"):
+        report.load_study(url, "nope")
+    result = CliRunner().invoke(main, ["report", "--storage", url, "--study", "nope", "--out", "unused"])
+    assert result.exit_code == 1
+    assert "Error: no study named 'nope'" in result.output and "available studies: fixture" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("storage, message", [
+    ("sqlite:///{tmp}/missing.db", "sqlite file '{tmp}/missing.db' does not exist"),
+    ("journal://{tmp}/missing.log", "journal file '{tmp}/missing.log' does not exist"),
+    ("ftp://host/study", "expected sqlite:///FILE.db, journal:///FILE.log or postgresql://"),
+    ("postgresql://user:secret@127.0.0.1:9/db", "cannot open the database"),
+])
+def test_bad_storage_is_a_one_line_error(tmp_path, storage, message):
+    storage, message = storage.format(tmp=tmp_path), message.format(tmp=tmp_path)
+    result = CliRunner().invoke(main, ["report", "--storage", storage, "--study", "s", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert "secret" not in result.output
+    assert not (tmp_path / "missing.db").exists(), "a missing SQLite file must not be created"
+
+
+def test_bad_pairs_name_the_metric(stored):
+    url, _, files = stored
+    result = CliRunner().invoke(main, ["report", "--storage", url, "--study", "fixture",
+                                       "--out", str(files.out / "bad"), "--pairs", "runtime_s:joules"])
+    assert result.exit_code == 1
+    assert "--pairs: metric 'joules' is not recorded by the study; known:" in result.output
+    with pytest.raises(report.ReportError, match="expected METRIC:METRIC"):
+        report.parse_pairs("runtime_s", None, pd.DataFrame())
+
+
+def test_journal_storage_reports_the_same_pareto_set(stored, tmp_path):
+    url, study, files = stored
+    path = tmp_path / "study.log"
+    writer = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(path)))
+    optuna.copy_study(from_study_name="fixture", from_storage=url, to_storage=writer)
+    journal = f"journal://{path}"
+    front = report.pareto_table(report.load_study(journal, "fixture"))
+    assert list(front["trial"]) == list(pd.read_csv(files.csv)["trial"])
