@@ -1,0 +1,99 @@
+"""OpenSTA timing and power of a mapped netlist at one or more clock targets (one ``sta`` session).
+
+Clock: ideal (no clock tree, no wire load: post-synthesis). Only register-to-register paths are
+timed (no input/output delays are set; every PE and SIMD port is registered).
+
+Power: primary inputs toggle with :data:`INPUT_ACTIVITY` transitions per clock cycle (duty 0.5),
+propagated through the logic by OpenSTA; internal + switching + leakage at the target clock.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ppa.backend_flow.errors import BackendFlowError
+from ppa.backend_flow.liberty import Liberty
+from ppa.backend_flow.synth import TOP
+
+#: Toggle rate of every primary input, transitions per clock cycle (OpenSTA ``set_power_activity -input``).
+INPUT_ACTIVITY = 0.1
+
+
+@dataclass(frozen=True)
+class TimingPower:
+    """OpenSTA results at one clock target."""
+
+    target_clock_ghz: float
+    wns_ps: float        #: worst setup slack, ps, signed (negative = violated, positive = margin)
+    tns_ps: float        #: total negative slack, ps (<= 0)
+    fmax_ghz: float      #: 1 / (period − wns): achieved clock if failing, max clock if met
+    timing_met: bool
+    internal_mw: float
+    switching_mw: float
+    leakage_mw: float
+    power_mw: float      #: total = internal + switching + leakage, mW at the target clock
+    critical_path: str   #: module of the worst path's endpoint: "pe", "simd_lane" or "top"
+
+
+def sta_script(lib: Liberty, netlist: Path, periods_ps: list[float]) -> str:
+    """Tcl for ``sta``: one link, then per period a clock, slack and power report between markers."""
+    unit = lib.time_unit_ps
+    lines = [f"read_liberty {lib.path}", f"read_verilog {netlist}", f"link_design {TOP}",
+             f"set_power_activity -input -activity {INPUT_ACTIVITY}"]
+    for p in periods_ps:
+        lines += [f"create_clock -name clk -period {p / unit:.6g} [get_ports clk]",
+                  f'puts "@@PERIOD_PS {p:.6g}"',
+                  'puts "@@WORST_SLACK [sta::format_time [sta::worst_slack_cmd max] 6]"',
+                  "report_tns -digits 6",
+                  "report_power -digits 6",
+                  "report_checks -path_delay max -format end -digits 4"]
+    lines.append('puts "@@DONE"')
+    return "\n".join(lines) + "\n"
+
+
+_FLOAT = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|INF)"
+
+
+def _parse_block(block: str, period_ps: float, unit_ps: float, log: Path) -> TimingPower:
+    slack = re.search(r"@@WORST_SLACK\s+" + _FLOAT, block)
+    tns = re.search(r"^tns\s+" + _FLOAT, block, re.M)
+    power = re.search(r"^Total\s+" + r"\s+".join([_FLOAT] * 4), block, re.M)
+    if not (slack and tns and power):
+        missing = [n for n, m in (("worst slack", slack), ("tns", tns), ("power", power)) if not m]
+        raise BackendFlowError(f"OpenSTA output lacks {', '.join(missing)} at period {period_ps:g} ps; log: {log}")
+    wns = float(slack.group(1)) * unit_ps
+    if wns != wns or abs(wns) == float("inf"):
+        raise BackendFlowError(f"OpenSTA found no timed register-to-register path (slack {slack.group(1)}); log: {log}")
+    internal, switching, leakage, total = (float(power.group(i)) * 1e3 for i in range(1, 5))
+    end = re.search(r"^(\S+)/\S+ \(\S+\)\s+\S+\s+\S+\s+\S+\s*\((?:VIOLATED|MET)\)", block, re.M)
+    where = end.group(1) if end else ""
+    critical = "pe" if "u_pe" in where else "simd_lane" if "u_lane" in where else "top"
+    return TimingPower(target_clock_ghz=1e3 / period_ps, wns_ps=wns, tns_ps=float(tns.group(1)) * unit_ps,
+                       fmax_ghz=1e3 / (period_ps - wns), timing_met=wns >= 0.0,
+                       internal_mw=internal, switching_mw=switching, leakage_mw=leakage, power_mw=total,
+                       critical_path=critical)
+
+
+def run_sta(lib: Liberty, netlist: Path, clocks_ghz: list[float], work_dir: Path,
+            timeout_s: float = 3600.0) -> list[TimingPower]:
+    """Time and power ``netlist`` at each clock (GHz) in one OpenSTA session; log kept in ``work_dir``."""
+    work_dir = Path(work_dir)
+    periods = [1e3 / f for f in clocks_ghz]
+    script, log = work_dir / "sta.tcl", work_dir / "sta.log"
+    script.write_text(sta_script(lib, netlist, periods))
+    try:
+        proc = subprocess.run(["sta", "-no_splash", "-exit", str(script)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=timeout_s, cwd=work_dir)
+    except FileNotFoundError as exc:
+        raise BackendFlowError("OpenSTA (sta) is not installed (apt-get install opensta)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise BackendFlowError(f"OpenSTA timed out after {timeout_s:g} s; log: {log}") from exc
+    log.write_text(proc.stdout)
+    errors = [ln for ln in proc.stdout.splitlines() if ln.startswith("Error")]
+    if proc.returncode != 0 or errors or "@@DONE" not in proc.stdout:
+        first = errors[0] if errors else f"exit {proc.returncode}, report incomplete"
+        raise BackendFlowError(f"OpenSTA failed: {first.strip()}; log: {log}")
+    blocks = proc.stdout.split("@@PERIOD_PS")[1:]
+    return [_parse_block(b, p, lib.time_unit_ps, log) for b, p in zip(blocks, periods)]

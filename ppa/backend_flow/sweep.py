@@ -1,0 +1,101 @@
+"""The backend sweep: design points → Yosys → OpenSTA → sample store → CSV.
+
+Layout of ``out_dir``: ``samples.sqlite`` (the store), ``runs/<netlist_key>/`` (RTL, scripts,
+``yosys.log``, ``sta.log``, netlist of each design point), ``liberty/`` (tool-ready liberty),
+``ppa_samples.csv`` (exported after every finished netlist).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm import tqdm
+
+from ppa.backend_flow.errors import BackendFlowError
+from ppa.backend_flow.liberty import Liberty, prepare_liberty
+from ppa.backend_flow.sampling import DesignPoint, design
+from ppa.backend_flow.sta import run_sta
+from ppa.backend_flow.store import SampleStore
+from ppa.backend_flow.synth import synthesize
+
+#: Dataset columns in order (architecture, backend knobs, targets, bookkeeping), with units.
+COLUMNS = [
+    "array_rows", "array_cols", "dataflow", "act_bits", "wgt_bits", "acc_bits", "simd_lanes",
+    "mac_pipeline", "mult_style", "pdk", "target_clock_ghz", "abc_delay_ps",
+    "area_um2", "pe_area_um2", "power_mw", "internal_mw", "switching_mw", "leakage_mw",
+    "fmax_ghz", "wns_ps", "tns_ps", "timing_met", "critical_path", "cell_count", "synth_s", "sta_s",
+    "sample_key", "netlist_key",
+]
+
+
+def run_point(point: DesignPoint, lib: Liberty, work_dir: Path) -> list[dict]:
+    """Synthesise one design point and time it at its clocks: one dataset row per clock."""
+    syn = synthesize(point.core, point.knobs, lib, point.pdk, work_dir)
+    t0 = time.perf_counter()
+    timings = run_sta(lib, syn.netlist, list(point.clocks_ghz), work_dir)
+    sta_s = (time.perf_counter() - t0) / len(timings)
+    rows = []
+    for clock, tp in zip(point.clocks_ghz, timings):
+        row = {**asdict(point.core), "pdk": point.pdk, "abc_delay_ps": point.knobs.abc_delay_ps,
+               **asdict(tp), "target_clock_ghz": clock, "area_um2": syn.area_um2,
+               "pe_area_um2": syn.pe_area_um2, "cell_count": syn.cell_count, "synth_s": round(syn.synth_s, 3),
+               "sta_s": round(sta_s, 3), "sample_key": point.sample_key(clock),
+               "netlist_key": point.netlist_key}
+        rows.append({k: row[k] for k in COLUMNS})
+    return rows
+
+
+def _run_safely(point: DesignPoint, lib: Liberty, work_dir: Path):
+    try:
+        return point, run_point(point, lib, work_dir), None
+    except BackendFlowError as exc:
+        return point, None, str(exc)
+
+
+def export_csv(store: SampleStore, path: Path) -> pd.DataFrame:
+    """Write the store's samples as the dataset CSV (columns :data:`COLUMNS`); returns the frame."""
+    df = store.to_frame()
+    df = df[COLUMNS] if len(df) else pd.DataFrame(columns=COLUMNS)
+    tmp = Path(path).with_suffix(".csv.tmp")
+    df.to_csv(tmp, index=False)
+    tmp.replace(path)
+    return df
+
+
+def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, liberty: str | Path | None = None,
+              seed: int = 0, points: list[DesignPoint] | None = None, progress: bool = True) -> pd.DataFrame:
+    """Run (or continue) a sweep of ``n_samples`` samples into ``out_dir``; returns the exported samples.
+
+    Finished samples already in the store are skipped. A tool failure stops the sweep with an error
+    naming the design point and its log; samples finished before it stay in the store and the CSV.
+    """
+    if jobs < 1:
+        raise BackendFlowError(f"--jobs must be >= 1, got {jobs}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lib = prepare_liberty(pdk, out / "liberty", liberty)
+    store = SampleStore(out / "samples.sqlite")
+    csv_path = out / "ppa_samples.csv"
+    try:
+        points = design(pdk, n_samples, seed) if points is None else points
+        done = store.keys()
+        todo = [p for p in points if not set(p.sample_keys) <= done]
+        total = sum(len(p.clocks_ghz) for p in points)
+        bar = tqdm(total=total, initial=total - sum(len(p.clocks_ghz) for p in todo), unit="sample",
+                   desc=f"{pdk} samples", disable=not progress)
+        tasks = (delayed(_run_safely)(p, lib, out / "runs" / p.netlist_key) for p in todo)
+        for point, rows, error in Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks):
+            if error is not None:
+                store.add_failure(point.netlist_key, error)
+                export_csv(store, csv_path)
+                raise BackendFlowError(f"sample {point.netlist_key} ({point.core}, {point.knobs}) failed: {error}")
+            store.add(rows)
+            export_csv(store, csv_path)
+            bar.update(len(rows))
+        bar.close()
+        return export_csv(store, csv_path)
+    finally:
+        store.close()
