@@ -1,0 +1,202 @@
+"""Save and load a fitted PPASurrogate as a directory that loads without executing code.
+
+Layout of ``models/NAME/``::
+
+    manifest.json             format + version, features, encoder (categories, training ranges),
+                              targets (transform, family, tuned params, held-out metrics, files),
+                              training data sha256, library versions, sha256 of every model file
+    <target>/model.json       xgboost family: xgboost's own JSON model format
+    <target>/member_<k>.json  the fold models that give <target>_std
+    <target>/model.skops      other families: skops.io, loaded only with the explicit
+    <target>/member_<k>.skops trusted-type list TRUSTED_TYPES (no pickle)
+
+A bundle whose files do not match the manifest's sha256, whose manifest lacks a field or has
+another format version, or whose skops files hold a type outside TRUSTED_TYPES is refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import skops.io as sio
+import xgboost as xgb
+
+from ppa.encoding import FeatureEncoder
+from ppa.errors import PPAInputError
+from ppa.surrogate import PPASurrogate
+
+FORMAT = "accel-dse-ppa-surrogate"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+#: Types (beyond skops' defaults) a scikit-learn model file may contain. The xgboost member of a
+#: stacked ensemble is stored by skops as xgboost's own raw model buffer, not a pickle.
+TRUSTED_TYPES = (
+    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+    "sklearn.tree._tree.Tree",
+    "sklearn.utils._bunch.Bunch",
+    "xgboost.core.Booster",
+    "xgboost.sklearn.XGBRegressor",
+)
+REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if not np.isfinite(value) else float(value)
+    return value
+
+
+def _save_model(model, family: str, path_stem: Path) -> Path:
+    if family == "xgboost":
+        path = path_stem.with_suffix(".json")
+        model.save_model(path)
+    else:
+        path = path_stem.with_suffix(".skops")
+        sio.dump(model, path)
+    return path
+
+
+def _load_model(path: Path, family: str):
+    if family == "xgboost":
+        if path.suffix != ".json":
+            raise PPAInputError(f"{path}: an xgboost model must be a .json file")
+        model = xgb.XGBRegressor()
+        try:
+            model.load_model(path)
+        except xgb.core.XGBoostError as exc:
+            raise PPAInputError(f"{path}: not a valid xgboost JSON model ({str(exc).splitlines()[0]})") from None
+        return model
+    if path.suffix != ".skops":
+        raise PPAInputError(f"{path}: a {family} model must be a .skops file")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # a corrupt zip/schema: skops raises many kinds
+        raise PPAInputError(f"{path}: not a readable skops file ({exc})") from None
+    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if unexpected:
+        raise PPAInputError(f"{path}: refused, it contains types outside the trusted list: {unexpected}")
+    return sio.load(path, trusted=list(TRUSTED_TYPES))
+
+
+def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str | None = None,
+                data_path: str | None = None) -> Path:
+    """Write a fitted surrogate to directory ``path`` (created; existing model files are replaced)."""
+    surrogate._check_fitted()
+    root = Path(path)
+    root.mkdir(parents=True, exist_ok=True)
+    files, targets = {}, {}
+    family = surrogate.model
+    for i, target in enumerate(surrogate.targets_):
+        sub = root / f"t{i}"
+        sub.mkdir(exist_ok=True)
+        for old in sub.iterdir():
+            old.unlink()
+        main = _save_model(surrogate.models_[target], family, sub / "model")
+        members = [_save_model(m, family, sub / f"member_{k}") for k, m in enumerate(surrogate.members_[target])]
+        for p in [main, *members]:
+            files[p.relative_to(root).as_posix()] = _sha256(p)
+        targets[target] = {
+            **surrogate.transforms_[target],
+            "model_file": main.relative_to(root).as_posix(),
+            "member_files": [p.relative_to(root).as_posix() for p in members],
+            "tuning": surrogate.tuning_[target],
+            "cv_metrics": surrogate.cv_metrics_.loc[target].to_dict(),
+        }
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "features": surrogate.features_,
+        "encoder": surrogate.encoder_.to_json(),
+        "group_by": surrogate.group_by_,
+        "targets": targets,
+        "settings": {k: getattr(surrogate, k) for k in ("model", "split", "budget_s", "n_trials", "cv_folds",
+                                                        "tune_folds", "clock_column", "seed")},
+        "fit_seconds": surrogate.fit_seconds_,
+        "training_data": {"path": data_path, "sha256": data_sha256},
+        "library_versions": {"python": platform.python_version(),
+                             **{lib: version(lib) for lib in ("accel-dse", "scikit-learn", "xgboost", "optuna",
+                                                               "skops", "numpy", "pandas")}},
+        "files": files,
+    }
+    (root / MANIFEST).write_text(json.dumps(_jsonable(manifest), indent=2, allow_nan=False) + "\n")
+    return root
+
+
+def read_manifest(path: str | Path) -> dict:
+    """The manifest of bundle ``path`` after checking its format and every file's sha256."""
+    root = Path(path)
+    mpath = root / MANIFEST
+    if not mpath.is_file():
+        raise PPAInputError(f"{root}: not a model bundle (no {MANIFEST})")
+    try:
+        manifest = json.loads(mpath.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PPAInputError(f"{mpath}: not valid JSON ({exc})") from None
+    missing = [k for k in REQUIRED if not isinstance(manifest, dict) or k not in manifest]
+    if missing:
+        raise PPAInputError(f"{mpath}: refused, manifest lacks {missing}")
+    if manifest["format"] != FORMAT or manifest["format_version"] != FORMAT_VERSION:
+        raise PPAInputError(f"{mpath}: refused, format {manifest['format']!r} v{manifest['format_version']} "
+                            f"is not {FORMAT!r} v{FORMAT_VERSION}")
+    listed = set(manifest["files"])
+    for target, info in manifest["targets"].items():
+        for rel in [info.get("model_file"), *info.get("member_files", [])]:
+            if rel not in listed:
+                raise PPAInputError(f"{mpath}: refused, model file {rel!r} of target {target!r} has no checksum")
+    for rel, digest in manifest["files"].items():
+        f = (root / rel).resolve()
+        if root.resolve() not in f.parents:
+            raise PPAInputError(f"{mpath}: refused, file {rel!r} lies outside the bundle")
+        if not f.is_file():
+            raise PPAInputError(f"{root}: refused, {rel} is missing")
+        if _sha256(f) != digest:
+            raise PPAInputError(f"{root}: refused, {rel} does not match its sha256 in the manifest "
+                                "(modified or corrupt)")
+    return manifest
+
+
+def load_bundle(path: str | Path) -> PPASurrogate:
+    """Load a bundle written by :func:`save_bundle`: a fitted PPASurrogate (``.features``,
+    ``.targets``, ``.predict(df)``) with ``.manifest`` holding the manifest."""
+    root = Path(path)
+    manifest = read_manifest(root)
+    s = manifest["settings"]
+    try:
+        surrogate = PPASurrogate(**{k: s[k] for k in ("model", "split", "budget_s", "n_trials", "cv_folds",
+                                                      "tune_folds", "clock_column", "seed")}, progress=False)
+        surrogate.encoder_ = FeatureEncoder.from_json(manifest["encoder"])
+        surrogate.features_ = list(manifest["features"])
+        if surrogate.features_ != surrogate.encoder_.features:
+            raise PPAInputError("features and encoder disagree")
+        surrogate.targets_ = list(manifest["targets"])
+        surrogate.group_by_ = list(manifest.get("group_by") or [])
+        surrogate.transforms_, surrogate.tuning_, surrogate.models_, surrogate.members_ = {}, {}, {}, {}
+        rows = []
+        for target, info in manifest["targets"].items():
+            surrogate.transforms_[target] = {"transform": info["transform"], "reason": info["reason"]}
+            surrogate.tuning_[target] = info["tuning"]
+            surrogate.models_[target] = _load_model(root / info["model_file"], s["model"])
+            surrogate.members_[target] = [_load_model(root / f, s["model"]) for f in info["member_files"]]
+            rows.append({"target": target, **info["cv_metrics"]})
+    except (KeyError, TypeError) as exc:
+        raise PPAInputError(f"{root / MANIFEST}: refused, manifest does not match the schema ({exc!r})") from None
+    surrogate.cv_metrics_ = pd.DataFrame(rows).set_index("target").astype(
+        {c: float for c in ("mape_pct", "ape_std_pct", "ape_max_pct", "r2", "mae", "rmse", "timing_accuracy")}, errors="ignore")
+    surrogate.fit_seconds_ = manifest.get("fit_seconds")
+    surrogate.manifest = manifest
+    return surrogate

@@ -1,0 +1,76 @@
+"""The model families, each a scikit-learn regressor built from plain parameters.
+
+``xgboost`` (primary), ``random_forest``, ``mlp`` (standardised inputs and target) and ``stacked``:
+a scikit-learn StackingRegressor of the three with a non-negative linear meta-learner (a GLM with
+identity link, as H2O's stacked ensemble in the seed paper). The stacked family reuses the tuned
+parameters of its members. Each family has an Optuna search space (:func:`suggest`).
+"""
+from __future__ import annotations
+
+import optuna
+import xgboost as xgb
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.ensemble import RandomForestRegressor, StackingRegressor
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import KFold
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ppa.errors import PPAInputError
+
+FAMILIES = ("xgboost", "random_forest", "mlp", "stacked")
+BASE_FAMILIES = ("xgboost", "random_forest", "mlp")
+
+#: Untuned starting points (also enqueued as the first Optuna trial of each study).
+DEFAULTS = {
+    "xgboost": {"n_estimators": 400, "max_depth": 6, "learning_rate": 0.05, "subsample": 0.9,
+                "colsample_bytree": 0.9, "min_child_weight": 1.0, "reg_lambda": 1.0},
+    "random_forest": {"n_estimators": 200, "max_features": 1.0, "min_samples_leaf": 1},
+    "mlp": {"width": 64, "depth": 2, "alpha": 1e-4, "learning_rate_init": 1e-3},
+}
+
+
+def suggest(family: str, trial: optuna.Trial) -> dict:
+    """Optuna search space of a base family."""
+    if family == "xgboost":
+        return {"n_estimators": trial.suggest_int("n_estimators", 100, 1000, log=True),
+                "max_depth": trial.suggest_int("max_depth", 2, 10),
+                "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
+                "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+                "colsample_bytree": trial.suggest_float("colsample_bytree", 0.3, 1.0),
+                "min_child_weight": trial.suggest_float("min_child_weight", 0.1, 20.0, log=True),
+                "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10.0, log=True)}
+    if family == "random_forest":
+        return {"n_estimators": trial.suggest_int("n_estimators", 100, 400, log=True),
+                "max_features": trial.suggest_float("max_features", 0.2, 1.0),
+                "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 8)}
+    if family == "mlp":
+        return {"width": trial.suggest_int("width", 16, 256, log=True),
+                "depth": trial.suggest_int("depth", 1, 3),
+                "alpha": trial.suggest_float("alpha", 1e-6, 1.0, log=True),
+                "learning_rate_init": trial.suggest_float("learning_rate_init", 1e-4, 1e-2, log=True)}
+    raise PPAInputError(f"no search space for model family {family!r}; choose from {BASE_FAMILIES}")
+
+
+def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int = 1):
+    """An unfitted regressor of ``family``; ``params`` override :data:`DEFAULTS`.
+
+    For ``stacked``, ``params`` maps each base family to its parameters.
+    """
+    if family == "stacked":
+        params = params or {}
+        members = [(f, build(f, params.get(f), seed=seed, n_jobs=n_jobs)) for f in BASE_FAMILIES]
+        return StackingRegressor(members, final_estimator=LinearRegression(positive=True),
+                                 cv=KFold(3, shuffle=True, random_state=seed), n_jobs=1)
+    if family not in DEFAULTS:
+        raise PPAInputError(f"unknown model family {family!r}; choose from {FAMILIES}")
+    p = {**DEFAULTS[family], **(params or {})}
+    if family == "xgboost":
+        return xgb.XGBRegressor(**p, tree_method="hist", random_state=seed, n_jobs=n_jobs)
+    if family == "random_forest":
+        return RandomForestRegressor(**p, random_state=seed, n_jobs=n_jobs)
+    mlp = MLPRegressor(hidden_layer_sizes=(p["width"],) * p["depth"], alpha=p["alpha"],
+                       learning_rate_init=p["learning_rate_init"], solver="adam", max_iter=300,
+                       early_stopping=True, validation_fraction=0.15, n_iter_no_change=20, random_state=seed)
+    return TransformedTargetRegressor(make_pipeline(StandardScaler(), mlp), transformer=StandardScaler())

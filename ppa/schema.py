@@ -1,0 +1,265 @@
+"""Validate a CSV of PPA samples before any model sees it.
+
+Every problem is either a :class:`~ppa.errors.PPAInputError` or a warning string, each naming
+the file, the column and the rows (CSV line numbers: the header is line 1, the first data row line 2).
+Nothing is dropped silently: rows without a value for one target are left out of that target's
+model only, and the warning says which.
+"""
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from frontend_sim.hardware import HardwareConfig
+from ppa.errors import PPAInputError
+
+#: Columns of the bundled backend datasets that are results, never features.
+PPA_OUTPUT_COLUMNS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz", "wns_ps", "timing_met")
+#: Architectural columns (``HardwareConfig`` fields): the default configuration key of the unseen split.
+ARCHITECTURE_COLUMNS = tuple(f.name for f in fields(HardwareConfig))
+MIN_ROWS = 10
+_SHOW = 8  # rows quoted in a message
+
+
+def lines(index) -> str:
+    """CSV line numbers of 0-based data-row positions, the first few."""
+    idx = [int(i) + 2 for i in index]
+    text = ", ".join(str(i) for i in idx[:_SHOW])
+    return f"{text}, … ({len(idx)} rows)" if len(idx) > _SHOW else text
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which columns of a CSV are features and targets, and how to split and check them.
+
+    ``features=None`` means every column that is not a target, not a known PPA output
+    (:data:`PPA_OUTPUT_COLUMNS`) and not in ``exclude``. ``categorical`` forces columns to be
+    encoded as categories (columns whose values are all non-numeric are categorical anyway).
+    ``group_by`` is the configuration key of the "unseen" split (None: the architectural columns
+    among the features, or all features when there are none). ``clock_column``/``timing_column``
+    enable the timing-met classification check of frequency targets when both exist.
+    """
+
+    targets: tuple[str, ...]
+    features: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+    group_by: tuple[str, ...] | None = None
+    clock_column: str = "target_clock_ghz"
+    timing_column: str = "timing_met"
+
+    def __post_init__(self):
+        for name in ("targets", "features", "exclude", "categorical", "group_by"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tuple(value))
+        if not self.targets:
+            raise PPAInputError("no target columns given (e.g. --targets area_um2,power_mw,fmax_ghz)")
+        both = set(self.targets) & set(self.features or ())
+        if both:
+            raise PPAInputError(f"columns {sorted(both)} are both features and targets")
+
+
+def load_spec(path: str | Path, **overrides) -> DataSpec:
+    """Read a TOML spec file (top-level keys = :class:`DataSpec` fields); non-None overrides win."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise PPAInputError(f"{path}: spec file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PPAInputError(f"{path}: not valid TOML ({exc})") from None
+    known = {f.name for f in fields(DataSpec)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise PPAInputError(f"{path}: unknown keys {unknown}; expected some of {sorted(known)}")
+    for key, value in raw.items():
+        if key.endswith("_column"):
+            if not isinstance(value, str):
+                raise PPAInputError(f"{path}: {key} must be a string, got {value!r}")
+        elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise PPAInputError(f"{path}: {key} must be a list of column names, got {value!r}")
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    if "targets" not in raw:
+        raise PPAInputError(f"{path}: no `targets = [...]` in the spec and none given on the command line")
+    return DataSpec(**raw)
+
+
+@dataclass
+class Table:
+    """A validated CSV: features typed (numeric float or categorical str), targets float (NaN = missing)."""
+
+    path: str
+    frame: pd.DataFrame
+    features: list[str]
+    categorical: list[str]
+    targets: list[str]
+    group_by: list[str]
+    sha256: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def X(self) -> pd.DataFrame:
+        return self.frame[self.features]
+
+    @property
+    def y(self) -> pd.DataFrame:
+        return self.frame[self.targets]
+
+    def column(self, name: str) -> pd.Series | None:
+        return self.frame[name] if name in self.frame else None
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_csv(path: str | Path) -> pd.DataFrame:
+    """Read a CSV as strings (typing is done column by column, with messages); clear errors."""
+    path = Path(path)
+    if not path.is_file():
+        raise PPAInputError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise PPAInputError(f"{path}: empty file (no header, no rows)")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise PPAInputError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    if df.empty:
+        raise PPAInputError(f"{path}: header only, no data rows (columns: {', '.join(df.columns)})")
+    dup = df.columns[df.columns.duplicated()].tolist()
+    if dup:
+        raise PPAInputError(f"{path}: duplicate column names {dup}")
+    return df.apply(lambda s: s.str.strip())
+
+
+def _require_columns(path, df: pd.DataFrame, wanted, role: str) -> None:
+    missing = [c for c in wanted if c not in df.columns]
+    if missing:
+        raise PPAInputError(
+            f"{path}: {role} column(s) {missing} not found; the file has: {', '.join(df.columns)}")
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    """Empty cells and the usual spellings of 'missing'."""
+    return s.isna() | s.str.lower().isin(("", "nan", "na", "n/a", "null"))
+
+
+def to_numeric(path, s: pd.Series, role: str) -> pd.Series:
+    """Strings → float; non-numeric text or ±inf raises, blanks become NaN (the caller decides)."""
+    blank = _blank(s)
+    values = pd.to_numeric(s.where(~blank), errors="coerce").astype(float)
+    bad = values.isna() & ~blank
+    if bad.any():
+        first = s[bad].iloc[0]
+        raise PPAInputError(
+            f"{path}: {role} column {s.name!r} has non-numeric values at line(s) {lines(np.flatnonzero(bad))} "
+            f"(e.g. {first!r}); fix them, or if the column is a category list it as categorical "
+            f"(--categorical {s.name} or `categorical = [...]` in the spec)")
+    inf = np.isinf(values)
+    if inf.any():
+        raise PPAInputError(f"{path}: {role} column {s.name!r} has infinite values at line(s) {lines(np.flatnonzero(inf))}")
+    return values
+
+
+def type_features(path, df: pd.DataFrame, features, categorical) -> tuple[pd.DataFrame, list[str]]:
+    """Type feature columns: declared or all-text columns → categorical str, the rest → float.
+
+    A column mixing numbers with a few words is an error (a typo looks like that), unless declared.
+    """
+    out = {}
+    cats = []
+    for col in features:
+        s = df[col]
+        blank = _blank(s) if col not in categorical else (s.isna() | (s == ""))
+        numeric = pd.to_numeric(s.where(~blank), errors="coerce").notna()
+        if col in categorical or (~numeric[~blank]).all():
+            if blank.any():
+                raise PPAInputError(f"{path}: categorical feature {col!r} is empty at line(s) {lines(np.flatnonzero(blank))}")
+            out[col] = s.astype(str)
+            cats.append(col)
+            continue
+        values = to_numeric(path, s, "feature")
+        if values.isna().any():
+            raise PPAInputError(
+                f"{path}: feature column {col!r} is empty/NaN at line(s) {lines(np.flatnonzero(values.isna()))}; "
+                "features may not be missing")
+        out[col] = values
+    return pd.DataFrame(out, index=df.index), cats
+
+
+def read_table(path: str | Path, spec: DataSpec) -> Table:
+    """Read and check a training/evaluation CSV against ``spec``; see the module docstring."""
+    df = read_csv(path)
+    _require_columns(path, df, spec.targets, "target")
+    if spec.features is not None:
+        _require_columns(path, df, spec.features, "feature")
+        features = list(spec.features)
+    else:
+        skip = set(spec.targets) | set(PPA_OUTPUT_COLUMNS) | set(spec.exclude)
+        features = [c for c in df.columns if c not in skip]
+    if not features:
+        raise PPAInputError(f"{path}: no feature columns left (columns: {', '.join(df.columns)})")
+    _require_columns(path, df, [c for c in spec.categorical if c in features or spec.features is None], "categorical")
+    if len(df) < MIN_ROWS:
+        raise PPAInputError(f"{path}: only {len(df)} data rows; at least {MIN_ROWS} are needed to train and cross-validate")
+
+    X, categorical = type_features(path, df, features, set(spec.categorical))
+    warnings: list[str] = []
+    targets = {}
+    for col in spec.targets:
+        y = to_numeric(path, df[col], "target")
+        if y.isna().all():
+            raise PPAInputError(f"{path}: target column {col!r} has no values")
+        if y.isna().any():
+            warnings.append(f"{path}: target {col!r} is empty at line(s) {lines(np.flatnonzero(y.isna()))}: "
+                            f"those rows are left out of the {col} model and its error")
+        if y.nunique(dropna=True) < 2:
+            raise PPAInputError(f"{path}: target column {col!r} is constant ({y.dropna().iloc[0]:g}); nothing to learn")
+        nonpos = y <= 0
+        if nonpos.any():
+            warnings.append(f"{path}: target {col!r} has {int(nonpos.sum())} zero/negative values at line(s) "
+                            f"{lines(np.flatnonzero(nonpos))}: percentage errors use only its y>0 rows"
+                            + (" and it is not fitted in log space" if (y < 0).any() else ""))
+        targets[col] = y
+    extra = {}
+    for name in (spec.clock_column, spec.timing_column):
+        if name in df.columns and name not in X:
+            extra[name] = df[name]
+    frame = pd.concat([X, pd.DataFrame(targets, index=df.index), pd.DataFrame(extra, index=df.index)], axis=1)
+    if spec.timing_column in frame:
+        flag = frame[spec.timing_column].astype(str).str.lower()
+        ok = flag.isin(("true", "false", "1", "0", "1.0", "0.0"))
+        if not ok.all():
+            raise PPAInputError(f"{path}: column {spec.timing_column!r} must be true/false/1/0; "
+                                f"bad at line(s) {lines(np.flatnonzero(~ok))}")
+        frame[spec.timing_column] = flag.isin(("true", "1", "1.0"))
+    if spec.clock_column in frame and spec.clock_column not in X:
+        frame[spec.clock_column] = to_numeric(path, df[spec.clock_column], "clock")
+
+    dup = df.duplicated(subset=features + list(spec.targets), keep="first")
+    if dup.any():
+        warnings.append(f"{path}: {int(dup.sum())} duplicate rows (same features and targets as an earlier row) "
+                        f"at line(s) {lines(np.flatnonzero(dup))}: kept (they weigh double)")
+    if spec.group_by is not None:
+        missing = [c for c in spec.group_by if c not in features]
+        if missing:
+            raise PPAInputError(f"{path}: group_by column(s) {missing} are not features ({', '.join(features)})")
+        group_by = list(spec.group_by)
+    else:
+        group_by = [c for c in features if c in ARCHITECTURE_COLUMNS] or list(features)
+    return Table(str(path), frame, features, categorical, list(spec.targets), group_by, file_sha256(path), warnings)
+
+
+def read_queries(path: str | Path, features, categorical) -> pd.DataFrame:
+    """Read a CSV of query points for ``predict``: the model's feature columns, typed like training."""
+    df = read_csv(path)
+    _require_columns(path, df, features, "feature")
+    X, _ = type_features(path, df, features, set(categorical))
+    return X

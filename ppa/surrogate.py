@@ -1,0 +1,217 @@
+"""PPASurrogate: one tuned model per PPA target, with held-out error, spread and a domain check.
+
+Fit, per target: choose the target transform from the data (log space when it spans a decade or
+more), tune the model family's hyperparameters with Optuna on ``tune_folds``-fold cross-validation,
+then fit the tuned model on each of ``cv_folds`` training folds (another fold assignment). Those
+fold models give the held-out error (``cv_metrics_``: every row is predicted by a model that never
+saw it, or — with ``split="unseen"`` — never saw its configuration) and the prediction spread
+(``<target>_std`` = standard deviation across the fold models, in target units). The point
+prediction comes from the tuned model refitted on all rows. The hyperparameters themselves were
+chosen with all rows, so the held-out error is slightly optimistic; the benchmark's nested
+option retunes inside each outer fold to measure that.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
+
+from ppa import transforms
+from ppa.encoding import FeatureEncoder
+from ppa.errors import PPAInputError
+from ppa.metrics import is_frequency_target, regression_metrics, timing_accuracy
+from ppa.models import BASE_FAMILIES, FAMILIES, build
+from ppa.schema import ARCHITECTURE_COLUMNS
+from ppa.splits import SPLITS, config_groups, make_folds
+from ppa.tuning import fit_predict_folds, tune
+
+
+def _check_frame(X: pd.DataFrame, what: str) -> None:
+    if not isinstance(X, pd.DataFrame):
+        raise PPAInputError(f"{what} must be a pandas DataFrame with named columns, got {type(X).__name__}")
+    if X.empty:
+        raise PPAInputError(f"{what} has no rows")
+
+
+class PPASurrogate:
+    """Surrogate of backend PPA targets (e.g. area µm², power mW, fmax GHz) from configuration features.
+
+    Parameters
+    ----------
+    model : "xgboost" | "random_forest" | "mlp" | "stacked"
+    split : "unseen" (GroupKFold on ``group_by``) or "mixed" (KFold on rows), for tuning and error.
+    group_by : configuration key of the unseen split; None → the architectural
+        (``HardwareConfig``) columns among the features, or all features if there are none.
+    categorical : feature columns to one-hot encode (non-numeric dtype columns are anyway).
+    budget_s : tuning time ceiling for the whole fit, shared by targets and tuned families.
+    n_trials : Optuna trials per target and family (None: only the time budget). Results are
+        reproducible for a given seed when the trial count, not the time budget, ends tuning.
+    log_targets : "auto" (decide per target from its span) or a dict target → "log"|"log1p"|"none".
+    clock_column : feature holding the target clock (GHz), used for the timing-met check.
+    """
+
+    def __init__(self, model: str = "xgboost", split: str = "unseen", group_by=None, categorical=(),
+                 budget_s: float = 60.0, n_trials: int | None = 30, cv_folds: int = 5, tune_folds: int = 3,
+                 log_targets="auto", clock_column: str = "target_clock_ghz", n_jobs: int = 1,
+                 seed: int = 0, progress: bool = True):
+        self.model = model
+        self.split = split
+        self.group_by = group_by
+        self.categorical = categorical
+        self.budget_s = budget_s
+        self.n_trials = n_trials
+        self.cv_folds = cv_folds
+        self.tune_folds = tune_folds
+        self.log_targets = log_targets
+        self.clock_column = clock_column
+        self.n_jobs = n_jobs
+        self.seed = seed
+        self.progress = progress
+
+    # ------------------------------------------------------------------ fit
+    def _validate_params(self) -> None:
+        if self.model not in FAMILIES:
+            raise PPAInputError(f"unknown model {self.model!r}; choose from {', '.join(FAMILIES)}")
+        if self.split not in SPLITS:
+            raise PPAInputError(f"unknown split {self.split!r}; choose from {', '.join(SPLITS)}")
+        if self.budget_s <= 0 or (self.n_trials is not None and self.n_trials < 1):
+            raise PPAInputError("budget_s must be > 0 and n_trials ≥ 1")
+        if min(self.cv_folds, self.tune_folds) < 2:
+            raise PPAInputError("cv_folds and tune_folds must be ≥ 2")
+
+    def fit(self, X: pd.DataFrame, y: pd.DataFrame, timing_met=None) -> "PPASurrogate":
+        with threadpool_limits(self.n_jobs):  # BLAS threads would oversubscribe a shared machine
+            return self._fit(X, y, timing_met)
+
+    def _fit(self, X: pd.DataFrame, y: pd.DataFrame, timing_met=None) -> "PPASurrogate":
+        """Fit one model per column of ``y`` (NaN targets: that row is left out of that target only).
+
+        ``timing_met`` (bool per row, optional) with the clock column enables the timing-met
+        classification accuracy of frequency targets in ``cv_metrics_``.
+        """
+        self._validate_params()
+        _check_frame(X, "X")
+        y = y.to_frame() if isinstance(y, pd.Series) else y
+        _check_frame(y, "y")
+        if len(X) != len(y):
+            raise PPAInputError(f"X has {len(X)} rows but y has {len(y)}")
+        X, y = X.reset_index(drop=True), y.reset_index(drop=True).astype(float)
+        categorical = [c for c in X.columns if c in set(self.categorical) or not pd.api.types.is_numeric_dtype(X[c])]
+        for c in X.columns:
+            if c not in categorical:
+                bad = ~np.isfinite(X[c].to_numpy(float))
+                if bad.any():
+                    raise PPAInputError(f"feature {c!r} is NaN/inf at rows {np.flatnonzero(bad)[:8].tolist()}")
+        start = time.perf_counter()
+        self.features_ = list(X.columns)
+        self.targets_ = list(y.columns)
+        self.encoder_ = FeatureEncoder(self.features_, categorical).fit(X)
+        self.group_by_ = list(self.group_by or [c for c in self.features_ if c in ARCHITECTURE_COLUMNS] or self.features_)
+        Z = self.encoder_.transform(X)
+        tuned = BASE_FAMILIES if self.model == "stacked" else (self.model,)
+        share = self.budget_s / (len(self.targets_) * len(tuned))
+        self.transforms_, self.tuning_, self.models_, self.members_, rows = {}, {}, {}, {}, []
+        bar = tqdm(total=len(self.targets_) * (len(tuned) + 1), desc="train", disable=not self.progress,
+                   unit="step", leave=False)
+        for target in self.targets_:
+            keep = y[target].notna().to_numpy()
+            if keep.sum() < 2 * self.cv_folds:
+                raise PPAInputError(f"target {target!r} has only {int(keep.sum())} values")
+            Zt, yt = Z[keep], y[target].to_numpy()[keep]
+            fixed = self.log_targets.get(target) if isinstance(self.log_targets, dict) else None
+            transform, reason = (fixed, "given") if fixed else transforms.choose_transform(yt)
+            if transform not in transforms.TRANSFORMS:
+                raise PPAInputError(f"log_targets[{target!r}] = {transform!r}; choose from {transforms.TRANSFORMS}")
+            if transform == "log" and (yt <= 0).any() or transform == "log1p" and (yt < 0).any():
+                raise PPAInputError(f"target {target!r} has values ≤ 0: it cannot be fitted in {transform} space")
+            self.transforms_[target] = {"transform": transform, "reason": reason}
+            groups = config_groups(X[keep], self.group_by_)
+            tune_folds = make_folds(self.split, groups, self.tune_folds, self.seed)
+            eval_folds = make_folds(self.split, groups, self.cv_folds, self.seed + 1)
+            params, info = {}, {}
+            for family in tuned:
+                bar.set_postfix_str(f"{target}: tuning {family}")
+                result = tune(family, Zt, yt, transform, tune_folds, budget_s=share, n_trials=self.n_trials,
+                              seed=self.seed, n_jobs=self.n_jobs)
+                params[family] = result.params
+                info[family] = {"params": result.params, "cv_error": result.error, "trials": result.n_trials,
+                                "seconds": round(result.seconds, 3)}
+                bar.update()
+            bar.set_postfix_str(f"{target}: fold models")
+            estimator = build(self.model, params if self.model == "stacked" else params[self.model],
+                              seed=self.seed, n_jobs=self.n_jobs)
+            oof, members = fit_predict_folds(estimator, Zt, yt, transform, eval_folds)
+            self.members_[target] = members
+            self.models_[target] = clone(estimator).fit(Zt, transforms.forward(transform, yt))
+            self.tuning_[target] = info
+            row = {"target": target, "model": self.model, "split": self.split, "transform": transform,
+                   "configs": int(len(np.unique(groups))), **regression_metrics(yt, oof)}
+            row["timing_accuracy"] = self._timing(target, X[keep], oof, timing_met, keep)
+            rows.append(row)
+            bar.update()
+        bar.close()
+        self.cv_metrics_ = pd.DataFrame(rows).set_index("target")
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    def _timing(self, target, X, fmax_pred, timing_met, keep=None) -> float:
+        if timing_met is None or not is_frequency_target(target) or self.clock_column not in X:
+            return float("nan")
+        met = np.asarray(timing_met, bool)
+        met = met[keep] if keep is not None and len(met) == len(keep) else met
+        return timing_accuracy(fmax_pred, X[self.clock_column].to_numpy(float), met)
+
+    # -------------------------------------------------------------- predict
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise PPAInputError("this PPASurrogate is not fitted yet: call fit() or load_bundle()")
+
+    def predict(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Columns ``<target>`` (target units), ``<target>_std`` (spread across the fold models)
+        and ``in_domain`` (False where a feature is outside the training range or an unseen category)."""
+        self._check_fitted()
+        _check_frame(X, "query")
+        Z = self.encoder_.transform(X)
+        out = {}
+        for target in self.targets_:
+            t = self.transforms_[target]["transform"]
+            out[target] = transforms.inverse(t, self.models_[target].predict(Z))
+            spread = np.stack([transforms.inverse(t, m.predict(Z)) for m in self.members_[target]])
+            out[f"{target}_std"] = spread.std(axis=0, ddof=1)
+        out["in_domain"] = self.encoder_.in_domain(X)
+        return pd.DataFrame(out, index=X.index)
+
+    def evaluate(self, X: pd.DataFrame, y: pd.DataFrame, timing_met=None) -> pd.DataFrame:
+        """Error of the fitted models on the rows given (one row per target; NaN targets skipped)."""
+        pred = self.predict(X)
+        y = y.to_frame() if isinstance(y, pd.Series) else y
+        missing = [t for t in self.targets_ if t not in y.columns]
+        if missing:
+            raise PPAInputError(f"evaluation data lacks target column(s) {missing}")
+        rows = []
+        for target in self.targets_:
+            keep = y[target].notna().to_numpy()
+            row = {"target": target, **regression_metrics(y[target].to_numpy(float)[keep], pred[target].to_numpy()[keep]),
+                   "in_domain_pct": 100.0 * float(pred["in_domain"].to_numpy()[keep].mean())}
+            row["timing_accuracy"] = self._timing(target, X.reset_index(drop=True)[keep],
+                                                  pred[target].to_numpy()[keep], timing_met, keep)
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("target")
+
+    def score(self, X: pd.DataFrame, y: pd.DataFrame) -> float:
+        """Mean R² over the targets (scikit-learn convention: higher is better)."""
+        return float(self.evaluate(X, y)["r2"].mean())
+
+    @property
+    def features(self) -> list[str]:
+        self._check_fitted()
+        return self.features_
+
+    @property
+    def targets(self) -> list[str]:
+        self._check_fitted()
+        return self.targets_
