@@ -1,0 +1,147 @@
+"""Studies through the CLI and dse.study: the study contract (metrics on every trial, study attributes),
+resume rules, SQLite's one-worker lock, samplers, rule-rejected trials and constraints."""
+
+import optuna
+import pytest
+from click.testing import CliRunner
+
+from dse.cli import main
+from dse.metrics import METRIC_UNITS, WORKLOAD_METRICS
+from dse.study import open_storage
+from tests.dse_helpers import bundle_dir, space_text
+
+PARAMS = """array_rows = { values = [2, 4, 8] }
+array_cols = { values = [2, 4, 8] }
+target_clock_ghz = { low = 0.5, high = 2.0, step = 0.25 }
+dataflow = { values = ["os", "ws"] }"""
+SEARCH = '[search]\nworkloads = { resnet18 = 1.0 }\nconstraints = ["area_um2 <= 3e5"]\nout_of_domain = "allow"\n'
+STUDY_KEYS = {"space", "objectives", "constraints", "out_of_domain", "uncertainty_threshold", "workloads", "models",
+              "metric_units", "memory_constants", "accel_dse_version"}
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    return bundle_dir(tmp_path_factory)
+
+
+def write_space(tmp_path, models, extra=SEARCH, objectives="", name="space.toml"):
+    from ppa.bundle import read_manifest
+
+    path = tmp_path / name
+    path.write_text(space_text(read_manifest(models)["features"], PARAMS, extra=extra, objectives=objectives))
+    return path
+
+
+def search(*args):
+    return CliRunner().invoke(main, ["search", "--quiet", *map(str, args)])
+
+
+def load(db, name):
+    return optuna.load_study(study_name=name, storage=f"sqlite:///{db}")
+
+
+def test_search_stores_every_metric_and_the_study_contract(tmp_path, models):
+    space, db = write_space(tmp_path, models), tmp_path / "s.db"
+    result = search("--space", space, "--models", models, "--trials", 8, "--batch-size", 4, "--seed", 1,
+                    "--storage", f"sqlite:///{db}", "--study", "s1")
+    assert result.exit_code == 0, result.output
+    assert "8 trials run here, 8 finished" in result.output
+    study = load(db, "s1")
+    assert set(study.user_attrs) == STUDY_KEYS
+    assert study.user_attrs["workloads"] == {"resnet18": 1.0}
+    assert study.user_attrs["constraints"] == ["area_um2 <= 300000"]
+    assert [o["name"] for o in study.user_attrs["objectives"]] == ["runtime_s", "area_um2"]
+    assert len(study.user_attrs["models"]["sha256"]) == 64
+    assert study.user_attrs["metric_units"]["edp_js"].startswith("J·s")
+    trials = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert len(trials) == 8 and sorted(t.number for t in trials) == list(range(8))
+    wanted = set(METRIC_UNITS) | {f"resnet18.{m}" for m in WORKLOAD_METRICS} | {"in_domain", "uncertain", "feasible"}
+    for trial in trials:
+        attrs = trial.user_attrs
+        assert wanted <= set(attrs)
+        # Reports read these directly: they must be consistent without re-evaluation.
+        assert trial.values == [attrs["runtime_s"], attrs["area_um2"]]
+        assert attrs["runtime_s"] == pytest.approx(attrs["total_cycles"] / (attrs["clock_ghz"] * 1e9))
+        assert attrs["clock_ghz"] == pytest.approx(min(trial.params["target_clock_ghz"], attrs["fmax_ghz"]))
+        assert trial.constraints == {"area_um2 <= 300000": pytest.approx((attrs["area_um2"] - 3e5) / 3e5)}
+        assert attrs["feasible"] == (attrs["area_um2"] <= 3e5)
+    best = study.best_trials
+    assert best and all(t.user_attrs["feasible"] for t in best)
+
+
+def test_existing_study_needs_resume_and_resume_continues(tmp_path, models):
+    space, db = write_space(tmp_path, models), tmp_path / "s.db"
+    args = ["--space", space, "--models", models, "--storage", f"sqlite:///{db}", "--study", "r", "--sampler", "random"]
+    assert search(*args, "--trials", 4).exit_code == 0
+    first = {t.number: t.values for t in load(db, "r").trials}
+    again = search(*args, "--trials", 6)
+    assert again.exit_code != 0 and "already exists" in again.output and "--resume" in again.output
+    resumed = search(*args, "--trials", 6, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert "2 trials run here, 6 finished" in resumed.output
+    trials = load(db, "r").trials
+    assert len(trials) == 6 and all(trials[n].values == values for n, values in first.items())
+
+    other = write_space(tmp_path, models, extra=SEARCH.replace("3e5", "4e5"), name="other.toml")
+    refused = search("--space", other, *args[2:], "--trials", 8, "--resume")
+    assert refused.exit_code != 0 and "created from another space file" in refused.output
+
+
+def test_sqlite_takes_one_worker_at_a_time(tmp_path, models):
+    space, db = write_space(tmp_path, models), tmp_path / "s.db"
+    held = open_storage(f"sqlite:///{db}")
+    try:
+        result = search("--space", space, "--models", models, "--storage", f"sqlite:///{db}", "--trials", 2)
+        assert result.exit_code != 0
+        assert "in use by another accel-dse process" in result.output and "postgresql://" in result.output
+    finally:
+        held.close()
+    assert search("--space", space, "--models", models, "--storage", f"sqlite:///{db}", "--trials", 2).exit_code == 0
+
+
+@pytest.mark.parametrize("sampler, objectives", [
+    ("nsga2", ""),
+    ("random", ""),
+    ("gp", '[[objectives]]\nname = "energy_x_area"\nproduct = { energy_j = 1, area_um2 = 1 }\n'),
+])
+def test_samplers(tmp_path, models, sampler, objectives):
+    space, db = write_space(tmp_path, models, objectives=objectives), tmp_path / "s.db"
+    result = search("--space", space, "--models", models, "--storage", f"sqlite:///{db}", "--study", "x",
+                    "--sampler", sampler, "--trials", 5, "--seed", 0)
+    assert result.exit_code == 0, result.output
+    trials = load(db, "x").trials
+    assert len(trials) == 5 and all(t.state.name == "COMPLETE" for t in trials)
+    if objectives:
+        for t in trials:
+            assert t.value == pytest.approx(t.user_attrs["energy_j"] * t.user_attrs["area_um2"])
+
+
+def test_rule_violations_are_pruned_with_the_reason(tmp_path, models):
+    extra = '[rules]\nsquare_or_wide = "array_cols >= array_rows"\n\n' + SEARCH
+    space, db = write_space(tmp_path, models, extra=extra), tmp_path / "s.db"
+    result = search("--space", space, "--models", models, "--storage", f"sqlite:///{db}", "--study", "p",
+                    "--sampler", "random", "--trials", 12, "--seed", 3, "--batch-size", 3)
+    assert result.exit_code == 0, result.output
+    trials = load(db, "p").trials
+    assert len(trials) == 12
+    pruned = [t for t in trials if t.state.name == "PRUNED"]
+    assert pruned, "seed 3 should draw some array_rows > array_cols"
+    for t in trials:
+        violates = t.params["array_cols"] < t.params["array_rows"]
+        assert (t.state.name == "PRUNED") == violates
+        assert (t.user_attrs.get("rejected") == "rule:square_or_wide") == violates
+        assert ("runtime_s" in t.user_attrs) != violates
+        if violates:
+            assert not t.user_attrs["feasible"] and all(v == 1.0 for v in t.constraints.values())
+
+
+def test_storage_errors(tmp_path):
+    from dse.errors import DSEInputError
+
+    with pytest.raises(DSEInputError, match="expected sqlite:///FILE.db, journal:///FILE.log or postgresql"):
+        open_storage("redis://localhost")
+    with pytest.raises(DSEInputError, match="directory .* does not exist"):
+        open_storage(f"sqlite:///{tmp_path}/missing/s.db")
+    with pytest.raises(DSEInputError, match=r"cannot open the database") as info:
+        open_storage("postgresql://nobody:secret@localhost:1/none")
+    assert "secret" not in str(info.value)
