@@ -13,12 +13,22 @@ import click
 @click.option("--jobs", type=int, default=1, show_default=True, help="Parallel synthesis jobs (joblib).")
 @click.option("--liberty", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Liberty file (.lib or .lib.gz) instead of the bundled one.")
-def sample(pdk: str, n_samples: int, out_dir: str, jobs: int, liberty: str | None) -> None:
+@click.option("--publish", "publish_dir", type=click.Path(file_okay=False), default=None,
+              help="Also write ppa_samples.csv + PROVENANCE.md there (e.g. datasets/asap7), even if the sweep stops early.")
+def sample(pdk: str, n_samples: int, out_dir: str, jobs: int, liberty: str | None, publish_dir: str | None) -> None:
     """Synthesize and time sampled MAC-array designs; resumable (finished samples are kept)."""
-    from ppa.backend_flow.sweep import run_sweep
     from ppa.backend_flow.errors import BackendFlowError
+    from ppa.backend_flow.provenance import publish
+    from ppa.backend_flow.sweep import run_sweep
 
     try:
-        run_sweep(pdk=pdk, n_samples=n_samples, out_dir=out_dir, jobs=jobs, liberty=liberty)
+        try:
+            df = run_sweep(pdk=pdk, n_samples=n_samples, out_dir=out_dir, jobs=jobs, liberty=liberty)
+            click.echo(f"{len(df)} samples in {out_dir}/ppa_samples.csv")
+        finally:
+            if publish_dir:
+                command = (f"accel-dse sample --pdk {pdk} --n {n_samples} --out {out_dir} --jobs {jobs}"
+                           + (f" --liberty {liberty}" if liberty else "") + f" --publish {publish_dir}")
+                publish(out_dir, publish_dir, pdk, command, n_samples)
     except BackendFlowError as exc:
         raise click.ClickException(str(exc)) from exc

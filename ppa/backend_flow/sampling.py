@@ -28,7 +28,7 @@ MULT_STYLES = ("star", "booth")
 #: Sampled synthesis clock range per PDK, GHz (log-uniform); wide enough for met and failing.
 CLOCK_RANGE_GHZ = {"asap7": (0.3, 2.5), "gf180": (0.012, 0.15)}
 #: STA clocks of every netlist, as multiples of its sampled clock.
-CLOCK_FACTORS = (0.8, 1.0, 1.25)
+CLOCK_FACTORS = (0.7, 0.85, 1.0, 1.2, 1.4)
 #: ABC delay targets are rounded to this geometric ladder (steps of 2^(1/4) ≈ 19 %).
 ABC_LADDER_STEPS_PER_OCTAVE = 4
 

@@ -27,6 +27,7 @@ class SampleStore:
             self._db.execute("CREATE TABLE IF NOT EXISTS samples (key TEXT PRIMARY KEY, netlist_key TEXT, "
                              "row TEXT NOT NULL, finished REAL)")
             self._db.execute("CREATE TABLE IF NOT EXISTS failures (netlist_key TEXT, error TEXT, at REAL)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS sessions (started REAL, updated REAL, info TEXT)")
             self._db.commit()
         except sqlite3.DatabaseError as exc:
             raise BackendFlowError(f"sample store {self.path} is not a readable SQLite file: {exc}") from exc
@@ -45,6 +46,21 @@ class SampleStore:
             self._db.executemany(
                 "INSERT OR IGNORE INTO samples (key, netlist_key, row, finished) VALUES (?, ?, ?, ?)",
                 [(r["sample_key"], r["netlist_key"], json.dumps(r), now) for r in rows])
+
+    def start_session(self, info: dict) -> int:
+        """Record the start of a sweep invocation; returns its id for :meth:`touch_session`."""
+        with self._db:
+            cur = self._db.execute("INSERT INTO sessions VALUES (?, ?, ?)", (time.time(), time.time(), json.dumps(info)))
+        return cur.lastrowid
+
+    def touch_session(self, session: int) -> None:
+        with self._db:
+            self._db.execute("UPDATE sessions SET updated = ? WHERE rowid = ?", (time.time(), session))
+
+    def sessions(self) -> list[dict]:
+        """Sweep invocations: start/last-progress times (Unix s) and their settings."""
+        return [{"started": a, "updated": b, **json.loads(c)}
+                for a, b, c in self._db.execute("SELECT started, updated, info FROM sessions ORDER BY rowid")]
 
     def add_failure(self, netlist_key: str, error: str) -> None:
         with self._db:

@@ -81,6 +81,8 @@ def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, libe
     csv_path = out / "ppa_samples.csv"
     try:
         points = design(pdk, n_samples, seed) if points is None else points
+        session = store.start_session({"pdk": pdk, "n_samples": n_samples, "jobs": jobs, "seed": seed,
+                                       "liberty": [list(x) for x in lib.sources]})
         done = store.keys()
         todo = [p for p in points if not set(p.sample_keys) <= done]
         total = sum(len(p.clocks_ghz) for p in points)
@@ -93,6 +95,7 @@ def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, libe
                 export_csv(store, csv_path)
                 raise BackendFlowError(f"sample {point.netlist_key} ({point.core}, {point.knobs}) failed: {error}")
             store.add(rows)
+            store.touch_session(session)
             export_csv(store, csv_path)
             bar.update(len(rows))
         bar.close()

@@ -1,0 +1,142 @@
+"""The Yosys + OpenSTA flow on tiny designs (real tools; skipped when they are not installed)."""
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from dse.cli import main
+from ppa.backend_flow import sweep as sweep_module
+from ppa.backend_flow.errors import BackendFlowError
+from ppa.backend_flow.liberty import bundled_paths, merge_liberty, prepare_liberty, quote_expressions
+from ppa.backend_flow.rtl import CoreConfig
+from ppa.backend_flow.sampling import DesignPoint, abc_delay_for_clock, design
+from ppa.backend_flow.store import SampleStore
+from ppa.backend_flow.synth import SynthKnobs
+
+TOOLS = shutil.which("yosys") and shutil.which("sta")
+needs_tools = pytest.mark.skipif(not TOOLS, reason="yosys and OpenSTA (sta) not installed (apt-get install yosys opensta)")
+CLOCKS = (0.5, 1.0, 5.0)  # GHz: met, met, failing for a 4-bit MAC in ASAP7
+
+
+def _point(cols: int) -> DesignPoint:
+    core = CoreConfig(array_rows=1, array_cols=cols, dataflow="os", act_bits=4, wgt_bits=4, acc_bits=16,
+                      simd_lanes=1)
+    return DesignPoint(pdk="asap7", core=core, knobs=SynthKnobs(abc_delay_ps=1000.0), clocks_ghz=CLOCKS)
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep(tmp_path_factory):
+    """1×1 and 1×2 arrays, each timed at three clocks: six real samples."""
+    out = tmp_path_factory.mktemp("sweep")
+    df = sweep_module.run_sweep("asap7", 6, out, points=[_point(1), _point(2)], progress=False)
+    return out, df
+
+
+@needs_tools
+def test_area_grows_with_pe_count(tiny_sweep):
+    _, df = tiny_sweep
+    area = df.groupby("array_cols")["area_um2"].first()
+    cells = df.groupby("array_cols")["cell_count"].first()
+    pe = df.groupby("array_cols")["pe_area_um2"].first()
+    assert area[2] > area[1] and cells[2] > cells[1]
+    # one more PE instance (same PE netlist): the area grows by one PE's area
+    assert area[2] - area[1] == pytest.approx(pe[1], rel=0.02)
+
+
+@needs_tools
+def test_tighter_clock_gives_more_power_and_less_slack(tiny_sweep):
+    _, df = tiny_sweep
+    one = df[df.array_cols == 1].sort_values("target_clock_ghz")
+    assert one.power_mw.is_monotonic_increasing and one.power_mw.iloc[-1] > one.power_mw.iloc[0]
+    assert one.wns_ps.is_monotonic_decreasing
+    # slack = period − arrival: the slack difference is exactly the period difference
+    periods = 1e3 / one.target_clock_ghz
+    assert (one.wns_ps.iloc[0] - one.wns_ps.iloc[1]) == pytest.approx(periods.iloc[0] - periods.iloc[1], abs=0.01)
+    assert (one.internal_mw + one.switching_mw + one.leakage_mw).to_numpy() == pytest.approx(one.power_mw.to_numpy(), rel=1e-4)
+
+
+@needs_tools
+def test_failing_clock_is_reported_failing_and_fmax_is_clock_independent(tiny_sweep):
+    _, df = tiny_sweep
+    fail = df[df.target_clock_ghz == 5.0]
+    met = df[df.target_clock_ghz == 0.5]
+    assert not fail.timing_met.any() and (fail.wns_ps < 0).all() and (fail.tns_ps < 0).all()
+    assert (fail.fmax_ghz < 5.0).all()
+    assert met.timing_met.all() and (met.fmax_ghz > 0.5).all()
+    # 1/(period − WNS) is the same achievable clock whether the target is met or not
+    for cols in (1, 2):
+        f = df[df.array_cols == cols].fmax_ghz
+        assert f.max() == pytest.approx(f.min(), rel=1e-3)
+
+
+@needs_tools
+def test_resume_skips_finished_samples(tiny_sweep, monkeypatch):
+    out, df = tiny_sweep
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("a finished sample was synthesised again")
+
+    monkeypatch.setattr(sweep_module, "synthesize", must_not_run)
+    again = sweep_module.run_sweep("asap7", 6, out, points=[_point(1), _point(2)], progress=False)
+    assert again.sample_key.tolist() == df.sample_key.tolist()
+    assert (out / "runs" / _point(1).netlist_key / "yosys.log").exists()
+    assert (out / "runs" / _point(1).netlist_key / "sta.log").exists()
+
+
+@needs_tools
+def test_corrupted_liberty_gives_a_clear_error_and_keeps_the_store(tiny_sweep, tmp_path):
+    out, df = tiny_sweep
+    text = gzip.open(bundled_paths("asap7")[0], "rt").read()
+    cut = text.index("  cell (", 100_000)
+    broken = tmp_path / "broken.lib"
+    broken.write_text(text[:cut] + "  cell (BROKEN { area : ;;\n" + text[cut:])
+    # continue the same store with a new design point and the broken library
+    with pytest.raises(BackendFlowError, match=r"sample \w+ .*failed: yosys failed .*log: .*yosys\.log"):
+        sweep_module.run_sweep("asap7", 3, out, liberty=broken, points=[_point(3)], progress=False)
+    store = SampleStore(out / "samples.sqlite")
+    assert store.keys() == set(df.sample_key) and len(store.failures()) == 1
+    store.close()
+    assert len(sweep_module.pd.read_csv(out / "ppa_samples.csv")) == len(df)
+
+
+def test_not_a_liberty_file_is_rejected_by_name(tmp_path):
+    bad = tmp_path / "notes.lib"
+    bad.write_text("hello\n")
+    with pytest.raises(BackendFlowError, match="notes.lib has no library group"):
+        prepare_liberty("asap7", tmp_path / "work", bad)
+
+
+def test_asap7_merge_keeps_every_cell_and_the_seq_templates():
+    paths = bundled_paths("asap7")
+    merged = merge_liberty(paths)
+    n_cells = sum(gzip.open(p, "rt").read().count("\n  cell (") for p in paths)
+    assert merged.count("\n  cell (") == n_cells == 202
+    assert "lu_table_template (delay_template_7x7) {" in merged  # only SEQ defines it
+    assert merged.count("lu_table_template (delay_template_7x7_x1) {") == 1
+
+
+def test_gf180_bare_clear_expressions_are_quoted():
+    assert quote_expressions("        clear : !RN ;\n        preset : !SETN ;\n") == \
+        '        clear : "!RN" ;\n        preset : "!SETN" ;\n'
+    assert quote_expressions('      clear : "(!RN)" ;\n') == '      clear : "(!RN)" ;\n'
+
+
+def test_design_is_space_filling_prefix_stable_and_spans_the_grid():
+    small, large = design("asap7", 60), design("asap7", 300)
+    sobol_small = [p.netlist_key for p in small[:-8]]
+    assert sobol_small == [p.netlist_key for p in large[:len(sobol_small)]]  # a larger run extends a smaller one
+    dims = {(p.core.array_rows, p.core.array_cols) for p in large}
+    assert (16, 16) in dims and (1, 1) in dims and any(r != c for r, c in dims)
+    assert sum(len(p.clocks_ghz) for p in large) >= 300
+    assert {p.core.dataflow for p in large} == {"os", "ws", "is"}
+    assert all(p.core.acc_bits >= p.core.act_bits + p.core.wgt_bits for p in large)
+    assert abc_delay_for_clock(1.0) == 1024.0 and abc_delay_for_clock(0.04) == pytest.approx(2 ** (58 / 4), abs=0.1)
+
+
+def test_cli_reports_bad_input_in_one_line(tmp_path):
+    result = CliRunner().invoke(main, ["sample", "--pdk", "asap7", "--n", "0", "--out", str(tmp_path)])
+    assert result.exit_code != 0 and "--n must be >= 1, got 0" in result.output
+    assert "Traceback" not in result.output
