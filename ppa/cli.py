@@ -1,4 +1,132 @@
-"""CLI commands of this layer (registered by dse.cli)."""
-from ppa.backend_flow.cli import sample
+"""CLI commands of this layer (registered by dse.cli): train, evaluate, predict (+ the backend flow's sample)."""
+from __future__ import annotations
 
-COMMANDS: list = [sample]
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ppa.backend_flow.cli import sample
+from ppa.bundle import load_bundle, save_bundle
+from ppa.errors import PPAInputError
+from ppa.models import FAMILIES
+from ppa.schema import DataSpec, load_spec, read_queries, read_table
+from ppa.splits import SPLITS
+from ppa.surrogate import PPASurrogate
+
+
+def _names(text: str | None) -> tuple[str, ...] | None:
+    return None if text is None else tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+def _fail(exc: Exception):
+    raise click.ClickException(str(exc).splitlines()[0]) from None
+
+
+def _table(frame: pd.DataFrame) -> str:
+    cols = [c for c in ("model", "split", "transform", "configs", "n", "mape_pct", "ape_std_pct", "ape_max_pct",
+                        "r2", "mae", "timing_accuracy", "in_domain_pct") if c in frame.columns]
+    return frame[cols].to_string(float_format=lambda v: f"{v:.4g}")
+
+
+@click.command()
+@click.option("--data", required=True, type=click.Path(dir_okay=False), help="CSV of samples, one row per run.")
+@click.option("--targets", help="Comma-separated target columns, e.g. area_um2,power_mw,fmax_ghz.")
+@click.option("--features", help="Comma-separated feature columns (default: every other column except "
+              "known PPA outputs and --exclude).")
+@click.option("--exclude", help="Comma-separated columns that are neither features nor targets.")
+@click.option("--categorical", help="Comma-separated feature columns to encode as categories.")
+@click.option("--group-by", help="Configuration key of the unseen split (default: architectural columns).")
+@click.option("--spec", type=click.Path(dir_okay=False), help="TOML spec with targets/features/exclude/"
+              "categorical/group_by/clock_column/timing_column; flags override it.")
+@click.option("--model", type=click.Choice(FAMILIES), default="xgboost", show_default=True)
+@click.option("--split", type=click.Choice(SPLITS), default="unseen", show_default=True)
+@click.option("--budget-s", type=float, default=60.0, show_default=True, help="Tuning time ceiling, seconds.")
+@click.option("--trials", type=int, default=30, show_default=True, help="Optuna trials per target and family.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--jobs", type=int, default=1, show_default=True, help="Threads per model fit.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Bundle directory to write.")
+def train(data, targets, features, exclude, categorical, group_by, spec, model, split, budget_s, trials, seed, jobs, out):
+    """Train PPA surrogates from a CSV and write a model bundle; prints the held-out error."""
+    try:
+        flags = {"targets": _names(targets), "features": _names(features), "exclude": _names(exclude),
+                 "categorical": _names(categorical), "group_by": _names(group_by)}
+        if spec:
+            data_spec = load_spec(spec, **flags)
+        else:
+            if not targets:
+                raise PPAInputError("give --targets (or a --spec file with `targets = [...]`)")
+            data_spec = DataSpec(**{k: v for k, v in flags.items() if v is not None})
+        table = read_table(data, data_spec)
+        for message in table.warnings:
+            click.echo(f"warning: {message}", err=True)
+        click.echo(f"{data}: {len(table.frame)} rows; features: {', '.join(table.features)}"
+                   f"{'; categorical: ' + ', '.join(table.categorical) if table.categorical else ''}; "
+                   f"configuration key: {', '.join(table.group_by)}", err=True)
+        surrogate = PPASurrogate(model=model, split=split, group_by=table.group_by, categorical=table.categorical,
+                                 budget_s=budget_s, n_trials=trials, clock_column=data_spec.clock_column,
+                                 n_jobs=jobs, seed=seed)
+        surrogate.fit(table.X, table.y, timing_met=table.column(data_spec.timing_column))
+        save_bundle(surrogate, out, data_sha256=table.sha256, data_path=str(data))
+    except PPAInputError as exc:
+        _fail(exc)
+    click.echo(f"held-out error ({split} split, {surrogate.cv_folds}-fold, {model}; "
+               f"trained in {surrogate.fit_seconds_:.1f} s):")
+    click.echo(_table(surrogate.cv_metrics_))
+    click.echo(f"bundle: {out}")
+
+
+@click.command()
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False), help="Bundle directory.")
+@click.option("--data", required=True, type=click.Path(dir_okay=False), help="CSV with the features and targets.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Also write the error table as CSV.")
+def evaluate(model_dir, data, out):
+    """Error of a trained bundle on a labelled CSV (and its stored held-out error)."""
+    try:
+        surrogate = load_bundle(model_dir)
+        manifest = surrogate.manifest
+        spec = DataSpec(targets=tuple(surrogate.targets), features=tuple(surrogate.features),
+                        categorical=tuple(manifest["encoder"]["categorical"]),
+                        clock_column=manifest["settings"]["clock_column"])
+        table = read_table(data, spec)
+        for message in table.warnings:
+            click.echo(f"warning: {message}", err=True)
+        result = surrogate.evaluate(table.X, table.y, timing_met=table.column(spec.timing_column))
+    except PPAInputError as exc:
+        _fail(exc)
+    if table.sha256 == manifest["training_data"]["sha256"]:
+        click.echo("note: this is the training CSV, so this is training error; the held-out error is below",
+                   err=True)
+    click.echo(f"error on {data}:")
+    click.echo(_table(result))
+    click.echo(f"held-out error stored at training ({manifest['settings']['split']} split):")
+    click.echo(_table(surrogate.cv_metrics_))
+    if out:
+        result.to_csv(out)
+
+
+@click.command()
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False), help="Bundle directory.")
+@click.option("--data", required=True, type=click.Path(dir_okay=False), help="CSV of query rows (feature columns).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Output CSV (default: print to stdout).")
+def predict(model_dir, data, out):
+    """Predict every target (+ <target>_std spread and in_domain) for the rows of a CSV."""
+    try:
+        surrogate = load_bundle(model_dir)
+        queries = read_queries(data, surrogate.features, surrogate.manifest["encoder"]["categorical"])
+        result = pd.concat([queries, surrogate.predict(queries)], axis=1)
+    except PPAInputError as exc:
+        _fail(exc)
+    outside = int((~result["in_domain"]).sum())
+    if outside:
+        click.echo(f"warning: {outside} of {len(result)} rows are outside the training domain (in_domain=False)",
+                   err=True)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        result.to_csv(out, index=False)
+        click.echo(f"wrote {len(result)} predictions to {out}", err=True)
+    else:
+        click.echo(result.to_csv(index=False), nl=False)
+
+
+COMMANDS: list = [sample, train, evaluate, predict]
