@@ -10,7 +10,7 @@ import pandas as pd
 
 from ppa.backend_flow.liberty import sha256
 from ppa.backend_flow.sampling import CLOCK_FACTORS, CLOCK_RANGE_GHZ
-from ppa.backend_flow.sta import INPUT_ACTIVITY
+from ppa.backend_flow.sta import NET_ACTIVITY
 from ppa.backend_flow.store import SampleStore
 from ppa.backend_flow.sweep import export_csv
 
@@ -92,9 +92,9 @@ register-to-register paths only.
 {lib_lines}
 
 ## Power assumptions
-OpenSTA `set_power_activity -input -activity {INPUT_ACTIVITY}`: every primary input toggles
-{INPUT_ACTIVITY} times per clock cycle (duty 0.5); activity is propagated through the logic by
-OpenSTA; clock net at 2 transitions per cycle. Power is reported at `target_clock_ghz`.
+Vectorless: OpenSTA `set_power_activity -global -activity {NET_ACTIVITY}` — every net toggles
+{NET_ACTIVITY} times per clock cycle (duty 0.5), the clock net twice per cycle. Power (internal +
+switching + leakage) is reported at `target_clock_ghz`. Not a workload-specific activity.
 
 ## Sampling
 Scrambled Sobol design (scipy.stats.qmc, seed 0) over array_rows, array_cols ∈ {{1,2,3,4,6,8,12,16}},
