@@ -16,6 +16,7 @@ import fcntl
 import importlib.util
 import json
 import math
+import time
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -152,13 +153,19 @@ def open_study(space: SearchSpace, evaluator: Evaluator, models: str, storage: S
         raise DSEInputError(f"study {study_name!r} already exists in {_hide_password(storage.url)} with "
                             f"{existing[study_name].n_trials} trials; pass --resume to continue it or "
                             f"--study NEW_NAME to start another")
-    study = optuna.create_study(storage=storage.storage, study_name=study_name, directions=space.directions,
-                                sampler=make_sampler(sampler, seed), load_if_exists=True)
-    stored = study.user_attrs
-    if not stored:
-        for key, value in attributes.items():
+    try:
+        study = optuna.create_study(storage=storage.storage, study_name=study_name, directions=space.directions,
+                                    sampler=make_sampler(sampler, seed))
+        created = True
+    except optuna.exceptions.DuplicatedStudyError:
+        study = optuna.load_study(study_name=study_name, storage=storage.storage, sampler=make_sampler(sampler, seed))
+        created = False
+    if created:
+        # "space" last: a worker that loads the study meanwhile waits for it (see below).
+        for key, value in sorted(attributes.items(), key=lambda item: item[0] == "space"):
             study.set_user_attr(key, value)
     else:
+        stored = _wait_for_attributes(study)
         _check_resumable(stored, attributes, space, study_name)
     if storage.exclusive:
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
@@ -166,6 +173,16 @@ def open_study(space: SearchSpace, evaluator: Evaluator, models: str, storage: S
             storage.storage.set_trial_user_attr(trial._trial_id, "stale", True)
             storage.storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
     return study
+
+
+def _wait_for_attributes(study: optuna.Study, timeout_s: float = 60.0) -> dict:
+    """The study's attributes once its creator (maybe another worker, right now) has written them all."""
+    deadline = time.monotonic() + timeout_s
+    while "space" not in (stored := study.user_attrs) and not study.get_trials(deepcopy=False):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    return stored
 
 
 def _check_resumable(stored: dict, attributes: dict, space: SearchSpace, study_name: str) -> None:
