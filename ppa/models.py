@@ -26,7 +26,7 @@ BASE_FAMILIES = ("xgboost", "random_forest", "mlp")
 DEFAULTS = {
     "xgboost": {"n_estimators": 400, "max_depth": 6, "learning_rate": 0.05, "subsample": 0.9,
                 "colsample_bytree": 0.9, "min_child_weight": 1.0, "reg_lambda": 1.0},
-    "random_forest": {"n_estimators": 200, "max_features": 1.0, "min_samples_leaf": 1},
+    "random_forest": {"n_estimators": 100, "max_features": 1.0, "min_samples_leaf": 1},
     "mlp": {"width": 64, "depth": 2, "alpha": 1e-4, "learning_rate_init": 1e-3},
 }
 
@@ -42,7 +42,7 @@ def suggest(family: str, trial: optuna.Trial) -> dict:
                 "min_child_weight": trial.suggest_float("min_child_weight", 0.1, 20.0, log=True),
                 "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10.0, log=True)}
     if family == "random_forest":
-        return {"n_estimators": trial.suggest_int("n_estimators", 100, 400, log=True),
+        return {"n_estimators": trial.suggest_int("n_estimators", 50, 300, log=True),
                 "max_features": trial.suggest_float("max_features", 0.2, 1.0),
                 "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 8)}
     if family == "mlp":
