@@ -1,9 +1,10 @@
 """Open an HTML report in headless Chromium: JavaScript errors, rendered plots, a screenshot.
 
-Runs the Debian ``chromium`` binary twice on the ``file://`` URL, isolated from the network and
-from any user profile: once with ``--dump-dom`` and console logging on stderr (uncaught exceptions
-are JavaScript errors; every plotly div must have got its rendered ``main-svg``), and once with
-``--screenshot``. WebGL views (3-D scatter, parallel coordinates) render with SwiftShader.
+Runs the Debian ``chromium`` binary once on the ``file://`` URL, isolated from the network and from
+any user profile, with ``--dump-dom``, console logging on stderr and optionally ``--screenshot``:
+uncaught exceptions in the log are JavaScript errors, and every plotly div of the dumped DOM must
+hold its rendered ``main-svg``. WebGL views (3-D scatter, parallel coordinates) render with
+SwiftShader (software).
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class BrowserCheck:
     rendered: int
     errors: list[str] = field(default_factory=list)
     screenshot: Path | None = None
+    attempts: int = 1
 
     @property
     def ok(self) -> bool:
@@ -77,33 +79,37 @@ class _PlotCounter(HTMLParser):
             self.stack.pop()
 
 
-def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise BrowserError(f"chromium did not finish within {timeout:.0f} s: {' '.join(args[:3])} …") from None
-
-
 def check_html(html: Path, screenshot: Path | None = None, window: tuple[int, int] = (1300, 5200),
-               wait_ms: int = 8000, timeout: float = 180.0) -> BrowserCheck:
-    """Load ``html`` in headless Chromium; optionally save a ``window``-sized PNG screenshot."""
+               wait_ms: int = 5000, timeout: float = 120.0, attempts: int = 2) -> BrowserCheck:
+    """Load ``html`` in headless Chromium (``wait_ms`` of virtual time to render); optionally save a
+    ``window``-sized PNG screenshot. A run that hangs past ``timeout`` seconds is retried with a
+    fresh profile (software WebGL under heavy load occasionally never finishes), ``attempts`` in all.
+    """
     binary = find_chromium()
     if binary is None:
         raise BrowserError("chromium is not installed (Debian: apt-get install chromium)")
     url = Path(html).resolve().as_uri()
-    with tempfile.TemporaryDirectory(prefix="accel-dse-chromium-") as profile:
-        common = [binary, *FLAGS, f"--user-data-dir={profile}", f"--virtual-time-budget={wait_ms}",
-                  f"--window-size={window[0]},{window[1]}"]
-        dom = _run([*common, "--enable-logging=stderr", "--v=0", "--dump-dom", url], timeout)
-        if dom.returncode != 0 or not dom.stdout:
-            raise BrowserError(f"chromium failed on {html} (exit {dom.returncode}): {dom.stderr[-500:]}")
-        if screenshot is not None:
-            screenshot = Path(screenshot).resolve()
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            shot = _run([*common, f"--screenshot={screenshot}", url], timeout)
-            if shot.returncode != 0 or not screenshot.is_file():
-                raise BrowserError(f"chromium could not screenshot {html}: {shot.stderr[-500:]}")
+    if screenshot is not None:
+        screenshot = Path(screenshot).resolve()
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, attempts + 1):
+        with tempfile.TemporaryDirectory(prefix="accel-dse-chromium-") as profile:
+            args = [binary, *FLAGS, f"--user-data-dir={profile}", f"--virtual-time-budget={wait_ms}",
+                    f"--window-size={window[0]},{window[1]}", "--enable-logging=stderr", "--v=0", "--dump-dom"]
+            if screenshot is not None:
+                args.append(f"--screenshot={screenshot}")
+            try:
+                run = subprocess.run([*args, url], capture_output=True, text=True, timeout=timeout, check=False)
+                break
+            except subprocess.TimeoutExpired:
+                if attempt == attempts:
+                    raise BrowserError(f"chromium did not finish loading {html} within {timeout:.0f} s "
+                                       f"({attempts} attempts)") from None
+    if run.returncode != 0 or not run.stdout:
+        raise BrowserError(f"chromium failed on {html} (exit {run.returncode}): {run.stderr[-500:]}")
+    if screenshot is not None and not screenshot.is_file():
+        raise BrowserError(f"chromium wrote no screenshot of {html}: {run.stderr[-500:]}")
     counter = _PlotCounter()
-    counter.feed(dom.stdout)
+    counter.feed(run.stdout)
     return BrowserCheck(plots=len(counter.rendered), rendered=sum(counter.rendered),
-                        errors=CONSOLE_ERROR.findall(dom.stderr), screenshot=screenshot)
+                        errors=CONSOLE_ERROR.findall(run.stderr), screenshot=screenshot, attempts=attempt)

@@ -1,0 +1,92 @@
+"""The surrogates behind a study, on data they never saw: held-out predictions and error table.
+
+A bundle's manifest stores each target's held-out error (``cv_metrics``: MAPE, std and max of the
+absolute percentage error, R², from the out-of-fold predictions of its cross-validation), but not
+the predictions themselves. For the parity plots they are recomputed with the ppa API exactly as
+``PPASurrogate.fit`` made them: the bundle's training CSV (checked against its sha256), the same
+configuration key, split, folds and seed, and the tuned hyperparameters stored in the manifest.
+The recomputed MAPE is shown next to the stored one, so any disagreement is visible.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dse.report import ReportError
+
+#: Columns of the error table, in order (percentages in %, R² unitless).
+ERROR_COLUMNS = ("model", "split", "n", "configs", "mape_pct", "ape_std_pct", "ape_max_pct", "r2",
+                 "timing_accuracy", "recomputed_mape_pct")
+
+
+def bundle_path_of(study) -> Path:
+    """The model bundle the study was searched with (``study.user_attrs["models"]["path"]``)."""
+    models = study.user_attrs.get("models")
+    path = models.get("path") if isinstance(models, dict) else models
+    if not path:
+        raise ReportError(f"study {study.study_name!r} records no model bundle (user_attrs['models'])")
+    path = Path(path)
+    if not path.exists():
+        raise ReportError(f"model bundle {path} of study {study.study_name!r} no longer exists")
+    return path
+
+
+def _training_csv(manifest: dict, bundle: Path) -> Path:
+    recorded = (manifest.get("training_data") or {}).get("path")
+    if not recorded:
+        raise ReportError(f"model bundle {bundle}: the manifest does not record its training CSV")
+    for candidate in (Path(recorded), bundle / recorded):
+        if candidate.is_file():
+            return candidate
+    raise ReportError(f"model bundle {bundle}: its training CSV {recorded} is not found "
+                      "(needed to recompute the held-out predictions)")
+
+
+def heldout_predictions(bundle: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(predictions, errors): one row per (target, held-out sample) with ``actual``, ``predicted``
+    and ``fold``; and one row per target with the stored held-out metrics plus the recomputed MAPE."""
+    from ppa.bundle import load_bundle
+    from ppa.metrics import regression_metrics
+    from ppa.models import build
+    from ppa.schema import DataSpec, read_table
+    from ppa.splits import config_groups, make_folds
+    from ppa.tuning import fit_predict_folds
+
+    bundle = Path(bundle)
+    try:
+        surrogate = load_bundle(bundle)
+        manifest = surrogate.manifest
+        csv = _training_csv(manifest, bundle)
+        settings = manifest["settings"]
+        spec = DataSpec(targets=tuple(surrogate.targets), features=tuple(surrogate.features),
+                        categorical=tuple(manifest["encoder"]["categorical"]),
+                        group_by=tuple(surrogate.group_by_) or None, clock_column=settings["clock_column"])
+        table = read_table(csv, spec)
+    except ValueError as exc:  # PPAInputError and friends name the file and column
+        raise ReportError(f"surrogate parity plots: {exc}") from None
+    if table.sha256 != manifest["training_data"]["sha256"]:
+        raise ReportError(f"model bundle {bundle}: {csv} changed since training (sha256 differs)")
+    X, y = table.X.reset_index(drop=True), table.y.reset_index(drop=True).astype(float)
+    Z = surrogate.encoder_.transform(X)
+    family = settings["model"]
+    frames, errors = [], []
+    for target in surrogate.targets:
+        keep = y[target].notna().to_numpy()
+        actual = y[target].to_numpy()[keep]
+        folds = make_folds(settings["split"], config_groups(X[keep], surrogate.group_by_),
+                           settings["cv_folds"], settings["seed"] + 1)
+        tuned = surrogate.tuning_[target]
+        params = {f: tuned[f]["params"] for f in tuned} if family == "stacked" else tuned[family]["params"]
+        estimator = build(family, params, seed=settings["seed"], n_jobs=1)
+        predicted, _ = fit_predict_folds(estimator, Z[keep], actual,
+                                         surrogate.transforms_[target]["transform"], folds)
+        fold = np.empty(len(actual), dtype=int)
+        for k, (_, test) in enumerate(folds):
+            fold[test] = k
+        frames.append(pd.DataFrame({"target": target, "actual": actual, "predicted": predicted, "fold": fold}))
+        stored = surrogate.cv_metrics_.loc[target].to_dict()
+        errors.append({"target": target, **{k: stored.get(k) for k in ERROR_COLUMNS if k in stored},
+                       "recomputed_mape_pct": regression_metrics(actual, predicted)["mape_pct"]})
+    return pd.concat(frames, ignore_index=True), pd.DataFrame(errors)
