@@ -1,10 +1,10 @@
-"""A small, whitelisted arithmetic/boolean expression language for validity rules.
+"""A small, whitelisted arithmetic/boolean expression language for validity rules and derived values.
 
 Rules such as ``wbuf_kib * 1024 >= array_rows * array_cols * wgt_bits / 8`` are parsed with
 :mod:`ast` and evaluated node by node over numpy arrays (one element per design point) — never
 with ``eval``. Allowed: numbers, strings, parameter names, ``+ - * / // % **``, comparisons
 (chained too), ``and``/``or``/``not``, and the functions ``min``, ``max``, ``log2``, ``ceil``,
-``floor``, ``abs``.
+``floor``, ``abs``, ``round``.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ _COMPARE = {
 }
 _FUNCTIONS = {
     "min": np.minimum, "max": np.maximum, "log2": np.log2, "ceil": np.ceil, "floor": np.floor,
-    "abs": np.abs,
+    "abs": np.abs, "round": np.round,
 }
 
 

@@ -12,6 +12,9 @@ A space file::
     pdk = "asap7"
     act_bits = 8
 
+    [derived]                          # values computed from others: name = expression
+    simd_lanes = "array_cols"
+
     [rules]                            # validity rules: name = expression (see dse.expressions)
     weight_tile_fits = "wbuf_kib * 1024 >= array_rows * array_cols * wgt_bits / 8"
 
@@ -57,7 +60,7 @@ PDKS = ("asap7", "gf180")
 OUT_OF_DOMAIN = ("reject", "penalize", "allow")
 #: Keys of [constants] (see dse.evaluator.MemoryConstants).
 CONSTANT_KEYS = ("dram_pj_per_byte", "sram_pj_per_byte", "sram_um2_per_kib")
-_TOP_KEYS = {"parameters", "fixed", "rules", "search", "constants", "objectives", "description"}
+_TOP_KEYS = {"parameters", "fixed", "derived", "rules", "search", "constants", "objectives", "description"}
 _SEARCH_KEYS = {"workloads", "constraints", "out_of_domain", "uncertainty_threshold"}
 
 
@@ -100,6 +103,7 @@ class SearchSpace:
     path: str
     parameters: dict[str, Parameter]
     fixed: dict[str, object]
+    derived: dict[str, Expression]
     rules: dict[str, Expression]
     objectives: list[Objective]
     constraints: list[Constraint]
@@ -126,6 +130,9 @@ class SearchSpace:
         for name, value in {**HARDWARE_DEFAULTS, **self.fixed}.items():
             if name not in table:
                 table[name] = value
+        for name, expression in self.derived.items():
+            values = {column: table[column].to_numpy() for column in table.columns}
+            table[name] = np.broadcast_to(expression.evaluate(values), (len(table),))
         return table
 
     def rule_violations(self, designs: pd.DataFrame) -> pd.Series:
@@ -164,11 +171,17 @@ class SearchSpace:
                 raise DSEInputError(
                     f"{self.path}: unknown fixed value [fixed].{name}: not a HardwareConfig field, not a backend "
                     f"parameter and not a feature of the model bundle {models} ({', '.join(features)})")
-        missing = [f for f in features if f not in self.parameters and f not in self.fixed]
+        for name in self.derived:
+            if name not in known:
+                raise DSEInputError(
+                    f"{self.path}: unknown derived value [derived].{name}: not a HardwareConfig field, not a "
+                    f"backend parameter and not a feature of the model bundle {models} ({', '.join(features)})")
+        given = set(self.parameters) | set(self.fixed) | set(self.derived)
+        missing = [f for f in features if f not in given]
         if missing:
             raise DSEInputError(
                 f"{self.path}: the model bundle {models} needs the feature(s) {', '.join(missing)}, which the space "
-                f"neither searches nor fixes; add them under [parameters] or [fixed]")
+                f"neither searches, fixes nor derives; add them under [parameters], [fixed] or [derived]")
 
     def describe(self) -> dict:
         """JSON-ready description (stored in study.user_attrs)."""
@@ -178,6 +191,7 @@ class SearchSpace:
             "text": self.text,
             "parameters": {name: repr(p.distribution()) for name, p in self.parameters.items()},
             "fixed": self.fixed,
+            "derived": {name: expression.text for name, expression in self.derived.items()},
             "rules": {name: rule.text for name, rule in self.rules.items()},
         }
 
@@ -223,6 +237,19 @@ def load_space(path: str | Path, workloads: dict[str, float] | None = None) -> S
         if value not in PDKS:
             raise DSEInputError(f"{where}: pdk {value!r} is not one of {PDKS}")
     names = set(parameters) | set(fixed) | set(HARDWARE_DEFAULTS)
+    derived = {}
+    for name, text_value in _table(raw, "derived", where).items():
+        if name in parameters or name in fixed:
+            raise DSEInputError(f"{where}: [derived].{name} is also under [parameters] or [fixed]; keep one")
+        if not isinstance(text_value, str):
+            raise DSEInputError(f"{where}: [derived].{name} must be an expression string, got {text_value!r}")
+        expression = Expression(text_value, f"{where}: [derived].{name}")
+        unknown_names = expression.names - names - set(derived)
+        if unknown_names:
+            raise DSEInputError(f"{where}: [derived].{name} reads {sorted(unknown_names)}, which are neither "
+                                f"parameters, fixed values, earlier derived values nor HardwareConfig fields")
+        derived[name] = expression
+    names |= set(derived)
     rules = {}
     for name, text_rule in _table(raw, "rules", where).items():
         if not isinstance(text_rule, str):
@@ -274,7 +301,7 @@ def load_space(path: str | Path, workloads: dict[str, float] | None = None) -> S
         if not isinstance(value, (int, float)) or value < 0:
             raise DSEInputError(f"{where}: [constants].{name} = {value!r}; expected a number >= 0")
 
-    return SearchSpace(path=where, parameters=parameters, fixed=fixed, rules=rules, objectives=objectives,
+    return SearchSpace(path=where, parameters=parameters, fixed=fixed, derived=derived, rules=rules, objectives=objectives,
                        constraints=constraints, workloads={k: float(v) for k, v in workloads.items()},
                        out_of_domain=out_of_domain, uncertainty_threshold=float(threshold),
                        constants={k: float(v) for k, v in constants.items()}, text=text)

@@ -183,3 +183,15 @@ def test_missing_or_invalid_file(tmp_path):
         load_space(tmp_path / "nope.toml")
     with pytest.raises(DSEInputError, match="not valid TOML"):
         load_space(write(tmp_path, "[parameters\n"))
+
+
+def test_derived_values(tmp_path):
+    text = GOOD.replace("[rules]", '[derived]\nsimd_lanes = "array_cols"\nabc_delay_ps = "round(1000 / target_clock_ghz)"\n'
+                                   '\n[rules]')
+    space = load_space(write(tmp_path, text))
+    designs = space.designs([{"array_rows": 4, "array_cols": 16, "ibuf_kib": 16, "target_clock_ghz": 1.5,
+                              "dataflow": "os"}])
+    assert designs.loc[0, "simd_lanes"] == 16 and designs.loc[0, "abc_delay_ps"] == 667
+    space.check_model_features(["array_rows", "abc_delay_ps", "simd_lanes"], "models/x")
+    with pytest.raises(DSEInputError, match=r"\[derived\].simd_lanes reads \['colz'\]"):
+        load_space(write(tmp_path, text.replace('"array_cols"', '"colz"')))
