@@ -57,6 +57,7 @@ HARDWARE_DEFAULTS = {f.name: f.default for f in fields(HardwareConfig)}
 #: Backend parameters every model bundle understands besides its own synthesis knobs.
 BACKEND_PARAMETERS = ("target_clock_ghz", "pdk")
 PDKS = ("asap7", "gf180")
+BUNDLED_SPACES = Path(__file__).parent / "spaces"
 OUT_OF_DOMAIN = ("reject", "penalize", "allow")
 #: Keys of [constants] (see dse.evaluator.MemoryConstants).
 CONSTANT_KEYS = ("dram_pj_per_byte", "sram_pj_per_byte", "sram_um2_per_kib")
@@ -196,13 +197,22 @@ class SearchSpace:
         }
 
 
+def bundled_spaces() -> list[str]:
+    """Names of the space files shipped in dse/spaces (usable as ``--space NAME``)."""
+    return sorted(p.stem for p in BUNDLED_SPACES.glob("*.toml"))
+
+
 def load_space(path: str | Path, workloads: dict[str, float] | None = None) -> SearchSpace:
-    """Read and validate a space file; ``workloads`` (name → weight) overrides the file's [search].workloads."""
+    """Read and validate a space file (a path, or the name of a bundled space); ``workloads``
+    (name → weight) overrides the file's [search].workloads."""
     path = Path(path)
+    if not path.exists() and str(path) in bundled_spaces():
+        path = BUNDLED_SPACES / f"{path}.toml"
     try:
         text = path.read_text()
     except OSError as exc:
-        raise DSEInputError(f"cannot read space file {path}: {exc.strerror}") from None
+        raise DSEInputError(f"cannot read space file {path}: {exc.strerror} (bundled spaces: "
+                            f"{', '.join(bundled_spaces())})") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -195,3 +195,14 @@ def test_derived_values(tmp_path):
     space.check_model_features(["array_rows", "abc_delay_ps", "simd_lanes"], "models/x")
     with pytest.raises(DSEInputError, match=r"\[derived\].simd_lanes reads \['colz'\]"):
         load_space(write(tmp_path, text.replace('"array_cols"', '"colz"')))
+
+
+def test_bundled_spaces_load_by_name():
+    from dse.space import bundled_spaces
+
+    assert {"asap7", "gf180", "bench_asap7"} <= set(bundled_spaces())
+    for name in ("asap7", "gf180", "bench_asap7"):
+        assert load_space(name).path.endswith(f"dse/spaces/{name}.toml")
+    assert load_space("bench_asap7").grid_size() == 24_300
+    with pytest.raises(DSEInputError, match=r"cannot read space file nope.*bundled spaces: .*asap7"):
+        load_space("nope")

@@ -1,0 +1,1 @@
+"""Bundled search-space files (TOML, package data): ``accel-dse search --space NAME``."""
