@@ -103,7 +103,8 @@ def run_dataset(name, path, spec, args) -> list[dict]:
         surrogates[family] = s
         for target, m in s.cv_metrics_.iterrows():
             rows.append({"dataset": name, "rows": len(X), "target": target, "model": family, "tuned": True,
-                         "transform": m["transform"], "fit_s": seconds / len(table.targets), **_metrics(m)})
+                         "transform": m["transform"], "fit_s": seconds / len(table.targets),
+                         "trials": s.tuning_[target][family]["trials"], **_metrics(m)})
         print(f"  {family:>13}: {seconds:6.1f} s  MAPE " + ", ".join(f"{t} {v:.2f}%" for t, v in s.cv_metrics_["mape_pct"].items()))
     enc = surrogates["xgboost"].encoder_
     Z = enc.transform(X)

@@ -36,6 +36,7 @@ MANIFEST = "manifest.json"
 #: Types (beyond skops' defaults) a scikit-learn model file may contain. The xgboost member of a
 #: stacked ensemble is stored by skops as xgboost's own raw model buffer, not a pickle.
 TRUSTED_TYPES = (
+    "sklearn.model_selection._split.KFold",
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.tree._tree.Tree",
     "sklearn.utils._bunch.Bunch",

@@ -1,0 +1,116 @@
+"""Model bundles: identical predictions after a round trip; tampered or foreign bundles are refused."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io as sio
+from sklearn.preprocessing import FunctionTransformer
+
+from ppa.bundle import MANIFEST, _load_model, _save_model, _sha256, load_bundle, save_bundle
+from ppa.errors import PPAInputError
+from ppa.models import build
+from ppa.surrogate import PPASurrogate
+
+FAST = dict(budget_s=20, n_trials=1, cv_folds=3, tune_folds=2, progress=False)
+
+
+def data(n=60):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"array_rows": rng.choice([4, 8, 16, 32], n).astype(float),
+                      "act_bits": rng.choice([4, 8, 16], n).astype(float),
+                      "dataflow": rng.choice(["os", "ws"], n)})
+    y = pd.DataFrame({"area_um2": 90.0 * X.array_rows ** 2 * X.act_bits / 8,
+                      "fmax_ghz": 1.5 - 0.02 * X.act_bits + (X.dataflow == "ws") * 0.1})
+    return X, y
+
+
+@pytest.fixture(scope="module", params=["xgboost", "random_forest"])
+def saved(request, tmp_path_factory):
+    X, y = data()
+    s = PPASurrogate(model=request.param, **FAST).fit(X, y)
+    path = save_bundle(s, tmp_path_factory.mktemp("b") / "m", data_sha256="ab" * 32, data_path="x.csv")
+    return s, path, X
+
+
+def test_round_trip_identical_predictions(saved):
+    s, path, X = saved
+    loaded = load_bundle(path)
+    assert loaded.features == ["array_rows", "act_bits", "dataflow"] and loaded.targets == ["area_um2", "fmax_ghz"]
+    pd.testing.assert_frame_equal(loaded.predict(X), s.predict(X), check_exact=True)
+    pd.testing.assert_frame_equal(loaded.cv_metrics_[["mape_pct", "r2"]], s.cv_metrics_[["mape_pct", "r2"]])
+    m = loaded.manifest
+    assert m["training_data"]["sha256"] == "ab" * 32
+    assert m["targets"]["area_um2"]["transform"] == "log"
+    assert m["encoder"]["ranges"]["array_rows"] == [4.0, 32.0]
+    assert {"xgboost", "scikit-learn", "skops"} <= set(m["library_versions"])
+    suffix = ".json" if s.model == "xgboost" else ".skops"
+    assert all(f.endswith(suffix) for f in m["files"]) and len(m["files"]) == 2 * (1 + 3)
+
+
+def copy(path, tmp_path):
+    import shutil
+    dst = tmp_path / "copy"
+    shutil.copytree(path, dst)
+    return dst
+
+
+def test_tampered_model_file_refused(saved, tmp_path):
+    _, path, _ = saved
+    dst = copy(path, tmp_path)
+    f = dst / sorted(json.loads((dst / MANIFEST).read_text())["files"])[0]
+    data_ = bytearray(f.read_bytes())
+    data_[len(data_) // 2] ^= 1
+    f.write_bytes(bytes(data_))
+    with pytest.raises(PPAInputError, match="does not match its sha256"):
+        load_bundle(dst)
+
+
+def test_manifest_schema_and_version_refused(saved, tmp_path):
+    _, path, _ = saved
+    dst = copy(path, tmp_path)
+    manifest = json.loads((dst / MANIFEST).read_text())
+    (dst / MANIFEST).write_text(json.dumps({**manifest, "format_version": 99}))
+    with pytest.raises(PPAInputError, match="v99 is not"):
+        load_bundle(dst)
+    (dst / MANIFEST).write_text(json.dumps({k: v for k, v in manifest.items() if k != "encoder"}))
+    with pytest.raises(PPAInputError, match=r"manifest lacks \['encoder'\]"):
+        load_bundle(dst)
+    broken = json.loads(json.dumps(manifest))
+    del broken["targets"]["area_um2"]["transform"]
+    (dst / MANIFEST).write_text(json.dumps(broken))
+    with pytest.raises(PPAInputError, match="does not match the schema"):
+        load_bundle(dst)
+    with pytest.raises(PPAInputError, match="not a model bundle"):
+        load_bundle(tmp_path)
+
+
+def test_untrusted_type_refused_even_with_matching_checksum(tmp_path):
+    X, y = data()
+    s = PPASurrogate(model="random_forest", **FAST).fit(X, y[["area_um2"]])
+    path = save_bundle(s, tmp_path / "m")
+    manifest = json.loads((path / MANIFEST).read_text())
+    rel = manifest["targets"]["area_um2"]["member_files"][0]
+    sio.dump(FunctionTransformer(func=print), path / rel)  # a function is not a trusted type
+    manifest["files"][rel] = _sha256(path / rel)
+    (path / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(PPAInputError, match="outside the trusted list"):
+        load_bundle(path)
+
+
+def test_stacked_model_file_round_trip(tmp_path):
+    """A fitted StackingRegressor (xgboost member inside) loads with the trusted-type list alone."""
+    X, y = data(40)
+    Z = X[["array_rows", "act_bits"]].to_numpy()
+    small = {"xgboost": {"n_estimators": 5}, "random_forest": {"n_estimators": 5}, "mlp": {"width": 4, "depth": 1}}
+    model = build("stacked", small).fit(Z, np.log(y["area_um2"]))
+    loaded = _load_model(_save_model(model, "stacked", tmp_path / "model"), "stacked")
+    np.testing.assert_array_equal(loaded.predict(Z), model.predict(Z))
+
+
+@pytest.mark.slow
+def test_stacked_round_trip(tmp_path):
+    X, y = data(40)
+    s = PPASurrogate(model="stacked", **{**FAST, "n_trials": 1}).fit(X, y[["area_um2"]])
+    loaded = load_bundle(save_bundle(s, tmp_path / "m"))
+    pd.testing.assert_frame_equal(loaded.predict(X), s.predict(X), check_exact=True)
