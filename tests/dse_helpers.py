@@ -10,17 +10,21 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT / "datasets" / "asap7" / "ppa_samples.csv"
 TARGETS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz")
+#: Design features (architecture + backend columns of the dataset); bookkeeping columns are left out.
+FEATURES = ("array_rows", "array_cols", "dataflow", "act_bits", "wgt_bits", "acc_bits", "simd_lanes",
+            "mac_pipeline", "mult_style", "target_clock_ghz", "abc_delay_ps")
 
 
 def bundle_dir(tmp_path_factory) -> Path:
     """A bundle fitted quickly (few tuning trials, 2 folds) on the bundled dataset; cached per session."""
     from ppa.bundle import save_bundle
-    from ppa.schema import DataSpec, read_table
+    from ppa.schema import DataSpec, read_csv, read_table
     from ppa.surrogate import PPASurrogate
 
     path = tmp_path_factory.getbasetemp() / "dse-bundle"
     if not (path / "manifest.json").exists():
-        table = read_table(DATASET, DataSpec(targets=TARGETS))
+        columns = set(read_csv(DATASET).columns)
+        table = read_table(DATASET, DataSpec(targets=TARGETS, features=tuple(f for f in FEATURES if f in columns)))
         surrogate = PPASurrogate(n_trials=2, budget_s=30, cv_folds=2, tune_folds=2, progress=False)
         surrogate.fit(table.X, table.y)
         save_bundle(surrogate, path, data_sha256=table.sha256, data_path=str(DATASET))
