@@ -19,7 +19,7 @@ PARAMS = """array_rows = { values = [2, 4, 8] }
 array_cols = { values = [2, 4, 8] }
 target_clock_ghz = { low = 0.5, high = 2.0, step = 0.5 }
 dataflow = { values = ["os", "ws"] }"""
-SEARCH = '[search]\nworkloads = { resnet18 = 1.0 }\nconstraints = ["area_um2 <= 2.5e5"]\nout_of_domain = "allow"\n'
+SEARCH = '[search]\nworkloads = { resnet18 = 1.0 }\nconstraints = [{}]\nout_of_domain = "allow"\n'
 OBJECTIVES = '[[objectives]]\nmetric = "runtime_s"\n\n[[objectives]]\nmetric = "ips_per_mm2"\ndirection = "maximize"\n'
 
 
@@ -28,11 +28,18 @@ def setup(tmp_path_factory):
     from ppa.bundle import read_manifest
 
     models = bundle_dir(tmp_path_factory)
+    features = read_manifest(models)["features"]
     path = tmp_path_factory.mktemp("sweep") / "space.toml"
-    path.write_text(space_text(read_manifest(models)["features"], PARAMS, extra=SEARCH, objectives=OBJECTIVES))
+    path.write_text(space_text(features, PARAMS, extra=SEARCH.replace("{}", ""), objectives=OBJECTIVES))
     space = load_space(path)
     evaluator = Evaluator(space, load_model_bundle(models, space), load_workloads(space.workloads, space.path))
-    return path, models, space, evaluator
+    # An area bound at the grid's median area, so the constraint cuts the space in two.
+    bound = float(np.median(evaluator.evaluate(space.designs(space.grid().to_dict(orient="records")))["area_um2"]))
+    path.write_text(space_text(features, PARAMS, extra=SEARCH.replace("{}", f'"area_um2 <= {bound!r}"'),
+                               objectives=OBJECTIVES))
+    space = load_space(path)
+    evaluator = Evaluator(space, evaluator.bundle, evaluator.workloads)
+    return path, models, space, evaluator, bound
 
 
 def brute_force_front(values: np.ndarray) -> np.ndarray:
@@ -45,12 +52,12 @@ def brute_force_front(values: np.ndarray) -> np.ndarray:
 
 
 def test_sweep_covers_the_grid_and_marks_the_front(setup):
-    _, _, space, evaluator = setup
+    _, _, space, evaluator, bound = setup
     table = run_sweep(space, evaluator, progress=False)
     assert len(table) == 3 * 3 * 4 * 2 == len(table[list(space.parameters)].drop_duplicates())
     feasible = table["feasible"].to_numpy()
     assert feasible.any() and not feasible.all(), "the area constraint should cut the space"
-    assert (feasible == (table["area_um2"] <= 2.5e5).to_numpy()).all()
+    assert (feasible == (table["area_um2"] <= bound).to_numpy()).all()
     losses = np.column_stack([table["runtime_s"], -table["ips_per_mm2"]])[feasible]
     assert (table.loc[feasible, "pareto"].to_numpy() == brute_force_front(losses)).all()
     assert not table.loc[~feasible, "pareto"].any()
@@ -61,7 +68,7 @@ def test_sweep_covers_the_grid_and_marks_the_front(setup):
 
 
 def test_sweep_refuses_large_or_continuous_spaces(setup, tmp_path):
-    _, _, space, evaluator = setup
+    _, _, space, evaluator, _ = setup
     with pytest.raises(DSEInputError, match=r"the space has 72 points \(array_rows=3, array_cols=3, "
                                             r"target_clock_ghz=4, dataflow=2\), above the sweep limit of 50"):
         run_sweep(space, evaluator, max_points=50, progress=False)
@@ -72,7 +79,7 @@ def test_sweep_refuses_large_or_continuous_spaces(setup, tmp_path):
 
 
 def test_sweep_cli_writes_table_front_and_summary(setup, tmp_path):
-    path, models, _, _ = setup
+    path, models, _, _, _ = setup
     result = CliRunner().invoke(main, ["sweep", "--space", str(path), "--models", str(models), "--out",
                                        str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 0, result.output
