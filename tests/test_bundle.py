@@ -98,6 +98,7 @@ def test_untrusted_type_refused_even_with_matching_checksum(tmp_path):
         load_bundle(path)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_stacked_model_file_round_trip(tmp_path):
     """A fitted StackingRegressor (xgboost member inside) loads with the trusted-type list alone."""
     X, y = data(40)
