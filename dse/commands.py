@@ -61,7 +61,7 @@ def _setup(space_path: str, models: str, workloads: tuple[str, ...]):
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def search(space_path, models, workloads, n_trials, storage, study_name, sampler, resume, seed, batch_size, quiet):
     """Search the space with Optuna; every metric is stored on each trial."""
-    from dse.study import DEFAULT_STORAGE, open_storage, open_study, run_trials
+    from dse.study import DEFAULT_STORAGE, finished_and_active, open_storage, open_study, run_trials
 
     try:
         space, evaluator = _setup(space_path, models, workloads)
@@ -70,9 +70,12 @@ def search(space_path, models, workloads, n_trials, storage, study_name, sampler
             name = study_name or Path(space_path).stem
             study = open_study(space, evaluator, models, opened, name, sampler=sampler, seed=seed, resume=resume)
             ran = run_trials(study, space, evaluator, n_trials, batch_size=batch_size, progress=not quiet)
-            finished = sum(t.state.is_finished() and t.state.name != "FAIL" for t in study.get_trials(deepcopy=False))
-            click.echo(f"study {name!r}: {ran} trials run here, {finished} finished in total "
-                       f"({len(study.best_trials) if len(space.objectives) > 1 else 1} best)")
+            finished, _ = finished_and_active(study)
+            front = study.best_trials  # feasible trials only
+            best = (f"{len(front)} feasible Pareto-optimal" if len(space.objectives) > 1 else
+                    f"best feasible {space.objectives[0].name} = {front[0].value:.6g}" if front else
+                    "no feasible trial yet")
+            click.echo(f"study {name!r}: {ran} trials run here, {finished} finished in total ({best})")
         finally:
             opened.close()
     except DSEInputError as exc:

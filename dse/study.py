@@ -201,7 +201,8 @@ def _check_resumable(stored: dict, attributes: dict, space: SearchSpace, study_n
                                 f"{attributes[key]!r}); resume with the same settings or use a new --study")
 
 
-def _finished_and_active(study: optuna.Study) -> tuple[int, int]:
+def finished_and_active(study: optuna.Study) -> tuple[int, int]:
+    """Trials finished (COMPLETE + PRUNED) and running, over all workers."""
     trials = study.get_trials(deepcopy=False)
     finished = sum(t.state in FINISHED for t in trials)
     active = sum(t.state == TrialState.RUNNING for t in trials)
@@ -220,7 +221,7 @@ def run_trials(study: optuna.Study, space: SearchSpace, evaluator: Evaluator, n_
     if n_trials < 1 or batch_size < 1:
         raise DSEInputError(f"--trials ({n_trials}) and --batch-size ({batch_size}) must be >= 1")
     distributions = space.distributions()
-    finished, active = _finished_and_active(study)
+    finished, active = finished_and_active(study)
     ran = 0
     with tqdm(total=n_trials, initial=min(finished, n_trials), disable=not progress, unit="trial",
               desc=study.study_name) as bar:
@@ -238,7 +239,7 @@ def run_trials(study: optuna.Study, space: SearchSpace, evaluator: Evaluator, n_
             _tell(study, trials, assessment)
             ran += len(trials)
             before = finished
-            finished, active = _finished_and_active(study)
+            finished, active = finished_and_active(study)
             bar.update(max(0, min(finished, n_trials) - min(before, n_trials)))
     return ran
 
