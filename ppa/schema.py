@@ -18,8 +18,11 @@ import pandas as pd
 from frontend_sim.hardware import HardwareConfig
 from ppa.errors import PPAInputError
 
-#: Columns of the bundled backend datasets that are results, never features.
-PPA_OUTPUT_COLUMNS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz", "wns_ps", "timing_met")
+#: Columns of the bundled backend datasets that are results or bookkeeping, never default features
+#: (the contract targets, then the other outputs of ppa/backend_flow's sweep).
+PPA_OUTPUT_COLUMNS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz", "wns_ps", "timing_met",
+                      "pe_area_um2", "internal_mw", "switching_mw", "tns_ps", "critical_path", "cell_count",
+                      "synth_s", "sta_s", "sample_key", "netlist_key")
 #: Architectural columns (``HardwareConfig`` fields): the default configuration key of the unseen split.
 ARCHITECTURE_COLUMNS = tuple(f.name for f in fields(HardwareConfig))
 MIN_ROWS = 10
@@ -243,6 +246,10 @@ def read_table(path: str | Path, spec: DataSpec) -> Table:
     if spec.clock_column in frame and spec.clock_column not in X:
         frame[spec.clock_column] = to_numeric(path, df[spec.clock_column], "clock")
 
+    for col in categorical:
+        if len(df) >= 20 and X[col].nunique() > 0.5 * len(df):
+            warnings.append(f"{path}: categorical feature {col!r} has {X[col].nunique()} distinct values in "
+                            f"{len(df)} rows: it looks like an identifier; --exclude it unless it is a real category")
     dup = df.duplicated(subset=features + list(spec.targets), keep="first")
     if dup.any():
         warnings.append(f"{path}: {int(dup.sum())} duplicate rows (same features and targets as an earlier row) "

@@ -7,8 +7,7 @@ fold models give the held-out error (``cv_metrics_``: every row is predicted by 
 saw it, or — with ``split="unseen"`` — never saw its configuration) and the prediction spread
 (``<target>_std`` = standard deviation across the fold models, in target units). The point
 prediction comes from the tuned model refitted on all rows. The hyperparameters themselves were
-chosen with all rows, so the held-out error is slightly optimistic; the benchmark's nested
-option retunes inside each outer fold to measure that.
+chosen with all rows (on another fold assignment), so the held-out error is slightly optimistic.
 """
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
@@ -37,7 +36,7 @@ def _check_frame(X: pd.DataFrame, what: str) -> None:
         raise PPAInputError(f"{what} has no rows")
 
 
-class PPASurrogate:
+class PPASurrogate(BaseEstimator):
     """Surrogate of backend PPA targets (e.g. area µm², power mW, fmax GHz) from configuration features.
 
     Parameters
