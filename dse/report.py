@@ -313,22 +313,31 @@ def study_workloads(study: optuna.Study) -> list[str]:
     return [w["name"] if isinstance(w, dict) else str(w) for w in workloads]
 
 
-def hardware_of(study: optuna.Study, design: pd.Series):
-    """The HardwareConfig of a design: HardwareConfig defaults, the space's fixed values, then the
-    trial's parameters."""
+def hardware_of(study: optuna.Study, designs: pd.DataFrame) -> list:
+    """HardwareConfig of each design row: the study's own space file completes the trial's
+    parameters (fixed and derived values, HardwareConfig defaults) exactly as the search did; a study
+    without a stored space file uses its ``space["fixed"]`` values and the defaults."""
+    import tempfile
+
+    from dse.space import HARDWARE_DEFAULTS, load_space
     from frontend_sim.hardware import HardwareConfig
 
-    names = HardwareConfig.__dataclass_fields__
-    fixed = (study.user_attrs.get("space") or {}).get("fixed") or {}
-    values = {k: v for k, v in fixed.items() if k in names}
-    values.update({k: design[k] for k in names if k in design and pd.notna(design[k])})
-    for name, value in values.items():  # numpy scalars from the table → plain Python numbers
-        if isinstance(value, np.generic):
-            values[name] = value.item()
-    for name in ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits", "simd_lanes"):
-        if name in values:
-            values[name] = int(values[name])
-    return HardwareConfig(**values)
+    space = study.user_attrs.get("space") or {}
+    params = [{k: v for k, v in row.items() if k in param_names(study) and pd.notna(v)}
+              for row in designs.to_dict(orient="records")]
+    if space.get("text"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(space.get("path") or "space.toml").name
+            path.write_text(space["text"])
+            complete = load_space(path, dict.fromkeys(study_workloads(study), 1.0)).designs(params)
+    else:
+        fixed = {k: v for k, v in (space.get("fixed") or {}).items() if k in HARDWARE_DEFAULTS}
+        complete = pd.DataFrame([{**HARDWARE_DEFAULTS, **fixed, **p} for p in params])
+    configs = []
+    for row in complete[list(HARDWARE_DEFAULTS)].to_dict(orient="records"):
+        values = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        configs.append(HardwareConfig(**{k: type(HARDWARE_DEFAULTS[k])(v) for k, v in values.items()}))
+    return configs
 
 
 def layer_breakdown(study: optuna.Study, chosen: pd.DataFrame) -> pd.DataFrame:
@@ -350,8 +359,7 @@ def layer_breakdown(study: optuna.Study, chosen: pd.DataFrame) -> pd.DataFrame:
         except (ValueError, OSError) as exc:
             raise ReportError(f"workload {name!r} of the study cannot be loaded for the per-layer view: {exc}") from None
     frames = []
-    for _, design in chosen.iterrows():
-        hardware = hardware_of(study, design)
+    for (_, design), hardware in zip(chosen.iterrows(), hardware_of(study, chosen)):
         label = f"#{int(design['trial'])} {design.get('role', '')}".strip()
         for name, workload in workloads.items():
             layers = simulate(workload, hardware).layers.copy()

@@ -49,4 +49,32 @@ def _screenshot(html):
     click.echo(f"chromium: {check.plots} plots rendered, no JavaScript error; screenshot {check.screenshot}")
 
 
-COMMANDS: list = [report]
+@click.command("demo")
+@click.option("--out", "out_dir", default="reports/demo", show_default=True, type=click.Path(file_okay=False),
+              help="Output directory: models/, study.db, the report.")
+@click.option("--trials", "n_trials", type=int, default=300, show_default=True, help="Search trials.")
+@click.option("--models", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Use this trained bundle instead of training on the bundled dataset.")
+@click.option("--data", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Backend PPA CSV to train on (default: the bundled datasets/asap7/ppa_samples.csv).")
+@click.option("--space", "space_path", default=None,
+              help="Search-space TOML or bundled space name (default: asap7, i.e. dse/spaces/asap7.toml).")
+@click.option("--budget-s", type=float, default=45.0, show_default=True,
+              help="Surrogate tuning time ceiling, seconds.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--screenshot", is_flag=True, help="Check report.html in headless chromium, save screenshot.png.")
+def demo(out_dir, n_trials, models, data, space_path, budget_s, seed, screenshot):
+    """Bundled data -> surrogates -> ResNet-50 + BERT-base study -> Pareto report (a few minutes).
+
+    Searches the space for ResNet-50 and BERT-base, weighted equally."""
+    from dse.demo import SPACE, run_demo
+    from dse.report_browser import BrowserError
+
+    try:
+        run_demo(out_dir, n_trials=n_trials, models=models, data=data, space=space_path or SPACE, budget_s=budget_s,
+                 seed=seed, screenshot=screenshot, say=click.echo)
+    except (DSEInputError, BrowserError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+COMMANDS: list = [report, demo]

@@ -123,31 +123,29 @@ def parallel_figure(front: pd.DataFrame, params: list[str], objectives: list[Obj
 
 
 def layer_cycles_figure(layers: pd.DataFrame, workload: str) -> go.Figure:
-    """Per-layer cycles (compute / stall / SIMD, stacked) and DRAM traffic of each chosen design."""
+    """Per-layer cycles of each chosen design (one panel each, compute / memory stall / SIMD stacked)
+    and, in the last panel, each design's DRAM traffic per layer."""
     part = layers[layers["workload"] == workload]
     designs = list(dict.fromkeys(part["design"]))
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("cycles per layer", "DRAM traffic per layer"))
-    colors = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
-    for i, design in enumerate(designs):
+    fig = make_subplots(rows=len(designs) + 1, cols=1, shared_xaxes=True, vertical_spacing=0.03,
+                        subplot_titles=[f"{d}: cycles" for d in designs] + ["DRAM traffic (read + write)"])
+    part_colors = ("#1f77b4", "#ff7f0e", "#2ca02c")
+    design_colors = ("#d62728", "#9467bd", "#8c564b", "#17becf", "#e377c2", "#7f7f7f")
+    for i, design in enumerate(designs, start=1):
         rows = part[part["design"] == design]
-        x = rows["layer"]
-        for j, (column, label) in enumerate(CYCLE_PARTS):
+        for (column, label), color in zip(CYCLE_PARTS, part_colors):
             if column in rows:
-                fig.add_trace(go.Bar(
-                    x=x, y=rows[column], name=f"{design}: {label}", legendgroup=design,
-                    offsetgroup=str(i), base=rows[[c for c, _ in CYCLE_PARTS[:j] if c in rows]].sum(axis=1),
-                    marker=dict(color=colors[i % len(colors)], opacity=1.0 - 0.3 * j),
-                ), row=1, col=1)
+                fig.add_trace(go.Bar(x=rows["layer"], y=rows[column], name=label, legendgroup=label,
+                                     showlegend=i == 1, marker_color=color), row=i, col=1)
+        fig.update_yaxes(title_text="cycles", row=i, col=1)
         traffic = rows.get("dram_read_bytes", 0) + rows.get("dram_write_bytes", 0)
-        fig.add_trace(go.Bar(x=x, y=traffic, name=f"{design}: DRAM bytes", legendgroup=design,
-                             offsetgroup=str(i), marker=dict(color=colors[i % len(colors)]),
-                             showlegend=False), row=2, col=1)
-    fig.update_yaxes(title_text="cycles", row=1, col=1)
-    fig.update_yaxes(title_text="bytes", row=2, col=1)
-    fig.update_layout(title=f"{workload}: per-layer breakdown of the chosen designs",
-                      barmode="group", height=650, legend=dict(orientation="h", y=-0.25),
-                      margin=dict(t=70, b=140))
+        fig.add_trace(go.Scatter(x=rows["layer"], y=traffic, mode="lines+markers", name=f"{design}: DRAM bytes",
+                                 marker=dict(size=4), line=dict(width=1, color=design_colors[(i - 1) % 6])),
+                      row=len(designs) + 1, col=1)
+    fig.update_yaxes(title_text="bytes", row=len(designs) + 1, col=1)
+    fig.update_layout(title=f"{workload}: per-layer breakdown of the chosen designs", barmode="stack",
+                      bargap=0.1, height=230 * (len(designs) + 1) + 150, legend=dict(orientation="h", y=-0.08),
+                      margin=dict(t=70, b=150))
     return fig
 
 

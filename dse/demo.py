@@ -1,0 +1,166 @@
+"""The end-to-end demo: bundled PPA data → surrogates → multi-objective study → Pareto report.
+
+``accel-dse demo`` runs, on a fresh install and the bundled data only:
+
+1. trains the PPA surrogates (XGBoost, short Optuna tuning) on the bundled ASAP7 dataset, or
+   reuses ``--models`` / a bundle it trained before in the same output directory (same dataset sha256);
+2. searches the bundled default space (``dse/spaces/asap7.toml``: array shape, dataflow, operand
+   widths, buffers, DRAM bandwidth, clock and two synthesis knobs) for ResNet-50 and BERT-base
+   (weighted equally) with Optuna's multi-objective TPE, minimising runtime, energy and area,
+   stored in ``<out>/study.db``;
+3. writes the report of that study into ``<out>`` and prints the chosen designs.
+
+Timings of each step are written to ``<out>/demo_run.json``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from importlib.resources import files
+from pathlib import Path
+
+import optuna
+import pandas as pd
+
+from dse.errors import DSEInputError
+
+#: The bundled default space (dse/spaces/asap7.toml: joint architecture + backend search in ASAP7,
+#: minimising runtime, energy and area under an area constraint), searched for these workloads.
+SPACE = "asap7"
+WORKLOADS = {"resnet50": 1.0, "bert_base": 1.0}
+STUDY = "demo"
+TARGETS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz")
+
+
+def design_inputs() -> set[str]:
+    """Columns of a backend dataset that are design inputs: the synthesised core's architecture
+    (``CoreConfig``), the synthesis knobs (``SynthKnobs``) and the target clock. Everything else in
+    the CSV (tool outputs such as cell counts, run times, keys) must not become a feature."""
+    from dataclasses import fields
+
+    from ppa.backend_flow.rtl import CoreConfig
+    from ppa.backend_flow.synth import SynthKnobs
+
+    return {f.name for f in fields(CoreConfig)} | {f.name for f in fields(SynthKnobs)} | {"target_clock_ghz"}
+#: Columns of the printed top-designs table (those present in the study).
+SHOWN = ("role", "trial", "array_rows", "array_cols", "dataflow", "target_clock_ghz", "runtime_s", "energy_j",
+         "area_um2", "power_mw", "resnet50.runtime_s", "bert_base.runtime_s", "in_domain")
+
+
+def bundled_dataset(pdk: str = "asap7") -> Path:
+    """The installed backend PPA dataset of a node (``datasets/<pdk>/ppa_samples.csv``)."""
+    path = Path(str(files("accel_dse_datasets") / pdk / "ppa_samples.csv"))
+    if not path.is_file():
+        raise DSEInputError(f"bundled dataset {path} is missing: reinstall accel-dse or pass --models")
+    return path
+
+
+def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed: int, say) -> Path:
+    """Train (or reuse, when ``out`` holds a bundle of the same data) the demo's surrogate bundle."""
+    from ppa.bundle import read_manifest, save_bundle
+    from ppa.schema import DataSpec, file_sha256, read_table
+    from ppa.surrogate import PPASurrogate
+
+    if (out / "manifest.json").is_file():
+        try:
+            manifest = read_manifest(out)
+        except ValueError:
+            manifest = {}
+        if (manifest.get("training_data") or {}).get("sha256") == file_sha256(data):
+            say(f"[1/3] surrogates: reusing {out} (trained on the same {data.name})")
+            return out
+    say(f"[1/3] surrogates: training XGBoost models for {', '.join(TARGETS)} on {data} "
+        f"(tuning budget {budget_s:.0f} s)")
+    try:
+        inputs = design_inputs()
+        features = tuple(c for c in pd.read_csv(data, nrows=0).columns if c in inputs)
+        table = read_table(data, DataSpec(targets=TARGETS, features=features))
+        surrogate = PPASurrogate(model="xgboost", split="unseen", group_by=table.group_by,
+                                 categorical=table.categorical, budget_s=budget_s, n_trials=n_trials,
+                                 seed=seed, progress=True)
+        surrogate.fit(table.X, table.y, timing_met=table.column("timing_met"))
+    except ValueError as exc:
+        raise DSEInputError(f"training the demo surrogates on {data}: {exc}") from None
+    save_bundle(surrogate, out, data_sha256=table.sha256, data_path=str(data))
+    errors = surrogate.cv_metrics_["mape_pct"].map(lambda v: f"{v:.1f} %")
+    say("      held-out MAPE (unseen configurations): " + ", ".join(f"{t} {e}" for t, e in errors.items()))
+    return out
+
+
+def run_search(space_path: Path | str, models: Path, storage: str, n_trials: int, seed: int, batch_size: int,
+               say) -> optuna.Study:
+    """A fresh multi-objective TPE study ``demo`` in ``storage`` (an old one of that name is replaced)."""
+    from dse.evaluator import Evaluator, load_model_bundle, load_workloads
+    from dse.space import load_space
+    from dse.study import open_storage, open_study, run_trials
+
+    space = load_space(space_path, WORKLOADS)
+    bundle = load_model_bundle(models, space)
+    evaluator = Evaluator(space, bundle, load_workloads(space.workloads, space.path))
+    opened = open_storage(storage)
+    try:
+        if STUDY in optuna.get_all_study_names(opened.storage):
+            optuna.delete_study(study_name=STUDY, storage=opened.storage)
+        objectives = ", ".join(f"{o.direction[:3]} {o.name}" for o in space.objectives)
+        say(f"[2/3] search: {n_trials} trials of multi-objective TPE over {len(space.parameters)} parameters "
+            f"({objectives}) for {' + '.join(space.workloads)}")
+        study = open_study(space, evaluator, str(models), opened, STUDY, sampler="tpe", seed=seed)
+        run_trials(study, space, evaluator, n_trials, batch_size=batch_size, progress=True)
+    finally:
+        opened.close()
+    return study
+
+
+def top_designs(chosen: pd.DataFrame) -> str:
+    """The chosen designs as a small text table (engineering notation)."""
+    shown = chosen[[c for c in SHOWN if c in chosen]].copy()
+    return shown.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+
+
+def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = None, space: Path | str = SPACE,
+             data: Path | str | None = None, budget_s: float = 45.0, tuning_trials: int = 15, seed: int = 0,
+             batch_size: int = 8, screenshot: bool = False, say=print) -> dict:
+    """Run the three steps into ``out``; returns the run summary written to ``demo_run.json``."""
+    from dse.report import chosen_designs, load_study, pareto_table, write_report
+
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    timings = {}
+    if models is None:
+        models = train_surrogates(Path(data) if data else bundled_dataset(), out / "models", budget_s,
+                                  tuning_trials, seed, say)
+    models = Path(models).resolve()
+    timings["surrogates_s"] = time.perf_counter() - started
+    storage = f"sqlite:///{out / 'study.db'}"
+    mark = time.perf_counter()
+    run_search(space, models, storage, n_trials, seed, batch_size, say)
+    timings["search_s"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    say(f"[3/3] report -> {out}")
+    files_written = write_report(storage, STUDY, out, progress=lambda line: say(f"      {line}"))
+    if screenshot:
+        from dse.report_browser import check_html
+
+        check = check_html(files_written.html, screenshot=out / "screenshot.png")
+        say(f"      chromium: {check.rendered}/{check.plots} plots rendered, JavaScript errors: "
+            f"{check.errors or 'none'}")
+    timings["report_s"] = time.perf_counter() - mark
+    timings["total_s"] = time.perf_counter() - started
+    study = load_study(storage, STUDY)
+    chosen = chosen_designs(study, pareto_table(study))
+    summary = {
+        "trials": n_trials, "pareto_designs": len(study.best_trials), "models": str(models),
+        "storage": storage, "cpu_count": os.cpu_count(), "seed": seed,
+        "timings_s": {k: round(v, 1) for k, v in timings.items()},
+        "report": str(files_written.html), "notes": files_written.notes,
+    }
+    (out / "demo_run.json").write_text(json.dumps(summary, indent=1) + "\n")
+    say("")
+    say(f"Pareto report: {files_written.html}  (tables: {files_written.csv.name}, {files_written.json.name})")
+    say(f"{summary['pareto_designs']} Pareto-optimal designs out of {n_trials} trials; chosen designs:")
+    say(top_designs(chosen))
+    say(f"done in {timings['total_s']:.0f} s (surrogates {timings['surrogates_s']:.0f} s, "
+        f"search {timings['search_s']:.0f} s, report {timings['report_s']:.0f} s)")
+    return summary
