@@ -3,23 +3,27 @@
 ``xgboost`` (primary), ``random_forest``, ``mlp`` (standardised inputs and target) and ``stacked``:
 a scikit-learn StackingRegressor of the three with a non-negative linear meta-learner (a GLM with
 identity link, as H2O's stacked ensemble in the seed paper). The stacked family reuses the tuned
-parameters of its members. Each family has an Optuna search space (:func:`suggest`).
+parameters of its members. ``loglinear`` is a power-law model for sparse data: ridge regression on
+asinh(features) (≈ log for values ≫ 1, defined for zeros and negatives), so with a log-space
+target it fits y ≈ c·∏ xᵢ^aᵢ — the way area and power scale with PEs and bit widths — and,
+unlike trees, it extrapolates. Each family has an Optuna search space (:func:`suggest`).
 """
 from __future__ import annotations
 
+import numpy as np
 import optuna
 import xgboost as xgb
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import RandomForestRegressor, StackingRegressor
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import KFold
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from ppa.errors import PPAInputError
 
-FAMILIES = ("xgboost", "random_forest", "mlp", "stacked")
+FAMILIES = ("xgboost", "random_forest", "mlp", "stacked", "loglinear")
 BASE_FAMILIES = ("xgboost", "random_forest", "mlp")
 
 #: Untuned starting points (also enqueued as the first Optuna trial of each study).
@@ -28,7 +32,9 @@ DEFAULTS = {
                 "colsample_bytree": 0.9, "min_child_weight": 1.0, "reg_lambda": 1.0},
     "random_forest": {"n_estimators": 100, "max_features": 1.0, "min_samples_leaf": 1},
     "mlp": {"width": 64, "depth": 2, "alpha": 1e-4, "learning_rate_init": 1e-3},
+    "loglinear": {"alpha": 1.0},
 }
+TUNABLE = ("xgboost", "random_forest", "mlp", "loglinear")
 
 
 def suggest(family: str, trial: optuna.Trial) -> dict:
@@ -50,7 +56,9 @@ def suggest(family: str, trial: optuna.Trial) -> dict:
                 "depth": trial.suggest_int("depth", 1, 3),
                 "alpha": trial.suggest_float("alpha", 1e-6, 1.0, log=True),
                 "learning_rate_init": trial.suggest_float("learning_rate_init", 1e-4, 1e-2, log=True)}
-    raise PPAInputError(f"no search space for model family {family!r}; choose from {BASE_FAMILIES}")
+    if family == "loglinear":
+        return {"alpha": trial.suggest_float("alpha", 1e-4, 100.0, log=True)}
+    raise PPAInputError(f"no search space for model family {family!r}; choose from {TUNABLE}")
 
 
 def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int = 1):
@@ -70,6 +78,8 @@ def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int
         return xgb.XGBRegressor(**p, tree_method="hist", random_state=seed, n_jobs=n_jobs)
     if family == "random_forest":
         return RandomForestRegressor(**p, random_state=seed, n_jobs=n_jobs)
+    if family == "loglinear":
+        return make_pipeline(FunctionTransformer(np.arcsinh), StandardScaler(), Ridge(alpha=p["alpha"]))
     mlp = MLPRegressor(hidden_layer_sizes=(p["width"],) * p["depth"], alpha=p["alpha"],
                        learning_rate_init=p["learning_rate_init"], solver="adam", max_iter=300,
                        early_stopping=True, validation_fraction=0.15, n_iter_no_change=20, random_state=seed)

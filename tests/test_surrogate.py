@@ -99,6 +99,16 @@ def test_timing_classification_and_metrics():
     assert s.cv_metrics_.loc["fmax_ghz", "timing_accuracy"] > 0.9
 
 
+def test_loglinear_extrapolates_a_power_law():
+    """area = 150·rows·cols·f(dataflow): the power-law family predicts 64×64 arrays from ≤ 32×32 ones."""
+    X, y = grid()
+    s = PPASurrogate(model="loglinear", **FAST).fit(X, y)
+    q = pd.DataFrame({"array_rows": [64.0], "array_cols": [64.0], "dataflow": ["ws"], "target_clock_ghz": [1.0]})
+    out = s.predict(q)
+    assert not out["in_domain"].iloc[0]
+    assert out["area_um2"].iloc[0] == pytest.approx(150 * 64 * 64 * 1.3, rel=0.1)
+
+
 def test_transform_choice():
     assert choose_transform([1, 5, 9])[0] == "none"
     assert choose_transform([1, 50, 900])[0] == "log"
@@ -120,7 +130,7 @@ def test_bad_parameters_and_unfitted():
         PPASurrogate(**FAST).fit(bad, y)
 
 
-@pytest.mark.parametrize("family", ["random_forest", "mlp", pytest.param("stacked", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("family", ["random_forest", "mlp", "loglinear", pytest.param("stacked", marks=pytest.mark.slow)])
 def test_other_families_fit_and_predict(family):
     X, y = grid()
     s = PPASurrogate(model=family, **{**FAST, "n_trials": 1}).fit(X, y)
