@@ -1,6 +1,8 @@
 """Studies through the CLI and dse.study: the study contract (metrics on every trial, study attributes),
 resume rules, SQLite's one-worker lock, samplers, rule-rejected trials and constraints."""
 
+import re
+
 import optuna
 import pytest
 from click.testing import CliRunner
@@ -145,3 +147,22 @@ def test_storage_errors(tmp_path):
     with pytest.raises(DSEInputError, match=r"cannot open the database") as info:
         open_storage("postgresql://nobody:secret@localhost:1/none")
     assert "secret" not in str(info.value)
+
+
+@pytest.mark.parametrize("change, args, message", [
+    (("", ""), ["--workload", "resnet5O"], r"workload 'resnet5O'"),
+    (("", ""), ["--workload", "resnet18:x"], r"--workload 'resnet18:x': weight 'x' is not a number"),
+    (('"area_um2 <= 3e5"', '"latency_s <= 1"'), [], r"unknown metric 'latency_s'; metrics are: area_um2"),
+    (("array_rows = { values = [2, 4, 8] }", "array_rowz = { values = [2, 4, 8] }"), [],
+     r"unknown parameter \[parameters\].array_rowz"),
+    (("target_clock_ghz = { low = 0.5, high = 2.0", "target_clock_ghz = { low = 2.5, high = 2.0"), [],
+     r"impossible range low = 2.5 > high = 2.0"),
+])
+def test_cli_errors_come_before_any_trial(tmp_path, models, change, args, message):
+    space = write_space(tmp_path, models)
+    space.write_text(space.read_text().replace(*change))
+    db = tmp_path / "s.db"
+    result = search("--space", space, "--models", models, "--storage", f"sqlite:///{db}", "--trials", 3, *args)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert re.search(message, result.output), result.output
+    assert not db.exists() or not optuna.get_all_study_summaries(f"sqlite:///{db}")
