@@ -161,6 +161,8 @@ def main() -> None:
                     help="tuned families (stacked is added when xgboost, random_forest and mlp are all run)")
     ap.add_argument("--large-rows", type=int, default=300, help="tables with more rows use --large-families")
     ap.add_argument("--large-families", type=lambda s: s.split(","), default=["xgboost", "random_forest", "loglinear"])
+    ap.add_argument("--append", action="store_true",
+                    help="keep the rows of other datasets already in the output CSV (each row records its command)")
     ap.add_argument("--only", help="comma-separated dataset names to run")
     ap.add_argument("--external", type=Path, default=EXTERNAL)
     ap.add_argument("--out", type=Path, default=REPORTS / "surrogates")
@@ -173,16 +175,20 @@ def main() -> None:
         print(f"skip: {args.external} not found (external tables are a dev/CI resource)")
     if args.only:
         specs = {k: v for k, v in specs.items() if k in args.only.split(",")}
-    rows = []
     start = time.perf_counter()
     cmd = "python benchmarks/bench_surrogates.py " + (
-        f"--budget-s {args.budget_s:g} --trials {args.trials} --jobs {args.jobs} --large-rows {args.large_rows} "
-        f"--large-families {','.join(args.large_families)}")
+        f"--budget-s {args.budget_s:g} --trials {args.trials} --jobs {args.jobs} --families {','.join(args.families)} "
+        f"--large-rows {args.large_rows} --large-families {','.join(args.large_families)}"
+        + (f" --only {args.only} --append" if args.append else ""))
+    rows = []
+    if args.append and args.out.with_suffix(".csv").is_file():
+        old = pd.read_csv(args.out.with_suffix(".csv"))
+        rows = old[~old["dataset"].isin(specs)].to_dict("records")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with threadpool_limits(args.jobs):
         for name, (path, spec) in specs.items():
             print(f"{name}: {path}")
-            rows += run_dataset(name, path, spec, args)
+            rows += [{**r, "command": cmd} for r in run_dataset(name, path, spec, args)]
             write_reports(pd.DataFrame(rows), args.out, cmd, time.perf_counter() - start)
     print(markdown(pd.DataFrame(rows)))
     print(f"total {time.perf_counter() - start:.0f} s; wrote {args.out.with_suffix('.csv')} and .md")
@@ -195,7 +201,8 @@ def write_reports(df: pd.DataFrame, out: Path, cmd: str, seconds: float) -> None
     fit = df.groupby(["dataset", "model"])["fit_s"].sum().unstack().round(1)
     out.with_suffix(".md").write_text(
         "# PPA surrogates: held-out MAPE (%) on unseen configurations, 5-fold GroupKFold\n\n"
-        f"Command: `{cmd}` ({seconds:.0f} s wall, shared machine). Tuned families: Optuna TPE on 3 other "
+        f"Commands (column `command` of the CSV says which produced each row): "
+        + ", ".join(f"`{c}`" for c in df["command"].unique()) + f" (last run {seconds:.0f} s wall, shared machine). Tuned families: Optuna TPE on 3 other "
         f"folds (median trials per target: {trials}); stacked = StackingRegressor of the tuned members; "
         "baselines: untuned, raw target, same folds.\n\n" + markdown(df) +
         "\n\nFit wall time per dataset (s, all targets; tuned families include tuning and the 5 fold models):\n\n"
