@@ -88,7 +88,7 @@ def evaluate(model_dir, data, out):
         spec = DataSpec(targets=tuple(surrogate.targets), features=tuple(surrogate.features),
                         categorical=tuple(manifest["encoder"]["categorical"]),
                         clock_column=manifest["settings"]["clock_column"])
-        table = read_table(data, spec)
+        table = read_table(data, spec, for_training=False)
         for message in table.warnings:
             click.echo(f"warning: {message}", err=True)
         result = surrogate.evaluate(table.X, table.y, timing_met=table.column(spec.timing_column))

@@ -197,8 +197,9 @@ def type_features(path, df: pd.DataFrame, features, categorical) -> tuple[pd.Dat
     return pd.DataFrame(out, index=df.index), cats
 
 
-def read_table(path: str | Path, spec: DataSpec) -> Table:
-    """Read and check a training/evaluation CSV against ``spec``; see the module docstring."""
+def read_table(path: str | Path, spec: DataSpec, *, for_training: bool = True) -> Table:
+    """Read and check a training CSV (or, ``for_training=False``, a labelled evaluation CSV, which
+    may be short and have constant targets) against ``spec``; see the module docstring."""
     df = read_csv(path)
     _require_columns(path, df, spec.targets, "target")
     if spec.features is not None:
@@ -210,7 +211,7 @@ def read_table(path: str | Path, spec: DataSpec) -> Table:
     if not features:
         raise PPAInputError(f"{path}: no feature columns left (columns: {', '.join(df.columns)})")
     _require_columns(path, df, [c for c in spec.categorical if c in features or spec.features is None], "categorical")
-    if len(df) < MIN_ROWS:
+    if for_training and len(df) < MIN_ROWS:
         raise PPAInputError(f"{path}: only {len(df)} data rows; at least {MIN_ROWS} are needed to train and cross-validate")
 
     X, categorical = type_features(path, df, features, set(spec.categorical))
@@ -223,7 +224,7 @@ def read_table(path: str | Path, spec: DataSpec) -> Table:
         if y.isna().any():
             warnings.append(f"{path}: target {col!r} is empty at line(s) {lines(np.flatnonzero(y.isna()))}: "
                             f"those rows are left out of the {col} model and its error")
-        if y.nunique(dropna=True) < 2:
+        if for_training and y.nunique(dropna=True) < 2:
             raise PPAInputError(f"{path}: target column {col!r} is constant ({y.dropna().iloc[0]:g}); nothing to learn")
         nonpos = y <= 0
         if nonpos.any():

@@ -49,6 +49,11 @@ def test_predict_and_evaluate(bundle, tmp_path):
     result = CliRunner().invoke(main, ["evaluate", "--model", str(out), "--data", str(FIXTURE)])
     assert result.exit_code == 0, result.output
     assert "training error" in result.output and "held-out error stored at training" in result.output
+    labelled = tmp_path / "few.csv"
+    pd.read_csv(FIXTURE).head(3).to_csv(labelled, index=False)  # a short labelled file is fine to evaluate
+    result = CliRunner().invoke(main, ["evaluate", "--model", str(out), "--data", str(labelled)])
+    assert result.exit_code == 0, result.output
+    assert "training error" not in result.output
 
 
 def test_bad_input_is_one_line_error(bundle, tmp_path):
