@@ -47,7 +47,7 @@ def _variants(pdk: str):
 
 
 def _markdown(df: pd.DataFrame) -> str:
-    cells = df.fillna("").astype(str)
+    cells = df.astype(object).where(df.notna(), "").astype(str)
     lines = ["| " + " | ".join(cells.columns) + " |", "|" + "---|" * len(cells.columns)]
     return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in cells.to_numpy()])
 
