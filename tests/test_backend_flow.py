@@ -84,6 +84,10 @@ def test_resume_skips_finished_samples(tiny_sweep, monkeypatch):
     assert again.sample_key.tolist() == df.sample_key.tolist()
     assert (out / "runs" / _point(1).netlist_key / "yosys.log").exists()
     assert (out / "runs" / _point(1).netlist_key / "sta.log").exists()
+    # a fresh output directory continues a published dataset CSV without redoing its samples
+    fresh = sweep_module.run_sweep("asap7", 6, out.parent / "fresh", points=[_point(1), _point(2)], progress=False,
+                                   seed_csv=out / "ppa_samples.csv")
+    sweep_module.pd.testing.assert_frame_equal(fresh, df)
 
 
 @needs_tools

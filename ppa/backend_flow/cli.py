@@ -1,6 +1,8 @@
 """``accel-dse sample``: run the backend PPA sweep (Yosys + OpenSTA) into a resumable store."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 
@@ -14,7 +16,8 @@ import click
 @click.option("--liberty", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Liberty file (.lib or .lib.gz) instead of the bundled one.")
 @click.option("--publish", "publish_dir", type=click.Path(file_okay=False), default=None,
-              help="Also write ppa_samples.csv + PROVENANCE.md there (e.g. datasets/asap7), even if the sweep stops early.")
+              help="Continue the dataset ppa_samples.csv there (its samples are not redone) and write it back with "
+                   "PROVENANCE.md (e.g. datasets/asap7), even if the sweep stops early.")
 def sample(pdk: str, n_samples: int, out_dir: str, jobs: int, liberty: str | None, publish_dir: str | None) -> None:
     """Synthesize and time sampled MAC-array designs; resumable (finished samples are kept)."""
     from ppa.backend_flow.errors import BackendFlowError
@@ -23,7 +26,9 @@ def sample(pdk: str, n_samples: int, out_dir: str, jobs: int, liberty: str | Non
 
     try:
         try:
-            df = run_sweep(pdk=pdk, n_samples=n_samples, out_dir=out_dir, jobs=jobs, liberty=liberty)
+            seed_csv = Path(publish_dir) / "ppa_samples.csv" if publish_dir else None
+            df = run_sweep(pdk=pdk, n_samples=n_samples, out_dir=out_dir, jobs=jobs, liberty=liberty,
+                           seed_csv=seed_csv)
             click.echo(f"{len(df)} samples in {out_dir}/ppa_samples.csv")
         finally:
             if publish_dir:

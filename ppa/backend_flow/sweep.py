@@ -6,6 +6,7 @@ Layout of ``out_dir``: ``samples.sqlite`` (the store), ``runs/<netlist_key>/`` (
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -65,11 +66,23 @@ def export_csv(store: SampleStore, path: Path) -> pd.DataFrame:
     return df
 
 
+def import_csv(store: SampleStore, csv_path: Path, pdk: str) -> int:
+    """Add the samples of a published dataset CSV to the store (so a sweep continues it); returns the count."""
+    df = pd.read_csv(csv_path)
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise BackendFlowError(f"{csv_path}: not a backend PPA dataset, missing columns {missing}")
+    df = df[df.pdk == pdk]
+    store.add(json.loads(df[COLUMNS].to_json(orient="records", double_precision=15)))
+    return len(df)
+
+
 def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, liberty: str | Path | None = None,
-              seed: int = 0, points: list[DesignPoint] | None = None, progress: bool = True) -> pd.DataFrame:
+              seed: int = 0, points: list[DesignPoint] | None = None, progress: bool = True,
+              seed_csv: str | Path | None = None) -> pd.DataFrame:
     """Run (or continue) a sweep of ``n_samples`` samples into ``out_dir``; returns the exported samples.
 
-    Finished samples already in the store are skipped. A tool failure stops the sweep with an error
+    Finished samples already in the store, or in ``seed_csv`` (a published dataset), are skipped. A tool failure stops the sweep with an error
     naming the design point and its log; samples finished before it stay in the store and the CSV.
     """
     if jobs < 1:
@@ -81,6 +94,8 @@ def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, libe
     csv_path = out / "ppa_samples.csv"
     try:
         points = design(pdk, n_samples, seed) if points is None else points
+        if seed_csv is not None and Path(seed_csv).exists():
+            import_csv(store, Path(seed_csv), pdk)
         session = store.start_session({"pdk": pdk, "n_samples": n_samples, "jobs": jobs, "seed": seed,
                                        "liberty": [list(x) for x in lib.sources]})
         done = store.keys()
