@@ -203,6 +203,6 @@ def test_bundled_spaces_load_by_name():
     assert {"asap7", "gf180", "bench_asap7"} <= set(bundled_spaces())
     for name in ("asap7", "gf180", "bench_asap7"):
         assert load_space(name).path.endswith(f"dse/spaces/{name}.toml")
-    assert load_space("bench_asap7").grid_size() == 24_300
+    assert load_space("bench_asap7").grid_size() == 18_900
     with pytest.raises(DSEInputError, match=r"cannot read space file nope.*bundled spaces: .*asap7"):
         load_space("nope")

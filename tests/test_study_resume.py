@@ -75,6 +75,7 @@ def test_sigkill_then_resume_keeps_every_finished_trial(tmp_path, space):
     assert len(after) == target + len(interrupted)
 
 
+@pytest.mark.slow  # distributed mode is covered by tests/test_postgres.py in the default run
 def test_two_processes_share_a_journal_study(tmp_path, space):
     path, models = space
     url = f"journal://{tmp_path / 'study.log'}"
