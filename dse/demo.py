@@ -88,14 +88,13 @@ def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed
     return out
 
 
-def run_search(space_path: Path | str, models: Path, storage: str, n_trials: int, seed: int, batch_size: int,
+def run_search(space, models: Path, storage: str, n_trials: int, seed: int, batch_size: int,
                say) -> optuna.Study:
-    """A fresh multi-objective TPE study ``demo`` in ``storage`` (an old one of that name is replaced)."""
+    """A fresh multi-objective TPE study ``demo`` of ``space`` (a loaded SearchSpace) in ``storage``
+    (an old study of that name is replaced)."""
     from dse.evaluator import Evaluator, load_model_bundle, load_workloads
-    from dse.space import load_space
     from dse.study import open_storage, open_study, run_trials
 
-    space = load_space(space_path, WORKLOADS)
     bundle = load_model_bundle(models, space)
     evaluator = Evaluator(space, bundle, load_workloads(space.workloads, space.path))
     opened = open_storage(storage)
@@ -123,7 +122,11 @@ def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = N
              batch_size: int = 8, screenshot: bool = False, say=print) -> dict:
     """Run the three steps into ``out``; returns the run summary written to ``demo_run.json``."""
     from dse.report import chosen_designs, load_study, pareto_table, write_report
+    from dse.space import load_space
 
+    if n_trials < 1:
+        raise DSEInputError(f"--trials {n_trials}: the demo needs at least one trial")
+    search_space = load_space(space, WORKLOADS)  # a bad space file fails before any training
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -135,7 +138,7 @@ def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = N
     timings["surrogates_s"] = time.perf_counter() - started
     storage = f"sqlite:///{out / 'study.db'}"
     mark = time.perf_counter()
-    run_search(space, models, storage, n_trials, seed, batch_size, say)
+    run_search(search_space, models, storage, n_trials, seed, batch_size, say)
     timings["search_s"] = time.perf_counter() - mark
     mark = time.perf_counter()
     say(f"[3/3] report -> {out}")
