@@ -85,7 +85,7 @@ def _split(text: str, path: Path) -> tuple[str, str]:
 def merge_liberty(paths: list[Path]) -> str:
     """One liberty text from several: first header, missing table templates of the others, all cells."""
     header, body = _split(_read(paths[0]), paths[0])
-    known = set(_TEMPLATE_names(header))
+    known = set(_template_names(header))
     extra_templates, bodies = [], [body]
     for p in paths[1:]:
         h, b = _split(_read(p), p)
@@ -97,7 +97,7 @@ def merge_liberty(paths: list[Path]) -> str:
     return header + "".join(extra_templates) + "".join(bodies) + "}\n"
 
 
-def _TEMPLATE_names(text: str) -> list[str]:
+def _template_names(text: str) -> list[str]:
     return [m.group(1) for m in _TEMPLATE.finditer(text)]
 
 
