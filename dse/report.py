@@ -478,9 +478,10 @@ class ReportFiles:
 
 
 def write_report(storage: str, study_name: str, out: Path | str, pairs: str | None = None,
-                 n_designs: int = 4, progress=lambda message: None) -> ReportFiles:
+                 n_designs: int = 4, static: bool = True, progress=lambda message: None) -> ReportFiles:
     """Write the full report of a study into ``out``: pareto.csv, pareto.json, units.csv,
-    report.html (self-contained) and PNGs. ``progress`` receives one line per step."""
+    report.html (self-contained) and, with ``static``, the matplotlib PNGs. ``progress`` receives
+    one line per step."""
     from dse import report_html as rh
     from dse import report_png as rp
 
@@ -497,6 +498,11 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
     params = param_names(study)
     notes: list[str] = []
     pngs: list[Path] = []
+
+    def draw(plot, path: Path, *args) -> None:
+        if static:
+            pngs.append(plot(path, *args))
+
     sections: list[tuple[str, str, list]] = []
 
     summary = (f"<p>{len(table)} completed trials, {int(table['feasible'].sum())} feasible, "
@@ -510,8 +516,7 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
     for x, y in pair_list:
         directions = (direction_of(x, study), direction_of(y, study))
         figures.append(rh.pareto_pair_figure(table, x, y, directions, units, params))
-        pngs.append(rp.pareto_pair_png(out / f"pareto_{x}_vs_{y}.png".replace("/", "_"), table, x, y,
-                                       directions, units))
+        draw(rp.pareto_pair_png, out / f"pareto_{x}_vs_{y}.png".replace("/", "_"), table, x, y, directions, units)
     sections.append(("fronts", "Pareto fronts", figures or ["<p class='note'>no metric pairs to plot</p>"]))
     progress(f"Pareto fronts: {len(pair_list)} pairs")
 
@@ -535,7 +540,7 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
                            "Table: <code>layers.csv</code>.</p>"]
             for workload in dict.fromkeys(layers["workload"]):
                 parts.append(rh.layer_cycles_figure(layers, workload))
-                pngs.append(rp.layer_cycles_png(out / f"layers_{workload}.png", layers, workload))
+                draw(rp.layer_cycles_png, out / f"layers_{workload}.png", layers, workload)
             sections.append(("layers", "Per-layer breakdown of the chosen designs", parts))
             progress(f"per-layer breakdown: {len(chosen)} designs x {layers['workload'].nunique()} workloads")
         except ReportError as exc:
@@ -543,7 +548,7 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
 
     if "models" in study.user_attrs:
         try:
-            sections.append(("surrogates", "Surrogates on held-out data", _surrogate_section(study, out, pngs)))
+            sections.append(("surrogates", "Surrogates on held-out data", _surrogate_section(study, out, draw)))
             progress("surrogate parity plots done")
         except ReportError as exc:
             notes.append(str(exc))
@@ -554,7 +559,7 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
     try:
         importances = param_importances(study)
         sections.append(("importance", "Parameter importances", [rh.importance_figure(importances)]))
-        pngs.append(rp.importance_png(out / "importances.png", importances))
+        draw(rp.importance_png, out / "importances.png", importances)
     except ReportError as exc:
         notes.append(str(exc))
     progress("parameter importances done")
@@ -567,7 +572,7 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
     return ReportFiles(out, csv_path, json_path, html_path, pngs, notes)
 
 
-def _surrogate_section(study: optuna.Study, out: Path, pngs: list[Path]) -> list:
+def _surrogate_section(study: optuna.Study, out: Path, draw) -> list:
     """Parity figure, error table and a sha256 check of the study's model bundle."""
     from dse import report_html as rh
     from dse import report_png as rp
@@ -578,7 +583,7 @@ def _surrogate_section(study: optuna.Study, out: Path, pngs: list[Path]) -> list
     predictions, errors = heldout_predictions(bundle)
     predictions.to_csv(out / "surrogate_heldout.csv", index=False)
     errors.to_csv(out / "surrogate_errors.csv", index=False)
-    pngs.append(rp.parity_png(out / "surrogate_parity.png", predictions))
+    draw(rp.parity_png, out / "surrogate_parity.png", predictions)
     recorded = (study.user_attrs.get("models") or {}).get("sha256")
     same = recorded is None or recorded == file_sha256(bundle)
     split = errors["split"].iloc[0] if "split" in errors else "?"

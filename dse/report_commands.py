@@ -17,14 +17,16 @@ from dse.errors import DSEInputError
                    "(default: every pair of the study's objectives).")
 @click.option("--designs", "n_designs", type=int, default=4, show_default=True,
               help="Pareto designs shown in detail (each objective's best, then the knee).")
+@click.option("--png/--no-png", "static", default=True, show_default=True,
+              help="Also draw the static matplotlib PNGs.")
 @click.option("--screenshot", is_flag=True,
               help="Also open report.html in headless chromium: check it and save screenshot.png.")
-def report(storage, study_name, out_dir, pairs, n_designs, screenshot):
+def report(storage, study_name, out_dir, pairs, n_designs, static, screenshot):
     """Pareto report of a study: pareto.csv/json, report.html (self-contained), PNGs."""
     from dse.report import write_report
 
     try:
-        files = write_report(storage, study_name, out_dir, pairs=pairs, n_designs=n_designs,
+        files = write_report(storage, study_name, out_dir, pairs=pairs, n_designs=n_designs, static=static,
                              progress=lambda line: click.echo(line, err=True))
     except DSEInputError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from dse.cli import main
-from dse.demo import bundled_dataset, run_demo
+from dse.demo import bundled_dataset, train_surrogates
 from dse.errors import DSEInputError
 
 
@@ -22,12 +22,12 @@ def dataset_or_skip():
 
 @pytest.fixture(scope="module")
 def tiny_demo(tmp_path_factory):
-    """The demo at a tiny size: 2 tuning trials per target, 8 search trials."""
-    data = dataset_or_skip()
+    """``accel-dse demo`` at a tiny size: 5 s of surrogate tuning, 8 search trials."""
+    dataset_or_skip()
     out = tmp_path_factory.mktemp("demo") / "out"
-    lines: list[str] = []
-    summary = run_demo(out, n_trials=8, data=data, budget_s=5, tuning_trials=2, batch_size=4, say=lines.append)
-    return out, summary, "\n".join(lines)
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--trials", "8", "--budget-s", "5"])
+    assert result.exit_code == 0, result.output
+    return out, json.loads((out / "demo_run.json").read_text()), result.output
 
 
 def test_tiny_demo_writes_the_report_of_a_two_workload_study(tiny_demo):
@@ -54,13 +54,12 @@ def test_demo_surrogate_errors_reproduce_the_bundles_stored_error(tiny_demo):
     assert errors["recomputed_mape_pct"].to_numpy() == pytest.approx(errors["mape_pct"].to_numpy(), rel=1e-6)
 
 
-def test_demo_cli_reuses_a_bundle_and_prints_the_report_path(tiny_demo, tmp_path):
-    out, _, _ = tiny_demo
-    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "again"), "--trials", "4",
-                                       "--models", str(out / "models")])
-    assert result.exit_code == 0, result.output
-    assert "[1/3]" not in result.output  # no training with --models
-    assert f"Pareto report: {tmp_path / 'again' / 'report.html'}" in result.output
+def test_demo_reuses_a_bundle_trained_on_the_same_data(tiny_demo):
+    out, _, printed = tiny_demo
+    assert "[1/3] surrogates: training" in printed
+    lines: list[str] = []
+    assert train_surrogates(bundled_dataset(), out / "models", 5, 2, 0, lines.append) == out / "models"
+    assert lines == [f"[1/3] surrogates: reusing {out / 'models'} (trained on the same ppa_samples.csv)"]
 
 
 def test_demo_refuses_a_bad_space_before_training(tmp_path):
@@ -78,3 +77,15 @@ def test_full_size_demo(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "demo" / "demo_run.json").read_text())
     assert summary["trials"] == 300 and summary["pareto_designs"] >= 5
+
+
+def test_demo_per_layer_view_matches_the_studys_cycles(tiny_demo):
+    """The per-layer re-simulation completes each design from the study's space file (fixed and
+    derived values), so its cycles add up to what the search recorded per workload."""
+    out, _, _ = tiny_demo
+    study = optuna.load_study(study_name="demo", storage=f"sqlite:///{out / 'study.db'}")
+    layers = pd.read_csv(out / "layers.csv")
+    assert set(layers["workload"]) == {"resnet50", "bert_base"}
+    for (trial, workload), part in layers.groupby(["trial", "workload"]):
+        recorded = study.trials[trial].user_attrs[f"{workload}.total_cycles"]
+        assert part["total_cycles"].sum() == pytest.approx(recorded, rel=1e-9)

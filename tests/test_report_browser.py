@@ -22,7 +22,8 @@ def png_size(path):
 def test_report_renders_every_plot_without_errors(tmp_path):
     url = f"sqlite:///{tmp_path / 'study.db'}"
     make_study(url, n_trials=24)
-    files = report.write_report(url, "fixture", tmp_path / "out")
+    files = report.write_report(url, "fixture", tmp_path / "out", static=False)
+    assert files.pngs == [] and not list((tmp_path / "out").glob("*.png"))
     check = check_html(files.html, screenshot=tmp_path / "out" / "screenshot.png", window=(1200, 2400))
     assert check.errors == []
     assert check.plots == 7 and check.rendered == 7  # 3 fronts, 3-D, parallel, layers, importances
