@@ -12,7 +12,6 @@ import html
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
