@@ -133,6 +133,7 @@ def test_bad_parameters_and_unfitted():
 @pytest.mark.parametrize("family", ["random_forest", "mlp", "loglinear", pytest.param("stacked", marks=pytest.mark.slow)])
 def test_other_families_fit_and_predict(family):
     X, y = grid()
+    X, y = X.iloc[::2], y.iloc[::2]  # one clock per configuration: half the rows, same configurations
     s = PPASurrogate(model=family, **{**FAST, "n_trials": 1}).fit(X, y)
     out = s.predict(X.head(4))
     assert np.isfinite(out["area_um2"]).all()
