@@ -81,11 +81,15 @@ def open_storage(url: str) -> StudyStorage:
     if url.startswith(("postgresql://", "postgresql+", "mysql://", "mysql+")):
         if url.startswith("postgresql://") and importlib.util.find_spec("psycopg") is None:
             url = "postgresql+psycopg2://" + url[len("postgresql://"):]  # SQLAlchemy 2.1 defaults to psycopg 3
-        try:
-            storage = optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
-        except Exception as exc:  # SQLAlchemy/driver errors carry the reason
-            raise DSEInputError(f"--storage {_hide_password(url)}: cannot open the database: "
-                                f"{str(exc).splitlines()[0]}") from None
+        for attempt in range(3):
+            try:
+                storage = optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+                break
+            except Exception as exc:  # SQLAlchemy/driver errors carry the reason
+                if attempt == 2:
+                    raise DSEInputError(f"--storage {_hide_password(url)}: cannot open the database: "
+                                        f"{str(exc).splitlines()[0]}") from None
+                time.sleep(1.0)  # e.g. workers started together race to create Optuna's tables: retry
         return StudyStorage(url, storage)
     raise DSEInputError(f"--storage {_hide_password(url)}: expected sqlite:///FILE.db, journal:///FILE.log or "
                         f"postgresql://USER:PASSWORD@HOST/DB")
