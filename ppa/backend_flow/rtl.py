@@ -31,9 +31,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from frontend_sim.hardware import DATAFLOWS
 from ppa.backend_flow.errors import BackendFlowError
 
-DATAFLOWS = ("os", "ws", "is")
 MULT_STYLES = ("star", "booth")
 SIMD_SCALE_BITS = 16
 
