@@ -15,7 +15,6 @@ another format version, or whose skops files hold a type outside TRUSTED_TYPES i
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from importlib.metadata import version
@@ -28,6 +27,7 @@ import xgboost as xgb
 
 from ppa.encoding import FeatureEncoder
 from ppa.errors import PPAInputError
+from ppa.schema import file_sha256
 from ppa.surrogate import PPASurrogate
 
 FORMAT = "accel-dse-ppa-surrogate"
@@ -44,10 +44,6 @@ TRUSTED_TYPES = (
     "xgboost.sklearn.XGBRegressor",
 )
 REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _jsonable(value):
@@ -110,7 +106,7 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
         main = _save_model(surrogate.models_[target], family, sub / "model")
         members = [_save_model(m, family, sub / f"member_{k}") for k, m in enumerate(surrogate.members_[target])]
         for p in [main, *members]:
-            files[p.relative_to(root).as_posix()] = _sha256(p)
+            files[p.relative_to(root).as_posix()] = file_sha256(p)
         targets[target] = {
             **surrogate.transforms_[target],
             "model_file": main.relative_to(root).as_posix(),
@@ -165,7 +161,7 @@ def read_manifest(path: str | Path) -> dict:
             raise PPAInputError(f"{mpath}: refused, file {rel!r} lies outside the bundle")
         if not f.is_file():
             raise PPAInputError(f"{root}: refused, {rel} is missing")
-        if _sha256(f) != digest:
+        if file_sha256(f) != digest:
             raise PPAInputError(f"{root}: refused, {rel} does not match its sha256 in the manifest "
                                 "(modified or corrupt)")
     return manifest

@@ -119,6 +119,7 @@ class Table:
 
 
 def file_sha256(path: str | Path) -> str:
+    """sha256 hex digest of a file's bytes (datasets, bundle files, liberty files)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 

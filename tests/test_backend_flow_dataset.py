@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 import accel_dse_datasets
-from ppa.backend_flow.liberty import bundled_paths, sha256
+from ppa.backend_flow.liberty import bundled_paths
+from ppa.schema import file_sha256
 from ppa.backend_flow.sweep import COLUMNS
 
 PDKS = ("asap7", "gf180")
@@ -47,7 +48,7 @@ def test_provenance_names_the_shipped_liberty_by_sha256(pdk):
     _load(pdk)
     text = accel_dse_datasets.path(f"{pdk}/PROVENANCE.md").read_text()
     for p in bundled_paths(pdk):
-        assert f"`{p.name}` | `{sha256(p)}`" in text
+        assert f"`{p.name}` | `{file_sha256(p)}`" in text
     assert f"accel-dse sample --pdk {pdk}" in text and "Post-synthesis" in text
 
 

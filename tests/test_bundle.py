@@ -7,8 +7,9 @@ import pytest
 import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
-from ppa.bundle import MANIFEST, _load_model, _save_model, _sha256, load_bundle, save_bundle
+from ppa.bundle import MANIFEST, _load_model, _save_model, load_bundle, save_bundle
 from ppa.errors import PPAInputError
+from ppa.schema import file_sha256
 from ppa.models import build
 from ppa.surrogate import PPASurrogate
 
@@ -92,7 +93,7 @@ def test_untrusted_type_refused_even_with_matching_checksum(tmp_path):
     manifest = json.loads((path / MANIFEST).read_text())
     rel = manifest["targets"]["area_um2"]["member_files"][0]
     sio.dump(FunctionTransformer(func=print), path / rel)  # a function is not a trusted type
-    manifest["files"][rel] = _sha256(path / rel)
+    manifest["files"][rel] = file_sha256(path / rel)
     (path / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(PPAInputError, match="outside the trusted list"):
         load_bundle(path)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ppa.backend_flow.liberty import sha256
 from ppa.backend_flow.sampling import CLOCK_FACTORS, CLOCK_RANGE_GHZ
 from ppa.backend_flow.sta import NET_ACTIVITY
 from ppa.backend_flow.store import SampleStore

@@ -21,6 +21,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from ppa.backend_flow.errors import BackendFlowError
+from ppa.schema import file_sha256
 
 #: Bundled liberty files per PDK, in merge order.
 BUNDLED = {
@@ -56,11 +57,6 @@ def bundled_paths(pdk: str) -> list[Path]:
         raise BackendFlowError(f"unknown pdk {pdk!r}: expected one of {sorted(BUNDLED)}")
     root = files(__name__)
     return [Path(str(root / name)) for name in BUNDLED[pdk]]
-
-
-def sha256(path: Path) -> str:
-    """sha256 hex digest of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _read(path: Path) -> str:
@@ -115,7 +111,7 @@ def prepare_liberty(pdk: str, work_dir: Path, liberty: str | Path | None = None)
     for p in sources:
         if not p.is_file():
             raise BackendFlowError(f"liberty file {p} does not exist")
-    digests = tuple((p.name, sha256(p)) for p in sources)
+    digests = tuple((p.name, file_sha256(p)) for p in sources)
     key = hashlib.sha256(repr(digests).encode()).hexdigest()[:12]
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
