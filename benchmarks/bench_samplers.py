@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dse.evaluator import Assessment, Evaluator, load_model_bundle, load_workloads  # noqa: E402
-from dse.pareto import hypervolume, pareto_mask  # noqa: E402
+from dse.pareto import hypervolume  # noqa: E402
 from dse.space import load_space  # noqa: E402
 from dse.study import make_sampler, open_storage, open_study, run_trials  # noqa: E402
 from dse.sweep import run_sweep  # noqa: E402
@@ -226,7 +226,7 @@ def main() -> None:
         "(log10 objectives normalised to [0, 1] between the true front's ideal and nadir, reference point 1.1). Medians/means over seeds; "
         "'loop trials/s' replays the sweep's evaluations (sampler cost only).", "",
         markdown_table(agg.reset_index()), "",
-        f"Goals: ≥ 99 % HV within 500 trials; ≥ 3× fewer trials than random to reach 95 %.", "",
+        "Goals: ≥ 99 % HV within 500 trials; ≥ 3× fewer trials than random to reach 95 %.", "",
     ]
     (OUT / "samplers.md").write_text("\n".join(lines))
     print("\n".join(lines))

@@ -22,7 +22,6 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import xgboost as xgb
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
@@ -201,7 +200,7 @@ def write_reports(df: pd.DataFrame, out: Path, cmd: str, seconds: float) -> None
     fit = df.groupby(["dataset", "model"])["fit_s"].sum().unstack().round(1)
     out.with_suffix(".md").write_text(
         "# PPA surrogates: held-out MAPE (%) on unseen configurations, 5-fold GroupKFold\n\n"
-        f"Commands (column `command` of the CSV says which produced each row): "
+        "Commands (column `command` of the CSV says which produced each row): "
         + ", ".join(f"`{c}`" for c in df["command"].unique()) + f" (last run {seconds:.0f} s wall, shared machine). Tuned families: Optuna TPE on 3 other "
         f"folds (median trials per target: {trials}); stacked = StackingRegressor of the tuned members; "
         "baselines: untuned, raw target, same folds.\n\n" + markdown(df) +
