@@ -47,7 +47,7 @@ import optuna
 import pandas as pd
 
 from dse.errors import DSEInputError
-from dse.expressions import Expression
+from ppa.expressions import Expression
 from dse.metrics import metric_names
 from dse.objectives import Constraint, Objective, parse_constraint, parse_objective
 from frontend_sim.hardware import HardwareConfig, field_problem
@@ -253,7 +253,7 @@ def load_space(path: str | Path, workloads: dict[str, float] | None = None) -> S
             raise DSEInputError(f"{where}: [derived].{name} is also under [parameters] or [fixed]; keep one")
         if not isinstance(text_value, str):
             raise DSEInputError(f"{where}: [derived].{name} must be an expression string, got {text_value!r}")
-        expression = Expression(text_value, f"{where}: [derived].{name}")
+        expression = Expression(text_value, f"{where}: [derived].{name}", DSEInputError)
         unknown_names = expression.names - names - set(derived)
         if unknown_names:
             raise DSEInputError(f"{where}: [derived].{name} reads {sorted(unknown_names)}, which are neither "
@@ -264,7 +264,7 @@ def load_space(path: str | Path, workloads: dict[str, float] | None = None) -> S
     for name, text_rule in _table(raw, "rules", where).items():
         if not isinstance(text_rule, str):
             raise DSEInputError(f"{where}: [rules].{name} must be an expression string, got {text_rule!r}")
-        rule = Expression(text_rule, f"{where}: [rules].{name}")
+        rule = Expression(text_rule, f"{where}: [rules].{name}", DSEInputError)
         unknown_names = rule.names - names
         if unknown_names:
             raise DSEInputError(f"{where}: [rules].{name} reads {sorted(unknown_names)}, which are neither "

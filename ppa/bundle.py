@@ -42,7 +42,10 @@ TRUSTED_TYPES = (
     "sklearn.utils._bunch.Bunch",
     "xgboost.core.Booster",
     "xgboost.sklearn.XGBRegressor",
+    "ppa.additive.AdditiveCostRegressor",
 )
+#: PPASurrogate constructor parameters stored in (and restored from) the manifest.
+SETTINGS = ("model", "split", "budget_s", "n_trials", "cv_folds", "tune_folds", "clock_column", "seed", "derived", "terms")
 REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files")
 
 
@@ -97,8 +100,8 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
     root = Path(path)
     root.mkdir(parents=True, exist_ok=True)
     files, targets = {}, {}
-    family = surrogate.model
     for i, target in enumerate(surrogate.targets_):
+        family = surrogate.family(target)
         sub = root / f"t{i}"
         sub.mkdir(exist_ok=True)
         for old in sub.iterdir():
@@ -109,6 +112,7 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
             files[p.relative_to(root).as_posix()] = file_sha256(p)
         targets[target] = {
             **surrogate.transforms_[target],
+            "family": family,
             "model_file": main.relative_to(root).as_posix(),
             "member_files": [p.relative_to(root).as_posix() for p in members],
             "tuning": surrogate.tuning_[target],
@@ -121,8 +125,7 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
         "encoder": surrogate.encoder_.to_json(),
         "group_by": surrogate.group_by_,
         "targets": targets,
-        "settings": {k: getattr(surrogate, k) for k in ("model", "split", "budget_s", "n_trials", "cv_folds",
-                                                        "tune_folds", "clock_column", "seed")},
+        "settings": {k: getattr(surrogate, k) for k in SETTINGS},
         "fit_seconds": surrogate.fit_seconds_,
         "training_data": {"path": data_path, "sha256": data_sha256},
         "library_versions": {"python": platform.python_version(),
@@ -174,12 +177,12 @@ def load_bundle(path: str | Path) -> PPASurrogate:
     manifest = read_manifest(root)
     s = manifest["settings"]
     try:
-        surrogate = PPASurrogate(**{k: s[k] for k in ("model", "split", "budget_s", "n_trials", "cv_folds",
-                                                      "tune_folds", "clock_column", "seed")}, progress=False)
+        surrogate = PPASurrogate(**{k: s.get(k) for k in SETTINGS}, progress=False)
         surrogate.encoder_ = FeatureEncoder.from_json(manifest["encoder"])
         surrogate.features_ = list(manifest["features"])
-        if surrogate.features_ != surrogate.encoder_.features:
-            raise PPAInputError("features and encoder disagree")
+        if surrogate.encoder_.features != surrogate.features_ + list(surrogate.derived or {}):
+            raise PPAInputError(f"{root / MANIFEST}: refused, the encoder's columns are not the features "
+                                "followed by the derived features")
         surrogate.targets_ = list(manifest["targets"])
         surrogate.group_by_ = list(manifest.get("group_by") or [])
         surrogate.transforms_, surrogate.tuning_, surrogate.models_, surrogate.members_ = {}, {}, {}, {}
@@ -187,8 +190,9 @@ def load_bundle(path: str | Path) -> PPASurrogate:
         for target, info in manifest["targets"].items():
             surrogate.transforms_[target] = {"transform": info["transform"], "reason": info["reason"]}
             surrogate.tuning_[target] = info["tuning"]
-            surrogate.models_[target] = _load_model(root / info["model_file"], s["model"])
-            surrogate.members_[target] = [_load_model(root / f, s["model"]) for f in info["member_files"]]
+            family = info.get("family", s["model"])
+            surrogate.models_[target] = _load_model(root / info["model_file"], family)
+            surrogate.members_[target] = [_load_model(root / f, family) for f in info["member_files"]]
             rows.append({"target": target, **info["cv_metrics"]})
     except (KeyError, TypeError) as exc:
         raise PPAInputError(f"{root / MANIFEST}: refused, manifest does not match the schema ({exc!r})") from None

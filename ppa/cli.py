@@ -19,6 +19,19 @@ def _names(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(n.strip() for n in text.split(",") if n.strip())
 
 
+def _model_option(ctx, param, value):
+    """``--model``: one family, or comma-separated target=family pairs."""
+    if value is None or "=" not in value:
+        if value is not None and value not in FAMILIES:
+            raise click.BadParameter(f"{value!r} is not a model family; choose from {', '.join(FAMILIES)}")
+        return value
+    pairs = dict(p.split("=", 1) for p in value.split(",") if "=" in p)
+    bad = {t: f for t, f in pairs.items() if f not in FAMILIES}
+    if bad or len(pairs) != len(value.split(",")):
+        raise click.BadParameter(f"{value!r}: expected target=family pairs with families from {', '.join(FAMILIES)}")
+    return pairs
+
+
 def _fail(exc: Exception):
     raise click.ClickException(str(exc).splitlines()[0]) from None
 
@@ -38,8 +51,12 @@ def _table(frame: pd.DataFrame) -> str:
 @click.option("--categorical", help="Comma-separated feature columns to encode as categories.")
 @click.option("--group-by", help="Configuration key of the unseen split (default: architectural columns).")
 @click.option("--spec", type=click.Path(dir_okay=False), help="TOML spec with targets/features/exclude/"
-              "categorical/group_by/clock_column/timing_column; flags override it.")
-@click.option("--model", type=click.Choice(FAMILIES), default="xgboost", show_default=True)
+              "categorical/group_by/clock_column/timing_column, [derived] features, [terms] of the additive "
+              "cost models and the model family; flags override it. The bundled datasets' spec: "
+              "`accel-dse train --data datasets/asap7/ppa_samples.csv --spec datasets/ppa_spec.toml`.")
+@click.option("--model", callback=_model_option, help=f"Model family ({', '.join(FAMILIES)}) for every target, "
+              "or target=family pairs, e.g. area_um2=additive,power_mw=additive,fmax_ghz=xgboost "
+              "[default: the spec's model, else xgboost].")
 @click.option("--split", type=click.Choice(SPLITS), default="unseen", show_default=True)
 @click.option("--budget-s", type=float, default=60.0, show_default=True, help="Tuning time ceiling, seconds.")
 @click.option("--trials", type=int, default=30, show_default=True, help="Optuna trials per target and family.")
@@ -63,14 +80,16 @@ def train(data, targets, features, exclude, categorical, group_by, spec, model, 
         click.echo(f"{data}: {len(table.frame)} rows; features: {', '.join(table.features)}"
                    f"{'; categorical: ' + ', '.join(table.categorical) if table.categorical else ''}; "
                    f"configuration key: {', '.join(table.group_by)}", err=True)
+        model = model or data_spec.model or "xgboost"
         surrogate = PPASurrogate(model=model, split=split, group_by=table.group_by, categorical=table.categorical,
                                  budget_s=budget_s, n_trials=trials, clock_column=data_spec.clock_column,
-                                 n_jobs=jobs, seed=seed)
+                                 n_jobs=jobs, seed=seed, derived=data_spec.derived, terms=data_spec.terms)
         surrogate.fit(table.X, table.y, timing_met=table.column(data_spec.timing_column))
         save_bundle(surrogate, out, data_sha256=table.sha256, data_path=str(data))
     except PPAInputError as exc:
         _fail(exc)
-    click.echo(f"held-out error ({split} split, {surrogate.cv_folds}-fold, {model}; "
+    families = model if isinstance(model, str) else ", ".join(f"{t}: {f}" for t, f in model.items())
+    click.echo(f"held-out error ({split} split, {surrogate.cv_folds}-fold, {families}; "
                f"trained in {surrogate.fit_seconds_:.1f} s):")
     click.echo(_table(surrogate.cv_metrics_))
     click.echo(f"bundle: {out}")

@@ -6,7 +6,9 @@ identity link, as H2O's stacked ensemble in the seed paper). The stacked family 
 parameters of its members. ``loglinear`` is a power-law model for sparse data: ridge regression on
 asinh(features) (≈ log for values ≫ 1, defined for zeros and negatives), so with a log-space
 target it fits y ≈ c·∏ xᵢ^aᵢ — the way area and power scale with PEs and bit widths — and,
-unlike trees, it extrapolates. Each family has an Optuna search space (:func:`suggest`).
+unlike trees, it extrapolates. ``additive`` is the architect's cost model (:mod:`ppa.additive`):
+non-negative unit costs of the spec's terms times a boosted correction; it needs terms per target.
+Each family has an Optuna search space (:func:`suggest`).
 """
 from __future__ import annotations
 
@@ -21,9 +23,10 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from ppa.additive import AdditiveCostRegressor
 from ppa.errors import PPAInputError
 
-FAMILIES = ("xgboost", "random_forest", "mlp", "stacked", "loglinear")
+FAMILIES = ("xgboost", "random_forest", "mlp", "stacked", "loglinear", "additive")
 BASE_FAMILIES = ("xgboost", "random_forest", "mlp")
 
 #: Untuned starting points (also enqueued as the first Optuna trial of each study).
@@ -33,8 +36,12 @@ DEFAULTS = {
     "random_forest": {"n_estimators": 100, "max_features": 1.0, "min_samples_leaf": 1},
     "mlp": {"width": 64, "depth": 2, "alpha": 1e-4, "learning_rate_init": 1e-3},
     "loglinear": {"alpha": 1.0},
+    "additive": {"n_estimators": 200, "max_depth": 2, "learning_rate": 0.05, "subsample": 1.0,
+                 "min_child_weight": 1.0, "reg_lambda": 1.0},
 }
-TUNABLE = ("xgboost", "random_forest", "mlp", "loglinear")
+TUNABLE = ("xgboost", "random_forest", "mlp", "loglinear", "additive")
+#: Families that fit the target itself (relative-error weights), never a log transform of it.
+RAW_TARGET = ("additive",)
 
 
 def suggest(family: str, trial: optuna.Trial) -> dict:
@@ -58,13 +65,21 @@ def suggest(family: str, trial: optuna.Trial) -> dict:
                 "learning_rate_init": trial.suggest_float("learning_rate_init", 1e-4, 1e-2, log=True)}
     if family == "loglinear":
         return {"alpha": trial.suggest_float("alpha", 1e-4, 100.0, log=True)}
+    if family == "additive":  # 0 trees: the cost model alone
+        return {"n_estimators": trial.suggest_categorical("n_estimators", [0, 50, 100, 200, 400]),
+                "max_depth": trial.suggest_int("max_depth", 1, 4),
+                "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.2, log=True),
+                "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+                "min_child_weight": trial.suggest_float("min_child_weight", 0.1, 20.0, log=True),
+                "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10.0, log=True)}
     raise PPAInputError(f"no search space for model family {family!r}; choose from {TUNABLE}")
 
 
-def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int = 1):
+def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int = 1, n_terms: int = 0):
     """An unfitted regressor of ``family``; ``params`` override :data:`DEFAULTS`.
 
-    For ``stacked``, ``params`` maps each base family to its parameters.
+    For ``stacked``, ``params`` maps each base family to its parameters; ``additive`` reads its
+    ``n_terms`` leading input columns as cost-model terms.
     """
     if family == "stacked":
         params = params or {}
@@ -78,6 +93,11 @@ def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int
         return xgb.XGBRegressor(**p, tree_method="hist", random_state=seed, n_jobs=n_jobs)
     if family == "random_forest":
         return RandomForestRegressor(**p, random_state=seed, n_jobs=n_jobs)
+    if family == "additive":
+        if n_terms < 1:
+            raise PPAInputError("model family 'additive' needs cost-model terms for each target "
+                                "(a `[terms]` table in the spec)")
+        return AdditiveCostRegressor(n_terms=n_terms, **p, random_state=seed, n_jobs=n_jobs)
     if family == "loglinear":
         return make_pipeline(FunctionTransformer(np.arcsinh), StandardScaler(), Ridge(alpha=p["alpha"]))
     mlp = MLPRegressor(hidden_layer_sizes=(p["width"],) * p["depth"], alpha=p["alpha"],

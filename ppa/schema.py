@@ -46,6 +46,8 @@ class DataSpec:
     ``group_by`` is the configuration key of the "unseen" split (None: the architectural columns
     among the features, or all features when there are none). ``clock_column``/``timing_column``
     enable the timing-met classification check of frequency targets when both exist.
+    ``derived`` (name → expression) and ``terms`` (target → expressions) carry the architect's
+    knowledge (:mod:`ppa.structure`); ``model`` is a family or a table target → family.
     """
 
     targets: tuple[str, ...]
@@ -55,6 +57,9 @@ class DataSpec:
     group_by: tuple[str, ...] | None = None
     clock_column: str = "target_clock_ghz"
     timing_column: str = "timing_met"
+    derived: dict[str, str] | None = None
+    terms: dict[str, list[str]] | None = None
+    model: str | dict[str, str] | None = None
 
     def __post_init__(self):
         for name in ("targets", "features", "exclude", "categorical", "group_by"):
@@ -85,6 +90,16 @@ def load_spec(path: str | Path, **overrides) -> DataSpec:
         if key.endswith("_column"):
             if not isinstance(value, str):
                 raise PPAInputError(f"{path}: {key} must be a string, got {value!r}")
+        elif key == "derived":
+            if not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
+                raise PPAInputError(f"{path}: [derived] must be a table of name = \"expression\", got {value!r}")
+        elif key == "terms":
+            if not (isinstance(value, dict) and all(isinstance(v, list) and v and all(isinstance(t, str) for t in v)
+                                                    for v in value.values())):
+                raise PPAInputError(f"{path}: [terms] must be a table of target = [\"expression\", ...], got {value!r}")
+        elif key == "model":
+            if not (isinstance(value, str) or isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
+                raise PPAInputError(f"{path}: model must be a family name or a table target = \"family\", got {value!r}")
         elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise PPAInputError(f"{path}: {key} must be a list of column names, got {value!r}")
     raw.update({k: v for k, v in overrides.items() if v is not None})

@@ -8,6 +8,9 @@ saw it, or — with ``split="unseen"`` — never saw its configuration) and the 
 (``<target>_std`` = standard deviation across the fold models, in target units). The point
 prediction comes from the tuned model refitted on all rows. The hyperparameters themselves were
 chosen with all rows (on another fold assignment), so the held-out error is slightly optimistic.
+
+``derived`` features (:mod:`ppa.structure`) are computed from the raw features on every fit and
+predict call, so queries hold the raw columns only; ``terms`` feed the ``additive`` family.
 """
 from __future__ import annotations
 
@@ -23,9 +26,10 @@ from ppa import transforms
 from ppa.encoding import FeatureEncoder
 from ppa.errors import PPAInputError
 from ppa.metrics import is_frequency_target, regression_metrics, timing_accuracy
-from ppa.models import BASE_FAMILIES, FAMILIES, build
+from ppa.models import BASE_FAMILIES, FAMILIES, RAW_TARGET, build
 from ppa.schema import ARCHITECTURE_COLUMNS
 from ppa.splits import SPLITS, config_groups, make_folds
+from ppa.structure import add_derived, term_matrix
 from ppa.tuning import fit_predict_folds, tune
 
 
@@ -41,7 +45,8 @@ class PPASurrogate(BaseEstimator):
 
     Parameters
     ----------
-    model : "xgboost" | "random_forest" | "mlp" | "stacked"
+    model : "xgboost" | "random_forest" | "mlp" | "stacked" | "loglinear" | "additive", or a dict
+        target → family (e.g. additive cost models for area and power, xgboost for fmax).
     split : "unseen" (GroupKFold on ``group_by``) or "mixed" (KFold on rows), for tuning and error.
     group_by : configuration key of the unseen split; None → the architectural
         (``HardwareConfig``) columns among the features, or all features if there are none.
@@ -51,12 +56,14 @@ class PPASurrogate(BaseEstimator):
         reproducible for a given seed when the trial count, not the time budget, ends tuning.
     log_targets : "auto" (decide per target from its span) or a dict target → "log"|"log1p"|"none".
     clock_column : feature holding the target clock (GHz), used for the timing-met check.
+    derived : dict name → expression of extra feature columns (e.g. ``{"n_pe": "array_rows * array_cols"}``).
+    terms : dict target → list of cost-model term expressions, for the ``additive`` family.
     """
 
-    def __init__(self, model: str = "xgboost", split: str = "unseen", group_by=None, categorical=(),
+    def __init__(self, model="xgboost", split: str = "unseen", group_by=None, categorical=(),
                  budget_s: float = 60.0, n_trials: int | None = 30, cv_folds: int = 5, tune_folds: int = 3,
                  log_targets="auto", clock_column: str = "target_clock_ghz", n_jobs: int = 1,
-                 seed: int = 0, progress: bool = True):
+                 seed: int = 0, progress: bool = True, derived=None, terms=None):
         self.model = model
         self.split = split
         self.group_by = group_by
@@ -70,11 +77,23 @@ class PPASurrogate(BaseEstimator):
         self.n_jobs = n_jobs
         self.seed = seed
         self.progress = progress
+        self.derived = derived
+        self.terms = terms
 
     # ------------------------------------------------------------------ fit
+    def family(self, target: str) -> str:
+        """The model family of ``target``."""
+        if isinstance(self.model, dict):
+            if target not in self.model:
+                raise PPAInputError(f"no model family given for target {target!r} (model = {self.model})")
+            return self.model[target]
+        return self.model
+
     def _validate_params(self) -> None:
-        if self.model not in FAMILIES:
-            raise PPAInputError(f"unknown model {self.model!r}; choose from {', '.join(FAMILIES)}")
+        families = self.model.values() if isinstance(self.model, dict) else [self.model]
+        unknown = [f for f in families if f not in FAMILIES]
+        if unknown:
+            raise PPAInputError(f"unknown model {unknown[0]!r}; choose from {', '.join(FAMILIES)}")
         if self.split not in SPLITS:
             raise PPAInputError(f"unknown split {self.split!r}; choose from {', '.join(SPLITS)}")
         if self.budget_s <= 0 or (self.n_trials is not None and self.n_trials < 1):
@@ -100,6 +119,8 @@ class PPASurrogate(BaseEstimator):
             raise PPAInputError(f"X has {len(X)} rows but y has {len(y)}")
         X, y = X.reset_index(drop=True), y.reset_index(drop=True).astype(float)
         categorical = [c for c in X.columns if c in set(self.categorical) or not pd.api.types.is_numeric_dtype(X[c])]
+        for target in y.columns:
+            self.family(target)
         for c in X.columns:
             if c not in categorical:
                 bad = ~np.isfinite(X[c].to_numpy(float))
@@ -108,21 +129,31 @@ class PPASurrogate(BaseEstimator):
         start = time.perf_counter()
         self.features_ = list(X.columns)
         self.targets_ = list(y.columns)
-        self.encoder_ = FeatureEncoder(self.features_, categorical).fit(X)
+        full = add_derived(X, self.derived)
+        self.encoder_ = FeatureEncoder(list(full.columns), categorical).fit(full)
         self.group_by_ = list(self.group_by or [c for c in self.features_ if c in ARCHITECTURE_COLUMNS] or self.features_)
-        Z = self.encoder_.transform(X)
-        tuned = BASE_FAMILIES if self.model == "stacked" else (self.model,)
-        share = self.budget_s / (len(self.targets_) * len(tuned))
+        tuned = {t: BASE_FAMILIES if self.family(t) == "stacked" else (self.family(t),) for t in self.targets_}
+        share = self.budget_s / sum(len(f) for f in tuned.values())
         self.transforms_, self.tuning_, self.models_, self.members_, rows = {}, {}, {}, {}, []
-        bar = tqdm(total=len(self.targets_) * (len(tuned) + 1), desc="train", disable=not self.progress,
+        bar = tqdm(total=sum(len(f) + 1 for f in tuned.values()), desc="train", disable=not self.progress,
                    unit="step", leave=False)
         for target in self.targets_:
+            family = self.family(target)
             keep = y[target].notna().to_numpy()
             if keep.sum() < 2 * self.cv_folds:
                 raise PPAInputError(f"target {target!r} has only {int(keep.sum())} values")
-            Zt, yt = Z[keep], y[target].to_numpy()[keep]
+            Zt, yt = self._design(full, target)[keep], y[target].to_numpy()[keep]
+            n_terms = self._n_terms(target)
             fixed = self.log_targets.get(target) if isinstance(self.log_targets, dict) else None
-            transform, reason = (fixed, "given") if fixed else transforms.choose_transform(yt)
+            if family in RAW_TARGET:
+                if (yt <= 0).any():
+                    raise PPAInputError(f"target {target!r} has values ≤ 0 at rows {np.flatnonzero(yt <= 0)[:8].tolist()}: "
+                                        f"the {family} model fits relative error and needs positive values")
+                transform, reason = "none", f"the {family} model fits the target itself, weighting rows by 1/y"
+            elif fixed:
+                transform, reason = fixed, "given"
+            else:
+                transform, reason = transforms.choose_transform(yt)
             if transform not in transforms.TRANSFORMS:
                 raise PPAInputError(f"log_targets[{target!r}] = {transform!r}; choose from {transforms.TRANSFORMS}")
             if transform == "log" and (yt <= 0).any() or transform == "log1p" and (yt < 0).any():
@@ -132,22 +163,22 @@ class PPASurrogate(BaseEstimator):
             tune_folds = make_folds(self.split, groups, self.tune_folds, self.seed)
             eval_folds = make_folds(self.split, groups, self.cv_folds, self.seed + 1)
             params, info = {}, {}
-            for family in tuned:
-                bar.set_postfix_str(f"{target}: tuning {family}")
-                result = tune(family, Zt, yt, transform, tune_folds, budget_s=share, n_trials=self.n_trials,
-                              seed=self.seed, n_jobs=self.n_jobs)
-                params[family] = result.params
-                info[family] = {"params": result.params, "cv_error": result.error, "trials": result.n_trials,
+            for member in tuned[target]:
+                bar.set_postfix_str(f"{target}: tuning {member}")
+                result = tune(member, Zt, yt, transform, tune_folds, budget_s=share, n_trials=self.n_trials,
+                              seed=self.seed, n_jobs=self.n_jobs, n_terms=n_terms)
+                params[member] = result.params
+                info[member] = {"params": result.params, "cv_error": result.error, "trials": result.n_trials,
                                 "seconds": round(result.seconds, 3)}
                 bar.update()
             bar.set_postfix_str(f"{target}: fold models")
-            estimator = build(self.model, params if self.model == "stacked" else params[self.model],
-                              seed=self.seed, n_jobs=self.n_jobs)
+            estimator = build(family, params if family == "stacked" else params[family],
+                              seed=self.seed, n_jobs=self.n_jobs, n_terms=n_terms)
             oof, members = fit_predict_folds(estimator, Zt, yt, transform, eval_folds)
             self.members_[target] = members
             self.models_[target] = clone(estimator).fit(Zt, transforms.forward(transform, yt))
             self.tuning_[target] = info
-            row = {"target": target, "model": self.model, "split": self.split, "transform": transform,
+            row = {"target": target, "model": family, "split": self.split, "transform": transform,
                    "configs": int(len(np.unique(groups))), **regression_metrics(yt, oof)}
             row["timing_accuracy"] = self._timing(target, X[keep], oof, timing_met, keep)
             rows.append(row)
@@ -156,6 +187,22 @@ class PPASurrogate(BaseEstimator):
         self.cv_metrics_ = pd.DataFrame(rows).set_index("target")
         self.fit_seconds_ = time.perf_counter() - start
         return self
+
+    def _n_terms(self, target: str) -> int:
+        """Cost-model terms of ``target`` when its family is ``additive`` (they lead its design matrix)."""
+        if self.family(target) != "additive":
+            return 0
+        if not self.terms or target not in self.terms:
+            raise PPAInputError(f"model family 'additive' needs cost-model terms for target {target!r}: add "
+                                f"`{target} = [\"n_pe\", ...]` to the spec's [terms] table")
+        return len(self.terms[target])
+
+    def _design(self, full: pd.DataFrame, target: str) -> np.ndarray:
+        """Model input of ``target``: [its cost-model terms, if additive] + the encoded features."""
+        Z = self.encoder_.transform(full)
+        if not self._n_terms(target):
+            return Z
+        return np.column_stack([term_matrix(full, target, self.terms[target]), Z])
 
     def _timing(self, target, X, fmax_pred, timing_met, keep=None) -> float:
         if timing_met is None or not is_frequency_target(target) or self.clock_column not in X:
@@ -174,14 +221,18 @@ class PPASurrogate(BaseEstimator):
         and ``in_domain`` (False where a feature is outside the training range or an unseen category)."""
         self._check_fitted()
         _check_frame(X, "query")
-        Z = self.encoder_.transform(X)
+        missing = [c for c in self.features_ if c not in X.columns]
+        if missing:
+            raise PPAInputError(f"query is missing feature column(s) {missing}; the model needs {self.features_}")
+        full = add_derived(X[self.features_], self.derived)
         out = {}
         for target in self.targets_:
+            Z = self._design(full, target)
             t = self.transforms_[target]["transform"]
             out[target] = transforms.inverse(t, self.models_[target].predict(Z))
             spread = np.stack([transforms.inverse(t, m.predict(Z)) for m in self.members_[target]])
             out[f"{target}_std"] = spread.std(axis=0, ddof=1)
-        out["in_domain"] = self.encoder_.in_domain(X)
+        out["in_domain"] = self.encoder_.in_domain(full)
         return pd.DataFrame(out, index=X.index)
 
     def evaluate(self, X: pd.DataFrame, y: pd.DataFrame, timing_met=None) -> pd.DataFrame:

@@ -50,12 +50,12 @@ def fit_predict_folds(estimator, X, y, transform: str, folds, *, on_fold=None):
 
 
 def tune(family: str, X: np.ndarray, y: np.ndarray, transform: str, folds, *, budget_s: float,
-         n_trials: int | None = None, seed: int = 0, n_jobs: int = 1) -> TuningResult:
+         n_trials: int | None = None, seed: int = 0, n_jobs: int = 1, n_terms: int = 0) -> TuningResult:
     """Best parameters of a base ``family`` found by TPE within ``budget_s`` seconds / ``n_trials``."""
     start = time.perf_counter()
 
     def objective(trial: optuna.Trial) -> float:
-        estimator = build(family, suggest(family, trial), seed=seed, n_jobs=n_jobs)
+        estimator = build(family, suggest(family, trial), seed=seed, n_jobs=n_jobs, n_terms=n_terms)
 
         def report(k, err):
             trial.report(err, k)

@@ -1,4 +1,5 @@
-"""A small, whitelisted arithmetic/boolean expression language for validity rules and derived values.
+"""A small, whitelisted arithmetic/boolean expression language: DSE validity rules and derived values,
+and the derived features and cost-model terms of a PPA data spec.
 
 Rules such as ``wbuf_kib * 1024 >= array_rows * array_cols * wgt_bits / 8`` are parsed with
 :mod:`ast` and evaluated node by node over numpy arrays (one element per design point) — never
@@ -14,7 +15,6 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from dse.errors import DSEInputError
 
 _BINARY = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -31,14 +31,16 @@ _FUNCTIONS = {
 
 
 class Expression:
-    """A parsed rule; ``names`` are the parameters it reads."""
+    """A parsed expression; ``names`` are the columns or parameters it reads."""
 
-    def __init__(self, text: str, where: str):
+    def __init__(self, text: str, where: str, error: type[ValueError] = ValueError):
+        """``where`` prefixes error messages; ``error`` is the layer's exception type raised for bad text."""
         self.text = text
+        self._error = error
         try:
             self._tree = ast.parse(text, mode="eval").body
         except SyntaxError as exc:
-            raise DSEInputError(f"{where}: cannot parse rule {text!r}: {exc.msg}") from None
+            raise error(f"{where}: cannot parse rule {text!r}: {exc.msg}") from None
         self.names = set()
         self._check(self._tree, where)
 
@@ -63,7 +65,7 @@ class Expression:
             for child in node.args:
                 self._check(child, where)
         else:
-            raise DSEInputError(
+            raise self._error(
                 f"{where}: rule {self.text!r} uses {ast.unparse(node)!r}, which the rule language does not "
                 f"allow (numbers, parameter names, + - * / // % **, comparisons, and/or/not, "
                 f"{', '.join(sorted(_FUNCTIONS))})")
