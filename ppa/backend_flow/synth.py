@@ -46,7 +46,7 @@ class SynthResult:
 
 
 def yosys_script(lib: Liberty, knobs: SynthKnobs, pdk: str, design: Path, netlist: Path) -> str:
-    """The Yosys script: generic synthesis, flip-flop and logic mapping, tie cells, area report."""
+    """The Yosys script: generic synthesis, flip-flop and logic mapping, bit-level nets, tie cells, area report."""
     (hi, hi_pin), (lo, lo_pin) = TIE_CELLS[pdk] if pdk in TIE_CELLS else (("", ""), ("", ""))
     L = str(lib.path)
     delay = knobs.abc_delay_ps
@@ -58,6 +58,9 @@ def yosys_script(lib: Liberty, knobs: SynthKnobs, pdk: str, design: Path, netlis
         f"abc -D {delay:g} -liberty {L} -script {ABC_SCRIPT}",
         "opt_clean",
         "setundef -zero",
+        # one net per bit: otherwise write_verilog can emit `assign {a[7:4], a[2:0]} = ...`, which
+        # OpenSTA's reader rejects (a syntax error seen on some Booth netlists); cells are unchanged
+        "splitnets",
     ]
     if hi:
         lines.append(f"hilomap -singleton -hicell {hi} {hi_pin} -locell {lo} {lo_pin}")
