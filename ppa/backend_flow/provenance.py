@@ -52,7 +52,9 @@ def publish(out_dir: str | Path, dest: str | Path, pdk: str, command: str, targe
         sessions, failures = store.sessions(), store.failures()
     finally:
         store.close()
-    shutil.copyfile(out / "ppa_samples.csv", dest / "ppa_samples.csv")
+    tmp = dest / "ppa_samples.csv.tmp"  # atomic: a reader never sees a half-written dataset
+    shutil.copyfile(out / "ppa_samples.csv", tmp)
+    tmp.replace(dest / "ppa_samples.csv")
     wall_s = sum(s["updated"] - s["started"] for s in sessions)
     libs = sessions[-1]["liberty"] if sessions else []
     lib_lines = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in libs)
