@@ -1,9 +1,10 @@
 """Benchmark of the PPA surrogates: held-out MAPE per dataset, target and model family, and training time.
 
 Datasets:
-* the bundled backend datasets ``datasets/<pdk>/ppa_samples.csv`` (skipped with a message when absent):
-  unseen-configuration error of area_um2, power_mw, fmax_ghz (+ timing-met accuracy) per family,
-  and the wall time of a tuned xgboost fit (goal ≤ 60 s for 1,000 rows on 2 cores);
+* the bundled backend datasets ``datasets/<pdk>/ppa_samples.csv`` (skipped with a message when absent)
+  with their spec ``datasets/ppa_spec.toml``: unseen-configuration error of area_um2, power_mw,
+  fmax_ghz (+ timing-met accuracy) per family; every family and baseline sees the spec's derived
+  features, the ``additive`` family also its cost-model terms (area and power);
 * the external HLS + Vivado tables in ``../shared/datasets-external/`` (a developer/CI resource: this
   script reads it, the installed package never does), next to a plain baseline: untuned
   GradientBoostingRegressor, RandomForestRegressor and XGBRegressor on the raw target, same folds.
@@ -11,6 +12,7 @@ Datasets:
 Every error is cross-validated on the same 5 unseen-configuration folds (GroupKFold on the
 configuration key, seed+1); hyperparameters are tuned on a different 3-fold assignment of all rows,
 so tuned numbers are slightly optimistic (see README). Results: reports/benchmarks/surrogates.{csv,md}.
+Training time at 1,000 rows: benchmarks/bench_training_time.py.
 
     python benchmarks/bench_surrogates.py                 # ~15 min on one core
     python benchmarks/bench_surrogates.py --budget-s 5 --only hlsyn_v18_stencil   # quick look
@@ -29,15 +31,16 @@ from threadpoolctl import threadpool_limits
 
 from ppa.metrics import regression_metrics
 from ppa.models import build
-from ppa.schema import DataSpec, read_table
+from ppa.schema import DataSpec, load_spec, read_table
 from ppa.splits import config_groups, make_folds
+from ppa.structure import add_derived
 from ppa.surrogate import PPASurrogate
 from ppa.tuning import fit_predict_folds
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTERNAL = ROOT.parent / "shared" / "datasets-external"
 REPORTS = ROOT / "reports" / "benchmarks"
-FAMILIES = ("xgboost", "random_forest", "mlp", "loglinear")
+FAMILIES = ("xgboost", "random_forest", "mlp", "loglinear", "additive")
 STACKED = ("xgboost", "random_forest", "mlp")  # "stacked" is built from their tuned parameters
 BASELINES = {
     "baseline_gbr": lambda seed: GradientBoostingRegressor(random_state=seed),
@@ -69,15 +72,15 @@ def external_specs(root: Path) -> dict[str, tuple[Path, DataSpec]]:
 
 
 def bundled_specs() -> dict[str, tuple[Path, DataSpec]]:
+    """The bundled datasets with their spec (datasets/ppa_spec.toml: derived features, cost-model terms)."""
     specs = {}
+    spec = load_spec(ROOT / "datasets" / "ppa_spec.toml")
     for pdk in ("asap7", "gf180"):
         path = ROOT / "datasets" / pdk / "ppa_samples.csv"
         if not path.is_file():
             print(f"skip: {path.relative_to(ROOT)} is not there yet")
             continue
-        head = pd.read_csv(path, nrows=0).columns
-        targets = tuple(t for t in ("area_um2", "power_mw", "fmax_ghz") if t in head)
-        specs[f"{pdk}_ppa_samples"] = (path, DataSpec(targets=targets))
+        specs[f"{pdk}_ppa_samples"] = (path, spec)
     return specs
 
 
@@ -94,20 +97,25 @@ def run_dataset(name, path, spec, args) -> list[dict]:
     rows = []
     surrogates = {}
     for family in families:
+        # the additive family models the targets that have cost-model terms in the spec
+        targets = [t for t in table.targets if family != "additive" or t in (spec.terms or {})]
+        if not targets:
+            continue
         start = time.perf_counter()
         s = PPASurrogate(model=family, split="unseen", group_by=table.group_by, categorical=table.categorical,
-                         budget_s=args.budget_s * len(table.targets), n_trials=args.trials, seed=args.seed,
-                         n_jobs=args.jobs, clock_column=spec.clock_column, progress=False)
-        s.fit(X, Y, timing_met=timing)
+                         budget_s=args.budget_s * len(targets), n_trials=args.trials, seed=args.seed,
+                         n_jobs=args.jobs, clock_column=spec.clock_column, progress=False,
+                         derived=spec.derived, terms=spec.terms)
+        s.fit(X, Y[targets], timing_met=timing)
         seconds = time.perf_counter() - start
         surrogates[family] = s
         for target, m in s.cv_metrics_.iterrows():
             rows.append({"dataset": name, "rows": len(X), "target": target, "model": family, "tuned": True,
-                         "transform": m["transform"], "fit_s": seconds / len(table.targets),
+                         "transform": m["transform"], "fit_s": seconds / len(targets),
                          "trials": s.tuning_[target][family]["trials"], **_metrics(m)})
         print(f"  {family:>13}: {seconds:6.1f} s  MAPE " + ", ".join(f"{t} {v:.2f}%" for t, v in s.cv_metrics_["mape_pct"].items()))
     enc = surrogates["xgboost"].encoder_
-    Z = enc.transform(X)
+    Z = enc.transform(add_derived(X, spec.derived))  # baselines see the derived features too
     for target in table.targets:
         keep = Y[target].notna().to_numpy()
         Zt, yt = Z[keep], Y[target].to_numpy()[keep]
@@ -138,7 +146,7 @@ def _metrics(m) -> dict:
 
 def markdown(df: pd.DataFrame) -> str:
     wide = df.pivot_table(index=["dataset", "target"], columns="model", values="mape_pct", sort=False)
-    order = [c for c in ("xgboost", "random_forest", "mlp", "stacked", "loglinear", "baseline_gbr", "baseline_rf", "baseline_xgb")
+    order = [c for c in ("xgboost", "random_forest", "mlp", "stacked", "loglinear", "additive", "baseline_gbr", "baseline_rf", "baseline_xgb")
              if c in wide.columns]
     wide = wide[order]
     best = wide[[c for c in order if not c.startswith("baseline")]].min(axis=1)
@@ -159,7 +167,7 @@ def main() -> None:
     ap.add_argument("--families", type=lambda s: s.split(","), default=list(FAMILIES),
                     help="tuned families (stacked is added when xgboost, random_forest and mlp are all run)")
     ap.add_argument("--large-rows", type=int, default=300, help="tables with more rows use --large-families")
-    ap.add_argument("--large-families", type=lambda s: s.split(","), default=["xgboost", "random_forest", "loglinear"])
+    ap.add_argument("--large-families", type=lambda s: s.split(","), default=["xgboost", "random_forest", "loglinear", "additive"])
     ap.add_argument("--append", action="store_true",
                     help="keep the rows of other datasets already in the output CSV (each row records its command)")
     ap.add_argument("--only", help="comma-separated dataset names to run")

@@ -2,7 +2,9 @@
 
 ``accel-dse demo`` runs, on a fresh install and the bundled data only:
 
-1. trains the PPA surrogates (XGBoost, short Optuna tuning) on the bundled ASAP7 dataset, or
+1. trains the PPA surrogates on the bundled ASAP7 dataset with the bundled spec
+   (``datasets/ppa_spec.toml``: additive cost models for area, power and leakage, XGBoost for fmax;
+   short Optuna tuning), or
    reuses ``--models`` / a bundle it trained before in the same output directory (same dataset sha256);
 2. searches the bundled default space (``dse/spaces/asap7.toml``: array shape, dataflow, operand
    widths, buffers, DRAM bandwidth, clock and two synthesis knobs) for ResNet-50 and BERT-base
@@ -48,6 +50,11 @@ SHOWN = ("role", "trial", "array_rows", "array_cols", "dataflow", "target_clock_
          "area_um2", "power_mw", "resnet50.runtime_s", "bert_base.runtime_s", "in_domain")
 
 
+def bundled_spec() -> Path:
+    """The installed spec of the bundled datasets (derived features, cost-model terms, model families)."""
+    return Path(str(files("accel_dse_datasets") / "ppa_spec.toml"))
+
+
 def bundled_dataset(pdk: str = "asap7") -> Path:
     """The installed backend PPA dataset of a node (``datasets/<pdk>/ppa_samples.csv``)."""
     path = Path(str(files("accel_dse_datasets") / pdk / "ppa_samples.csv"))
@@ -59,7 +66,7 @@ def bundled_dataset(pdk: str = "asap7") -> Path:
 def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed: int, say) -> Path:
     """Train (or reuse, when ``out`` holds a bundle of the same data) the demo's surrogate bundle."""
     from ppa.bundle import read_manifest, save_bundle
-    from ppa.schema import DataSpec, file_sha256, read_table
+    from ppa.schema import file_sha256, load_spec, read_table
     from ppa.surrogate import PPASurrogate
 
     if (out / "manifest.json").is_file():
@@ -70,15 +77,16 @@ def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed
         if (manifest.get("training_data") or {}).get("sha256") == file_sha256(data):
             say(f"[1/3] surrogates: reusing {out} (trained on the same {data.name})")
             return out
-    say(f"[1/3] surrogates: training XGBoost models for {', '.join(TARGETS)} on {data} "
-        f"(tuning budget {budget_s:.0f} s)")
     try:
         inputs = design_inputs()
         features = tuple(c for c in pd.read_csv(data, nrows=0).columns if c in inputs)
-        table = read_table(data, DataSpec(targets=TARGETS, features=features))
-        surrogate = PPASurrogate(model="xgboost", split="unseen", group_by=table.group_by,
+        spec = load_spec(bundled_spec(), targets=TARGETS, features=features)
+        families = ", ".join(f"{t} {spec.model[t]}" for t in TARGETS)
+        say(f"[1/3] surrogates: training {families} on {data} (tuning budget {budget_s:.0f} s)")
+        table = read_table(data, spec)
+        surrogate = PPASurrogate(model=spec.model, split="unseen", group_by=table.group_by,
                                  categorical=table.categorical, budget_s=budget_s, n_trials=n_trials,
-                                 seed=seed, progress=True)
+                                 seed=seed, progress=True, derived=spec.derived, terms=spec.terms)
         surrogate.fit(table.X, table.y, timing_met=table.column("timing_met"))
     except ValueError as exc:
         raise DSEInputError(f"training the demo surrogates on {data}: {exc}") from None

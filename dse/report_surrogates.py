@@ -49,7 +49,6 @@ def heldout_predictions(bundle: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]
     and ``fold``; and one row per target with the stored held-out metrics plus the recomputed MAPE."""
     from ppa.bundle import load_bundle
     from ppa.metrics import regression_metrics
-    from ppa.models import build
     from ppa.schema import DataSpec, read_table
     from ppa.splits import config_groups, make_folds
     from ppa.tuning import fit_predict_folds
@@ -69,18 +68,13 @@ def heldout_predictions(bundle: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]
     if table.sha256 != manifest["training_data"]["sha256"]:
         raise ReportError(f"model bundle {bundle}: {csv} changed since training (sha256 differs)")
     X, y = table.X.reset_index(drop=True), table.y.reset_index(drop=True).astype(float)
-    Z = surrogate.encoder_.transform(X)
-    family = settings["model"]
     frames, errors = [], []
     for target in surrogate.targets:
         keep = y[target].notna().to_numpy()
         actual = y[target].to_numpy()[keep]
         folds = make_folds(settings["split"], config_groups(X[keep], surrogate.group_by_),
                            settings["cv_folds"], settings["seed"] + 1)
-        tuned = surrogate.tuning_[target]
-        params = {f: tuned[f]["params"] for f in tuned} if family == "stacked" else tuned[family]["params"]
-        estimator = build(family, params, seed=settings["seed"], n_jobs=1)
-        predicted, _ = fit_predict_folds(estimator, Z[keep], actual,
+        predicted, _ = fit_predict_folds(surrogate.tuned_estimator(target), surrogate.design(X, target)[keep], actual,
                                          surrogate.transforms_[target]["transform"], folds)
         fold = np.empty(len(actual), dtype=int)
         for k, (_, test) in enumerate(folds):

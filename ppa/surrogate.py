@@ -172,12 +172,11 @@ class PPASurrogate(BaseEstimator):
                                 "seconds": round(result.seconds, 3)}
                 bar.update()
             bar.set_postfix_str(f"{target}: fold models")
-            estimator = build(family, params if family == "stacked" else params[family],
-                              seed=self.seed, n_jobs=self.n_jobs, n_terms=n_terms)
+            self.tuning_[target] = info
+            estimator = self.tuned_estimator(target)
             oof, members = fit_predict_folds(estimator, Zt, yt, transform, eval_folds)
             self.members_[target] = members
             self.models_[target] = clone(estimator).fit(Zt, transforms.forward(transform, yt))
-            self.tuning_[target] = info
             row = {"target": target, "model": family, "split": self.split, "transform": transform,
                    "configs": int(len(np.unique(groups))), **regression_metrics(yt, oof)}
             row["timing_accuracy"] = self._timing(target, X[keep], oof, timing_met, keep)
@@ -187,6 +186,20 @@ class PPASurrogate(BaseEstimator):
         self.cv_metrics_ = pd.DataFrame(rows).set_index("target")
         self.fit_seconds_ = time.perf_counter() - start
         return self
+
+    def tuned_estimator(self, target: str):
+        """An unfitted estimator of ``target``'s family with its tuned parameters."""
+        family, tuned = self.family(target), self.tuning_[target]
+        params = {f: tuned[f]["params"] for f in tuned} if family == "stacked" else tuned[family]["params"]
+        return build(family, params, seed=self.seed, n_jobs=self.n_jobs, n_terms=self._n_terms(target))
+
+    def design(self, X: pd.DataFrame, target: str) -> np.ndarray:
+        """The model input of ``target`` for rows of raw features: derived features, encoding, terms."""
+        self._check_fitted()
+        missing = [c for c in self.features_ if c not in X.columns]
+        if missing:
+            raise PPAInputError(f"query is missing feature column(s) {missing}; the model needs {self.features_}")
+        return self._design(add_derived(X[self.features_], self.derived), target)
 
     def _n_terms(self, target: str) -> int:
         """Cost-model terms of ``target`` when its family is ``additive`` (they lead its design matrix)."""
