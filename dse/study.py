@@ -8,7 +8,10 @@ PRUNED) trials: a resumed or shared study stops when it holds N, whichever worke
 Storages: ``sqlite:///file.db`` (embedded default; one worker at a time — a second process is refused
 through an exclusive lock file ``file.db.lock``), ``journal:///path/file.log`` (Optuna's
 JournalStorage with a file backend; several local processes may share it), ``postgresql://…``
-(many workers and machines).
+(many workers and machines). On PostgreSQL/MySQL every worker records a heartbeat for the trials it
+runs (Optuna's RDBStorage heartbeat): a trial left RUNNING by a killed worker is failed by the next
+worker loop after ``GRACE_S`` seconds, so the study still reaches its trial count. Optuna 5's
+JournalStorage has no heartbeat: a journal worker killed mid-batch leaves its trials RUNNING.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import importlib.util
 import json
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -34,6 +38,10 @@ from dse.space import SearchSpace
 SAMPLERS = ("tpe", "nsga2", "random", "gp")
 DEFAULT_STORAGE = "sqlite:///accel_dse_study.db"
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+#: Heartbeat of shared RDB storages: interval and the silence after which a RUNNING trial is stale, s.
+#: A batch is evaluated in well under a second, so a live worker never comes near the grace period.
+HEARTBEAT_S = 10
+GRACE_S = 120
 
 
 @dataclass
@@ -83,7 +91,10 @@ def open_storage(url: str) -> StudyStorage:
             url = "postgresql+psycopg2://" + url[len("postgresql://"):]  # SQLAlchemy 2.1 defaults to psycopg 3
         for attempt in range(3):
             try:
-                storage = optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+                with warnings.catch_warnings():  # the heartbeat arguments are "experimental" in Optuna 5
+                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                    storage = optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True},
+                                                         heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
                 break
             except Exception as exc:  # SQLAlchemy/driver errors carry the reason
                 if attempt == 2:
@@ -225,14 +236,23 @@ def run_trials(study: optuna.Study, space: SearchSpace, evaluator: Evaluator, n_
     if n_trials < 1 or batch_size < 1:
         raise DSEInputError(f"--trials ({n_trials}) and --batch-size ({batch_size}) must be >= 1")
     distributions = space.distributions()
-    finished, active = finished_and_active(study)
+    shown = min(finished_and_active(study)[0], n_trials)
     ran = 0
-    with tqdm(total=n_trials, initial=min(finished, n_trials), disable=not progress, unit="trial",
-              desc=study.study_name) as bar:
-        while finished + active < n_trials:
+    with tqdm(total=n_trials, initial=shown, disable=not progress, unit="trial", desc=study.study_name) as bar:
+        while True:
+            finished, active = _fail_stale(study)
+            bar.update(min(finished, n_trials) - shown)
+            shown = min(finished, n_trials)
+            if finished >= n_trials:
+                break
+            if finished + active >= n_trials:
+                if not _heartbeat_enabled(study):
+                    break  # the rest runs in other workers
+                time.sleep(1.0)  # wait for the other workers' trials: finished, or failed as stale
+                continue
             trials = []
             for _ in range(min(batch_size, n_trials - finished - active)):
-                trial = study.ask(distributions)
+                trial = _ask(study, distributions)
                 if _is_surplus(study, trial, n_trials):
                     study.tell(trial, state=TrialState.FAIL)
                     break
@@ -242,10 +262,34 @@ def run_trials(study: optuna.Study, space: SearchSpace, evaluator: Evaluator, n_
             assessment = evaluator.assess(space.designs([t.params for t in trials]))
             _tell(study, trials, assessment)
             ran += len(trials)
-            before = finished
-            finished, active = finished_and_active(study)
-            bar.update(max(0, min(finished, n_trials) - min(before, n_trials)))
     return ran
+
+
+def _fail_stale(study: optuna.Study) -> tuple[int, int]:
+    """Fail trials whose worker stopped sending heartbeats (shared RDB storages only); then
+    :func:`finished_and_active`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
+    return finished_and_active(study)
+
+
+def _ask(study: optuna.Study, distributions: dict) -> optuna.Trial:
+    """``study.ask``, with the heartbeat recorded where the storage keeps one."""
+    with warnings.catch_warnings():  # Optuna warns that heartbeats are meant for optimize(); we record them
+        warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")
+        trial = study.ask(distributions)
+    if _heartbeat_enabled(study):
+        study._storage.record_heartbeat(trial._trial_id)
+    return trial
+
+
+def _heartbeat_enabled(study: optuna.Study) -> bool:
+    # Optuna's ask/tell API has no public heartbeat call (optimize() records it); the study's storage
+    # (an RDBStorage, or Optuna's cache around it) has the BaseHeartbeat methods
+    interval = getattr(study._storage, "get_heartbeat_interval", None)
+    return interval is not None and interval() is not None
+
 
 
 def _tell(study: optuna.Study, trials: list[optuna.Trial], assessment: Assessment) -> None:

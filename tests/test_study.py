@@ -166,3 +166,25 @@ def test_cli_errors_come_before_any_trial(tmp_path, models, change, args, messag
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert re.search(message, result.output), result.output
     assert not db.exists() or not optuna.get_all_study_summaries(f"sqlite:///{db}")
+
+
+def test_trial_of_a_dead_worker_is_failed_by_heartbeat_and_replaced(tmp_path, models):
+    """Shared RDB storage with a heartbeat: a RUNNING trial whose worker stopped beating is failed
+    after the grace period and the live worker still brings the study to its trial count."""
+    from dse.evaluator import Evaluator, load_model_bundle, load_workloads
+    from dse.space import load_space
+    from dse.study import StudyStorage, open_study, run_trials
+
+    space = load_space(write_space(tmp_path, models))
+    evaluator = Evaluator(space, load_model_bundle(models, space), load_workloads(space.workloads, space.path))
+    url = f"sqlite:///{tmp_path / 'hb.db'}"
+    with pytest.warns(optuna.exceptions.ExperimentalWarning):
+        storage = optuna.storages.RDBStorage(url, heartbeat_interval=1, grace_period=2)
+    study = open_study(space, evaluator, str(models), StudyStorage(url, storage), "hb", sampler="random", seed=0)
+    with pytest.warns(UserWarning, match="Heartbeat of storage"):
+        dead = study.ask(space.distributions())  # a worker that asked, beat once, and was killed
+    storage.record_heartbeat(dead._trial_id)
+    assert run_trials(study, space, evaluator, n_trials=3, progress=False) == 3
+    states = {t.number: t.state.name for t in study.get_trials(deepcopy=False)}
+    assert states[dead.number] == "FAIL"
+    assert sorted(states.values()) == ["COMPLETE", "COMPLETE", "COMPLETE", "FAIL"]
