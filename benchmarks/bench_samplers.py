@@ -127,14 +127,19 @@ TARGETS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz")
 
 
 def train_bundle(csv: Path, out_dir: Path) -> str:
-    """Fit a surrogate (xgboost, 20 tuning trials per target) on a bundled dataset and save it as a bundle."""
+    """Fit the surrogates the demo fits (the bundled spec: additive cost models for area, power and
+    leakage, xgboost for fmax; 20 tuning trials per target) on a bundled dataset; save a bundle."""
     from ppa.bundle import save_bundle
-    from ppa.schema import DataSpec, read_csv, read_table
+    from ppa.schema import load_spec, read_csv, read_table
     from ppa.surrogate import PPASurrogate
 
     columns = set(read_csv(csv).columns)
-    table = read_table(csv, DataSpec(targets=TARGETS, features=tuple(f for f in FEATURES if f in columns)))
-    surrogate = PPASurrogate(n_trials=20, budget_s=300, progress=False).fit(table.X, table.y)
+    spec = load_spec(ROOT / "datasets" / "ppa_spec.toml", targets=TARGETS,
+                     features=tuple(f for f in FEATURES if f in columns))
+    table = read_table(csv, spec)
+    surrogate = PPASurrogate(model=spec.model, derived=spec.derived, terms=spec.terms, n_trials=20, budget_s=300,
+                             group_by=table.group_by, categorical=table.categorical, progress=False)
+    surrogate.fit(table.X, table.y)
     path = out_dir / f"models-{csv.parent.name}"
     save_bundle(surrogate, path, data_sha256=table.sha256, data_path=str(csv))
     return str(path)
