@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench_tables import markdown_table
 from ppa.schema import load_spec, read_table
 from ppa.surrogate import PPASurrogate
 
@@ -70,18 +71,15 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(args.out.with_suffix(".csv"), index=False)
     mean = df.groupby(["dataset", "model", "netlists"], sort=False)[list(TARGETS)].mean().round(2).reset_index()
-    lines = ["| dataset | model | netlists | " + " | ".join(f"{t} MAPE %" for t in TARGETS) + " |",
-             "|---|---|---:|" + "---:|" * len(TARGETS)]
-    lines += [f"| {r.dataset} | {r.model} | {r.netlists} | " + " | ".join(f"{getattr(r, t):.2f}" for t in TARGETS) + " |"
-              for r in mean.itertuples(index=False)]
+    table = markdown_table(mean.rename(columns={t: f"{t} MAPE %" for t in TARGETS}), "{:.2f}")
     args.out.with_suffix(".md").write_text(
         "# Held-out error vs. synthesised netlists\n\n"
         f"Command: `{cmd}` ({time.perf_counter() - start:.0f} s). Unseen-configuration MAPE (5-fold GroupKFold "
         "within each subset) of the bundled spec's surrogates (area and power: additive cost model; fmax: "
         "xgboost) and of plain xgboost on all three, mean over the random draws of whole netlists "
         f"({args.repeats} per size; the full dataset once). Tuning: {args.trials} Optuna trials per target.\n\n"
-        + "\n".join(lines) + "\n")
-    print("\n".join(lines))
+        + table + "\n")
+    print(table)
 
 
 if __name__ == "__main__":

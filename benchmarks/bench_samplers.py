@@ -27,6 +27,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_tables import markdown_table  # noqa: E402
 from dse.evaluator import Assessment, Evaluator, load_model_bundle, load_workloads  # noqa: E402
 from dse.pareto import hypervolume  # noqa: E402
 from dse.space import load_space  # noqa: E402
@@ -109,15 +110,6 @@ def aggregate(summary: pd.DataFrame) -> pd.DataFrame:
 def trials_to(curve: np.ndarray, goal: float) -> float:
     hit = np.flatnonzero(curve >= goal - 1e-12)
     return float(hit[0] + 1) if len(hit) else float("nan")
-
-
-def markdown_table(frame: pd.DataFrame) -> str:
-    """A pipe table (tabulate is not a dependency)."""
-    def cell(value):
-        return f"{value:.3f}" if isinstance(value, float) else str(value)
-    rows = [" | ".join(frame.columns), " | ".join("---" for _ in frame.columns)]
-    rows += [" | ".join(cell(v) for v in row) for row in frame.itertuples(index=False)]
-    return "\n".join(f"| {row} |" for row in rows)
 
 
 #: Design features the benchmark's surrogate learns from (the dataset's architecture + backend columns).
@@ -230,7 +222,7 @@ def main() -> None:
         "HV % = hypervolume of the search's feasible trials / hypervolume of the exhaustive front "
         "(log10 objectives normalised to [0, 1] between the true front's ideal and nadir, reference point 1.1). Medians/means over seeds; "
         "'loop trials/s' replays the sweep's evaluations (sampler cost only).", "",
-        markdown_table(agg.reset_index()), "",
+        markdown_table(agg.reset_index(), "{:.3f}"), "",
         "Goals: ≥ 99 % HV within 500 trials; ≥ 3× fewer trials than random to reach 95 %.", "",
     ]
     (OUT / "samplers.md").write_text("\n".join(lines))

@@ -24,6 +24,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_tables import markdown_table  # noqa: E402
 from frontend_sim.hardware import get_preset  # noqa: E402
 from frontend_sim.simulator import simulate, simulate_batch  # noqa: E402
 from frontend_sim.zoo import WORKLOADS  # noqa: E402
@@ -46,13 +47,6 @@ def random_configs(n: int, seed: int) -> pd.DataFrame:
         "dram_bytes_per_cycle": 2.0 ** rng.integers(0, 9, n), "simd_lanes": 0,
         "vmem_kib": 2.0 ** rng.integers(2, 10, n),
     })
-
-
-def markdown_table(frame: pd.DataFrame) -> str:
-    """A GitHub markdown table (pandas' to_markdown needs the optional tabulate package)."""
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
 
 
 def best_time(fn, repeats: int) -> float:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench_tables import markdown_table
 from ppa.schema import load_spec, read_table
 from ppa.surrogate import PPASurrogate
 
@@ -86,8 +87,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(args.out.with_suffix(".csv"), index=False)
     cols = [c for c in df.columns if c != "command"]
-    table = "\n".join(["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-                      + ["| " + " | ".join(str(v) for v in r) + " |" for r in df[cols].itertuples(index=False)])
+    table = markdown_table(df[cols])
     args.out.with_suffix(".md").write_text(
         "# Surrogate training time (goal: ≤ 60 s for 1,000 rows on 2 cores)\n\n"
         f"Command: `{cmd}` on the 2-core machine. Everything `accel-dse train` does: Optuna tuning "
