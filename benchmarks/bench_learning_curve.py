@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench_tables import markdown_table
+from bench_tables import markdown_table, save_results
 from ppa.schema import load_spec, read_table
 from ppa.surrogate import PPASurrogate
 
@@ -64,12 +64,9 @@ def main() -> None:
                 print(f"{pdk} {size:4d} netlists, draw {repeat}: spec "
                       + ", ".join(f"{t} {rows[-2][t]:.1f}%" for t in TARGETS)
                       + f" | xgboost area {rows[-1]['area_um2']:.1f}%", flush=True)
-    df = pd.DataFrame(rows)
     cmd = (f"python benchmarks/bench_learning_curve.py --sizes {','.join(map(str, args.sizes))} "
            f"--repeats {args.repeats} --trials {args.trials}")
-    df["command"] = cmd
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(args.out.with_suffix(".csv"), index=False)
+    df = save_results(rows, args.out, cmd)
     mean = df.groupby(["dataset", "model", "netlists"], sort=False)[list(TARGETS)].mean().round(2).reset_index()
     table = markdown_table(mean.rename(columns={t: f"{t} MAPE %" for t in TARGETS}), "{:.2f}")
     args.out.with_suffix(".md").write_text(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench_tables import markdown_table
+from bench_tables import markdown_table, save_results
 from ppa.schema import load_spec, read_table
 from ppa.surrogate import PPASurrogate
 
@@ -80,12 +80,9 @@ def main() -> None:
     for f in scratch.iterdir():
         f.unlink()
     scratch.rmdir()
-    df = pd.DataFrame(rows)
     cmd = (f"python benchmarks/bench_training_time.py --rows {args.rows} --trials {args.trials} "
            f"--budget-s {args.budget_s:g} --jobs {args.jobs}")
-    df["command"] = cmd
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(args.out.with_suffix(".csv"), index=False)
+    df = save_results(rows, args.out, cmd)
     cols = [c for c in df.columns if c != "command"]
     table = markdown_table(df[cols])
     args.out.with_suffix(".md").write_text(
