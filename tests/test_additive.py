@@ -58,6 +58,10 @@ def test_additive_needs_positive_targets_and_terms():
     X, y = arrays()
     with pytest.raises(PPAInputError, match=r"needs cost-model terms for target 'area_um2'.*\[terms\]"):
         PPASurrogate(model="additive", **FAST).fit(X, y)
+    with pytest.raises(PPAInputError, match=r"no model family given for target 'lanes'"):
+        PPASurrogate(model={"area_um2": "xgboost"}, **FAST).fit(X, y.assign(lanes=X.simd_lanes))
+    with pytest.raises(PPAInputError, match=r"unknown model 'forest'"):
+        PPASurrogate(model={"area_um2": "forest"}, **FAST).fit(X, y)
 
 
 def test_derived_features_and_terms_errors():
