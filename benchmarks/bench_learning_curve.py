@@ -38,8 +38,6 @@ TARGETS = ("area_um2", "power_mw", "fmax_ghz")
 
 def fit_subset(table, spec, keep: np.ndarray, model, args) -> pd.Series:
     X, y = table.X[keep].reset_index(drop=True), table.y.loc[keep, list(TARGETS)].reset_index(drop=True)
-    if isinstance(model, dict):
-        model = {t: model[t] for t in TARGETS}
     s = PPASurrogate(model=model, group_by=table.group_by, categorical=table.categorical, n_trials=args.trials,
                      budget_s=600, derived=spec.derived, terms=spec.terms, seed=0, progress=False)
     return s.fit(X, y).cv_metrics_["mape_pct"]

@@ -33,7 +33,6 @@ from ppa.metrics import regression_metrics
 from ppa.models import build
 from ppa.schema import DataSpec, load_spec, read_table
 from ppa.splits import config_groups, make_folds
-from ppa.structure import add_derived
 from ppa.surrogate import PPASurrogate
 from ppa.tuning import fit_predict_folds
 
@@ -114,11 +113,10 @@ def run_dataset(name, path, spec, args) -> list[dict]:
                          "transform": m["transform"], "fit_s": seconds / len(targets),
                          "trials": s.tuning_[target][family]["trials"], **_metrics(m)})
         print(f"  {family:>13}: {seconds:6.1f} s  MAPE " + ", ".join(f"{t} {v:.2f}%" for t, v in s.cv_metrics_["mape_pct"].items()))
-    enc = surrogates["xgboost"].encoder_
-    Z = enc.transform(add_derived(X, spec.derived))  # baselines see the derived features too
     for target in table.targets:
         keep = Y[target].notna().to_numpy()
-        Zt, yt = Z[keep], Y[target].to_numpy()[keep]
+        # the xgboost surrogate's input: encoded features + derived features (baselines see them too)
+        Zt, yt = surrogates["xgboost"].design(X, target)[keep], Y[target].to_numpy()[keep]
         groups = config_groups(X[keep], table.group_by)
         folds = make_folds("unseen", groups, 5, args.seed + 1)  # the folds of PPASurrogate.cv_metrics_
         transform = surrogates["xgboost"].transforms_[target]["transform"]

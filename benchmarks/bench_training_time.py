@@ -38,8 +38,6 @@ def both_nodes(out: Path) -> Path:
 def time_fit(csv: Path, model, label: str, args) -> dict:
     spec = load_spec(ROOT / "datasets" / "ppa_spec.toml", targets=tuple(TARGETS))
     table = read_table(csv, spec)
-    if isinstance(model, dict):
-        model = {t: model[t] for t in TARGETS}
     s = PPASurrogate(model=model, group_by=[*table.group_by, "pdk"], categorical=table.categorical,
                      budget_s=args.budget_s, n_trials=args.trials, n_jobs=args.jobs, progress=False,
                      derived=spec.derived, terms=spec.terms)

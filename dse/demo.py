@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from importlib.resources import files
 from pathlib import Path
 
 import optuna
 import pandas as pd
+
+import accel_dse_datasets
 
 from dse.errors import DSEInputError
 
@@ -45,22 +46,20 @@ def design_inputs() -> set[str]:
     from ppa.backend_flow.synth import SynthKnobs
 
     return {f.name for f in fields(CoreConfig)} | {f.name for f in fields(SynthKnobs)} | {"target_clock_ghz"}
+
+
 #: Columns of the printed top-designs table (those present in the study).
 SHOWN = ("role", "trial", "array_rows", "array_cols", "dataflow", "target_clock_ghz", "runtime_s", "energy_j",
          "area_um2", "power_mw", "resnet50.runtime_s", "bert_base.runtime_s", "in_domain")
 
 
-def bundled_spec() -> Path:
-    """The installed spec of the bundled datasets (derived features, cost-model terms, model families)."""
-    return Path(str(files("accel_dse_datasets") / "ppa_spec.toml"))
-
-
-def bundled_dataset(pdk: str = "asap7") -> Path:
-    """The installed backend PPA dataset of a node (``datasets/<pdk>/ppa_samples.csv``)."""
-    path = Path(str(files("accel_dse_datasets") / pdk / "ppa_samples.csv"))
-    if not path.is_file():
-        raise DSEInputError(f"bundled dataset {path} is missing: reinstall accel-dse or pass --models")
-    return path
+def bundled_file(name: str) -> Path:
+    """An installed file of ``accel_dse_datasets``: ``ppa_spec.toml`` (derived features, cost-model
+    terms, model families) or ``<pdk>/ppa_samples.csv`` (a node's backend PPA dataset)."""
+    try:
+        return accel_dse_datasets.path(name)
+    except FileNotFoundError as exc:
+        raise DSEInputError(f"{exc}: reinstall accel-dse or pass --models") from None
 
 
 def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed: int, say) -> Path:
@@ -80,7 +79,7 @@ def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed
     try:
         inputs = design_inputs()
         features = tuple(c for c in pd.read_csv(data, nrows=0).columns if c in inputs)
-        spec = load_spec(bundled_spec(), targets=TARGETS, features=features)
+        spec = load_spec(bundled_file("ppa_spec.toml"), targets=TARGETS, features=features)
         families = ", ".join(f"{t} {spec.model[t]}" for t in TARGETS)
         say(f"[1/3] surrogates: training {families} on {data} (tuning budget {budget_s:.0f} s)")
         table = read_table(data, spec)
@@ -140,7 +139,7 @@ def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = N
     started = time.perf_counter()
     timings = {}
     if models is None:
-        models = train_surrogates(Path(data) if data else bundled_dataset(), out / "models", budget_s,
+        models = train_surrogates(Path(data) if data else bundled_file("asap7/ppa_samples.csv"), out / "models", budget_s,
                                   tuning_trials, seed, say)
     models = Path(models).resolve()
     timings["surrogates_s"] = time.perf_counter() - started

@@ -131,6 +131,7 @@ class PPASurrogate(BaseEstimator):
         self.targets_ = list(y.columns)
         full = add_derived(X, self.derived)
         self.encoder_ = FeatureEncoder(list(full.columns), categorical).fit(full)
+        Z = self.encoder_.transform(full)
         self.group_by_ = list(self.group_by or [c for c in self.features_ if c in ARCHITECTURE_COLUMNS] or self.features_)
         tuned = {t: BASE_FAMILIES if self.family(t) == "stacked" else (self.family(t),) for t in self.targets_}
         share = self.budget_s / sum(len(f) for f in tuned.values())
@@ -142,7 +143,7 @@ class PPASurrogate(BaseEstimator):
             keep = y[target].notna().to_numpy()
             if keep.sum() < 2 * self.cv_folds:
                 raise PPAInputError(f"target {target!r} has only {int(keep.sum())} values")
-            Zt, yt = self._design(full, target)[keep], y[target].to_numpy()[keep]
+            Zt, yt = self._design(full, Z, target)[keep], y[target].to_numpy()[keep]
             n_terms = self._n_terms(target)
             fixed = self.log_targets.get(target) if isinstance(self.log_targets, dict) else None
             if family in RAW_TARGET:
@@ -196,10 +197,15 @@ class PPASurrogate(BaseEstimator):
     def design(self, X: pd.DataFrame, target: str) -> np.ndarray:
         """The model input of ``target`` for rows of raw features: derived features, encoding, terms."""
         self._check_fitted()
+        full = self._with_derived(X)
+        return self._design(full, self.encoder_.transform(full), target)
+
+    def _with_derived(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The model's raw feature columns of ``X`` followed by the derived features."""
         missing = [c for c in self.features_ if c not in X.columns]
         if missing:
             raise PPAInputError(f"query is missing feature column(s) {missing}; the model needs {self.features_}")
-        return self._design(add_derived(X[self.features_], self.derived), target)
+        return add_derived(X[self.features_], self.derived)
 
     def _n_terms(self, target: str) -> int:
         """Cost-model terms of ``target`` when its family is ``additive`` (they lead its design matrix)."""
@@ -210,9 +216,9 @@ class PPASurrogate(BaseEstimator):
                                 f"`{target} = [\"n_pe\", ...]` to the spec's [terms] table")
         return len(self.terms[target])
 
-    def _design(self, full: pd.DataFrame, target: str) -> np.ndarray:
-        """Model input of ``target``: [its cost-model terms, if additive] + the encoded features."""
-        Z = self.encoder_.transform(full)
+    def _design(self, full: pd.DataFrame, Z: np.ndarray, target: str) -> np.ndarray:
+        """Model input of ``target``: [its cost-model terms over ``full``, if additive] + the encoded
+        features ``Z`` (``encoder_.transform(full)``, computed once for all targets)."""
         if not self._n_terms(target):
             return Z
         return np.column_stack([term_matrix(full, target, self.terms[target]), Z])
@@ -234,13 +240,11 @@ class PPASurrogate(BaseEstimator):
         and ``in_domain`` (False where a feature is outside the training range or an unseen category)."""
         self._check_fitted()
         _check_frame(X, "query")
-        missing = [c for c in self.features_ if c not in X.columns]
-        if missing:
-            raise PPAInputError(f"query is missing feature column(s) {missing}; the model needs {self.features_}")
-        full = add_derived(X[self.features_], self.derived)
+        full = self._with_derived(X)
+        encoded = self.encoder_.transform(full)
         out = {}
         for target in self.targets_:
-            Z = self._design(full, target)
+            Z = self._design(full, encoded, target)
             t = self.transforms_[target]["transform"]
             out[target] = transforms.inverse(t, self.models_[target].predict(Z))
             spread = np.stack([transforms.inverse(t, m.predict(Z)) for m in self.members_[target]])

@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from dse.cli import main
-from dse.demo import bundled_dataset, train_surrogates
+from dse.demo import bundled_file, train_surrogates
 from dse.errors import DSEInputError
 
 
 def dataset_or_skip():
     try:
-        return bundled_dataset()
+        return bundled_file("asap7/ppa_samples.csv")
     except DSEInputError as exc:
         pytest.skip(f"bundled dataset not built yet: {exc}")
 
@@ -58,7 +58,7 @@ def test_demo_reuses_a_bundle_trained_on_the_same_data(tiny_demo):
     out, _, printed = tiny_demo
     assert "[1/3] surrogates: training" in printed
     lines: list[str] = []
-    assert train_surrogates(bundled_dataset(), out / "models", 5, 2, 0, lines.append) == out / "models"
+    assert train_surrogates(bundled_file("asap7/ppa_samples.csv"), out / "models", 5, 2, 0, lines.append) == out / "models"
     assert lines == [f"[1/3] surrogates: reusing {out / 'models'} (trained on the same ppa_samples.csv)"]
 
 
