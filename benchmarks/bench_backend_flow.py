@@ -39,7 +39,6 @@ def _variants(pdk: str):
     yield "abc_delay_ps", f"{delays[2]:g}", base, delays[2], None
     yield "abc script without sizing", f"D={delays[0]:g}", base, delays[0], (sized, "")
     yield "abc script without sizing", f"D={delays[2]:g}", base, delays[2], (sized, "")
-    yield "flatten", "1 (synth -flatten)", base, mid, ("synth -top accel_core", "synth -top accel_core -flatten")
     yield "abc retiming", "abc -dff", base, mid, ("abc -D", "abc -dff -D")
     yield "mac_pipeline", "1", replace(base, mac_pipeline=1), mid, None
     yield "mult_style", "booth", replace(base, mult_style="booth"), mid, None
@@ -58,12 +57,12 @@ def main() -> None:
     args = ap.parse_args()
     clock = REF[args.pdk][0]
     rows = []
-    original = synth_module.yosys_script
+    original = synth_module.module_script
     with tempfile.TemporaryDirectory() as tmp:
         lib = prepare_liberty(args.pdk, Path(tmp) / "lib")
         for i, (knob, value, core, delay, edit) in enumerate(_variants(args.pdk)):
             if edit:
-                synth_module.yosys_script = lambda *a, _e=edit: original(*a).replace(*_e)
+                synth_module.module_script = lambda *a, _e=edit: original(*a).replace(*_e)
             t0 = time.perf_counter()
             try:
                 s = synthesize(core, SynthKnobs(abc_delay_ps=delay), lib, args.pdk, Path(tmp) / f"v{i}")
@@ -74,7 +73,7 @@ def main() -> None:
             except BackendFlowError as exc:
                 row = {"knob": knob, "value": value, "abc_delay_ps": delay, "error": str(exc).split(";")[0]}
             finally:
-                synth_module.yosys_script = original
+                synth_module.module_script = original
             row["wall_s"] = round(time.perf_counter() - t0, 1)
             rows.append(row)
             print(row, flush=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +15,7 @@ from ppa.backend_flow.liberty import bundled_paths, merge_liberty, prepare_liber
 from ppa.backend_flow.rtl import CoreConfig
 from ppa.backend_flow.sampling import DesignPoint, abc_delay_for_clock, design
 from ppa.backend_flow.store import SampleStore
-from ppa.backend_flow.synth import SynthKnobs
+from ppa.backend_flow.synth import SynthKnobs, synthesize
 
 TOOLS = shutil.which("yosys") and shutil.which("sta")
 needs_tools = pytest.mark.skipif(not TOOLS, reason="yosys and OpenSTA (sta) not installed (apt-get install yosys opensta)")
@@ -206,3 +207,58 @@ endmodule
     line = [ln for ln in subprocess.run(["vvp", "-n", str(sim)], check=True, capture_output=True,
                                         text=True).stdout.splitlines() if ln.startswith("R ")][0]
     assert [int(v) for v in line.split()[1:]] == (a @ b).tolist()
+
+
+@needs_tools
+def test_a_module_maps_the_same_in_every_core(tmp_path):
+    """Each module is synthesised alone, so the SIMD lane of two different cores (other PE widths,
+    array sizes and lane counts) gets the same netlist in fresh runs without a shared cache."""
+    lib = prepare_liberty("asap7", tmp_path / "liberty")
+    small = CoreConfig(array_rows=1, array_cols=1, dataflow="os", act_bits=4, wgt_bits=4, acc_bits=16, simd_lanes=1)
+    other = CoreConfig(array_rows=2, array_cols=3, dataflow="ws", act_bits=8, wgt_bits=4, acc_bits=16, simd_lanes=2)
+    knobs = SynthKnobs(abc_delay_ps=1000.0)
+    a = synthesize(small, knobs, lib, "asap7", tmp_path / "a")
+    b = synthesize(other, knobs, lib, "asap7", tmp_path / "b")
+    lane = [next((tmp_path / d / "modules").glob("simd_lane-*/netlist.v")).read_text() for d in ("a", "b")]
+    assert lane[0] == lane[1]
+    pe_a = next((tmp_path / "a" / "modules").glob("pe-*/netlist.v")).read_text()
+    # the linked netlist holds each module once; its area is the instances' sum (the top is wiring only)
+    assert a.netlist.read_text().count("module pe(") == 1 and a.netlist.read_text().startswith(pe_a)
+    lane_area = a.area_um2 - a.pe_area_um2
+    assert b.area_um2 == pytest.approx(6 * b.pe_area_um2 + 2 * lane_area, rel=1e-6)
+
+
+@needs_tools
+def test_module_cache_is_reused_and_keeps_the_first_runs_time(tmp_path, monkeypatch):
+    from ppa.backend_flow import synth as synth_module
+
+    lib = prepare_liberty("asap7", tmp_path / "liberty")
+    core = CoreConfig(array_rows=1, array_cols=1, dataflow="os", act_bits=4, wgt_bits=4, acc_bits=16, simd_lanes=1)
+    first = synthesize(core, SynthKnobs(abc_delay_ps=1000.0), lib, "asap7", tmp_path / "one",
+                       module_cache=tmp_path / "cache")
+    runs = []
+    real = synth_module._yosys
+    monkeypatch.setattr(synth_module, "_yosys", lambda text, *a: runs.append(text) or real(text, *a))
+    again = synthesize(replace(core, array_cols=2), SynthKnobs(abc_delay_ps=1000.0), lib, "asap7", tmp_path / "two",
+                       module_cache=tmp_path / "cache")
+    assert len(runs) == 2 and not any("abc" in r for r in runs)  # only the top's wiring and the area report
+    assert again.pe_area_um2 == first.pe_area_um2 and again.synth_s < first.synth_s + 60
+    assert again.area_um2 == pytest.approx(first.area_um2 + first.pe_area_um2, rel=1e-6)
+
+
+def test_a_dataset_of_an_earlier_flow_is_not_continued(tmp_path):
+    """Rows whose netlist key is not this flow's key for their design are refused, naming the CSV lines."""
+    core = CoreConfig(array_rows=1, array_cols=2, dataflow="os", act_bits=4, wgt_bits=4, acc_bits=16, simd_lanes=1)
+    point = DesignPoint(pdk="asap7", core=core, knobs=SynthKnobs(abc_delay_ps=1000.0), clocks_ghz=(1.0,))
+    row = {c: 0 for c in sweep_module.COLUMNS} | core.as_dict() | {
+        "pdk": "asap7", "abc_delay_ps": 1000.0, "target_clock_ghz": 1.0, "sample_key": point.sample_key(1.0),
+        "netlist_key": point.netlist_key, "critical_path": "pe", "timing_met": True}
+    old = dict(row, netlist_key="b97385f9ec22143d", sample_key="b97385f9ec22143d@1")
+    csv = tmp_path / "ppa_samples.csv"
+    sweep_module.pd.DataFrame([row]).to_csv(csv, index=False)
+    store = SampleStore(tmp_path / "samples.sqlite")
+    assert sweep_module.import_csv(store, csv, "asap7") == 1
+    sweep_module.pd.DataFrame([row, old]).to_csv(csv, index=False)
+    with pytest.raises(BackendFlowError, match=r"ppa_samples.csv: 1 of 2 rows were not made by this flow .*CSV lines 3\)"):
+        sweep_module.import_csv(store, csv, "asap7")
+    store.close()

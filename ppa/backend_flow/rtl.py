@@ -271,10 +271,16 @@ def _top(cfg: CoreConfig) -> str:
     return "\n".join(lines)
 
 
+def module_sources(cfg: CoreConfig) -> dict[str, str]:
+    """Verilog text of each module, in synthesis order: ``pe``, ``simd_lane``, then the top
+    ``accel_core``, which only instantiates and wires them."""
+    pe = _pe_os(cfg) if cfg.dataflow == "os" else _pe_stationary(cfg)
+    return {"pe": pe, "simd_lane": _simd_lane(cfg), "accel_core": _top(cfg)}
+
+
 def generate_verilog(cfg: CoreConfig) -> str:
     """Verilog-2005 text of the core: modules ``pe``, ``simd_lane`` and top ``accel_core``."""
-    pe = _pe_os(cfg) if cfg.dataflow == "os" else _pe_stationary(cfg)
     header = (f"// accel-dse generated core: {cfg.array_rows}x{cfg.array_cols} {cfg.dataflow} array, "
               f"act {cfg.act_bits} b, wgt {cfg.wgt_bits} b, acc {cfg.acc_bits} b, "
               f"mac_pipeline {cfg.mac_pipeline}, mult_style {cfg.mult_style}, {cfg.lanes} SIMD lanes")
-    return "\n\n".join([header, pe, _simd_lane(cfg), _top(cfg)]) + "\n"
+    return "\n\n".join([header, *module_sources(cfg).values()]) + "\n"

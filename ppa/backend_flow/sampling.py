@@ -17,7 +17,7 @@ from scipy.stats import qmc
 
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.rtl import DATAFLOWS, CoreConfig
-from ppa.backend_flow.synth import SynthKnobs
+from ppa.backend_flow.synth import FLOW_VERSION, SynthKnobs
 
 ARRAY_DIMS = (1, 2, 3, 4, 6, 8, 12, 16)
 OPERAND_BITS = (4, 8, 16)
@@ -51,8 +51,8 @@ class DesignPoint:
 
     @property
     def netlist_key(self) -> str:
-        blob = json.dumps({"pdk": self.pdk, "core": asdict(self.core), "knobs": asdict(self.knobs)},
-                          sort_keys=True)
+        blob = json.dumps({"pdk": self.pdk, "core": asdict(self.core), "knobs": asdict(self.knobs),
+                           "flow": FLOW_VERSION}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def sample_key(self, clock_ghz: float) -> str:

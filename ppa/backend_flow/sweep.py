@@ -1,7 +1,8 @@
 """The backend sweep: design points → Yosys → OpenSTA → sample store → CSV.
 
 Layout of ``out_dir``: ``samples.sqlite`` (the store), ``runs/<netlist_key>/`` (RTL, scripts,
-``yosys.log``, ``sta.log``, netlist of each design point), ``liberty/`` (tool-ready liberty),
+``yosys.log``, ``sta.log``, netlist of each design point), ``modules/`` (mapped PE and SIMD-lane
+netlists, shared by every core with the same module text), ``liberty/`` (tool-ready liberty),
 ``ppa_samples.csv`` (exported after every finished netlist).
 """
 from __future__ import annotations
@@ -11,16 +12,18 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.liberty import Liberty, prepare_liberty
+from ppa.backend_flow.rtl import CoreConfig
 from ppa.backend_flow.sampling import DesignPoint, design
 from ppa.backend_flow.sta import run_sta
 from ppa.backend_flow.store import SampleStore
-from ppa.backend_flow.synth import synthesize
+from ppa.backend_flow.synth import FLOW_VERSION, SynthKnobs, synthesize
 
 #: Dataset columns in order (architecture, backend knobs, targets, bookkeeping), with units.
 COLUMNS = [
@@ -32,9 +35,9 @@ COLUMNS = [
 ]
 
 
-def run_point(point: DesignPoint, lib: Liberty, work_dir: Path) -> list[dict]:
+def run_point(point: DesignPoint, lib: Liberty, work_dir: Path, module_cache: Path | None = None) -> list[dict]:
     """Synthesise one design point and time it at its clocks: one dataset row per clock."""
-    syn = synthesize(point.core, point.knobs, lib, point.pdk, work_dir)
+    syn = synthesize(point.core, point.knobs, lib, point.pdk, work_dir, module_cache=module_cache)
     t0 = time.perf_counter()
     timings = run_sta(lib, syn.netlist, list(point.clocks_ghz), work_dir)
     sta_s = (time.perf_counter() - t0) / len(timings)
@@ -49,9 +52,9 @@ def run_point(point: DesignPoint, lib: Liberty, work_dir: Path) -> list[dict]:
     return rows
 
 
-def _run_safely(point: DesignPoint, lib: Liberty, work_dir: Path):
+def _run_safely(point: DesignPoint, lib: Liberty, work_dir: Path, module_cache: Path):
     try:
-        return point, run_point(point, lib, work_dir), None
+        return point, run_point(point, lib, work_dir, module_cache), None
     except BackendFlowError as exc:
         return point, None, str(exc)
 
@@ -67,14 +70,32 @@ def export_csv(store: SampleStore, path: Path) -> pd.DataFrame:
 
 
 def import_csv(store: SampleStore, csv_path: Path, pdk: str) -> int:
-    """Add the samples of a published dataset CSV to the store (so a sweep continues it); returns the count."""
+    """Add the samples of a published dataset CSV to the store (so a sweep continues it); returns the count.
+
+    Rows whose ``netlist_key`` is not this flow's key for their design (an earlier flow version, or
+    edited values) are refused: a dataset never mixes netlists of two flows."""
     df = pd.read_csv(csv_path)
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise BackendFlowError(f"{csv_path}: not a backend PPA dataset, missing columns {missing}")
     df = df[df.pdk == pdk]
+    core_fields = list(CoreConfig.__dataclass_fields__)
+    expected = [DesignPoint(pdk=pdk, core=CoreConfig(**{f: _plain(r[f]) for f in core_fields}),
+                            knobs=SynthKnobs(abc_delay_ps=float(r["abc_delay_ps"])), clocks_ghz=()).netlist_key
+                for r in df[core_fields + ["abc_delay_ps"]].to_dict("records")]
+    stale = np.flatnonzero(df.netlist_key.to_numpy() != np.array(expected, dtype=object))
+    if len(stale):
+        lines = ", ".join(str(i + 2) for i in df.index[stale][:5])
+        raise BackendFlowError(f"{csv_path}: {len(stale)} of {len(df)} rows were not made by this flow (version "
+                               f"{FLOW_VERSION}): their netlist_key does not match their design (CSV lines {lines}"
+                               f"{' …' if len(stale) > 5 else ''}); sweep into a new --out without continuing this CSV")
     store.add(json.loads(df[COLUMNS].to_json(orient="records", double_precision=15)))
     return len(df)
+
+
+def _plain(value):
+    """A CSV cell as the dataclass field type (numpy ints → int)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, liberty: str | Path | None = None,
@@ -103,7 +124,7 @@ def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, libe
         total = sum(len(p.clocks_ghz) for p in points)
         bar = tqdm(total=total, initial=total - sum(len(p.clocks_ghz) for p in todo), unit="sample",
                    desc=f"{pdk} samples", disable=not progress)
-        tasks = (delayed(_run_safely)(p, lib, out / "runs" / p.netlist_key) for p in todo)
+        tasks = (delayed(_run_safely)(p, lib, out / "runs" / p.netlist_key, out / "modules") for p in todo)
         for point, rows, error in Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks):
             if error is not None:
                 store.add_failure(point.netlist_key, error)

@@ -1,17 +1,30 @@
-"""Yosys synthesis of a generated core to a liberty library (hierarchical: the PE is mapped once)."""
+"""Yosys synthesis of a generated core to a liberty library, one module per Yosys run.
+
+The PE and the SIMD lane are each synthesised alone, from their own text: a module's netlist then
+depends only on that text, the script and the liberty. (Synthesised together, Yosys's global
+name counters made the same lane map differently in different cores: fmax differed by ~3 %.)
+The top only wires R·C PE and L lane instances; the netlist stays hierarchical."""
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.liberty import TIE_CELLS, Liberty
-from ppa.backend_flow.rtl import CoreConfig, generate_verilog
+from ppa.backend_flow.rtl import CoreConfig, generate_verilog, module_sources
 
 TOP = "accel_core"
+MODULES = ("pe", "simd_lane")  #: synthesised one by one, in this order, before the top
+#: Version of the flow, part of every netlist key: raised when a change to the flow changes its netlists
+#: (2: one Yosys run per module), so samples of an earlier flow are never mixed with new ones.
+FLOW_VERSION = 2
 
 
 #: ABC script: Yosys 0.23's liberty mapping (&nf), then gate sizing towards the delay target {D}.
@@ -42,20 +55,20 @@ class SynthResult:
     area_um2: float     #: total cell area of the hierarchy (``stat -liberty``), µm²
     cell_count: int     #: standard cells in the whole hierarchy
     pe_area_um2: float  #: area of one PE, µm²
-    synth_s: float      #: wall seconds of the Yosys run
+    synth_s: float      #: Yosys wall seconds to make this netlist (module runs counted as when first made)
 
 
-def yosys_script(lib: Liberty, knobs: SynthKnobs, pdk: str, design: Path, netlist: Path) -> str:
-    """The Yosys script: generic synthesis, flip-flop and logic mapping, bit-level nets, tie cells, area report."""
+def module_script(lib: Liberty, knobs: SynthKnobs, pdk: str, module: str, source: Path, netlist: Path) -> str:
+    """Yosys script of one module: generic synthesis, flip-flop and logic mapping, bit-level nets,
+    tie cells, its netlist."""
     (hi, hi_pin), (lo, lo_pin) = TIE_CELLS[pdk] if pdk in TIE_CELLS else (("", ""), ("", ""))
     L = str(lib.path)
-    delay = knobs.abc_delay_ps
     lines = [
-        f"read_verilog {design}",
-        f"hierarchy -check -top {TOP}",
-        f"synth -top {TOP}",
+        f"read_verilog {source}",
+        f"hierarchy -check -top {module}",
+        f"synth -top {module}",
         f"dfflibmap -liberty {L}",
-        f"abc -D {delay:g} -liberty {L} -script {ABC_SCRIPT}",
+        f"abc -D {knobs.abc_delay_ps:g} -liberty {L} -script {ABC_SCRIPT}",
         "opt_clean",
         "setundef -zero",
         # one net per bit: otherwise write_verilog can emit `assign {a[7:4], a[2:0]} = ...`, which
@@ -64,10 +77,21 @@ def yosys_script(lib: Liberty, knobs: SynthKnobs, pdk: str, design: Path, netlis
     ]
     if hi:
         lines.append(f"hilomap -singleton -hicell {hi} {hi_pin} -locell {lo} {lo_pin}")
-    lines += ["opt_clean -purge",
-              f"stat -liberty {L} -top {TOP}",
-              f"write_verilog -noattr -noexpr -nohex -nodec {netlist}"]
+    lines += ["opt_clean -purge", f"write_verilog -noattr -noexpr -nohex -nodec {netlist}"]
     return "\n".join(lines) + "\n"
+
+
+def top_script(lib: Liberty, source: Path, module_netlists: list[Path], netlist: Path) -> str:
+    """Yosys script of the top: the mapped modules as black boxes, the top's wiring only."""
+    return "\n".join([f"read_verilog -lib {' '.join(map(str, module_netlists))}", f"read_verilog {source}",
+                      f"hierarchy -check -top {TOP}", f"synth -top {TOP}", "splitnets", "opt_clean -purge",
+                      f"write_verilog -noattr -noexpr -nohex -nodec {netlist}"]) + "\n"
+
+
+def stat_script(lib: Liberty, netlist: Path) -> str:
+    """Yosys script of the area report of the linked netlist (``stat -liberty`` over the hierarchy)."""
+    return "\n".join([f"read_liberty -lib {lib.path}", f"read_verilog {netlist}", f"hierarchy -check -top {TOP}",
+                      f"stat -liberty {lib.path} -top {TOP}"]) + "\n"
 
 
 _AREA = re.compile(r"Chip area for (?:top module|module) '\\accel_core': ([0-9.eE+-]+)")
@@ -80,29 +104,71 @@ def _cells_in_hierarchy(log_text: str) -> int:
     return int(m.group(1)) if m else -1
 
 
-def synthesize(cfg: CoreConfig, knobs: SynthKnobs, lib: Liberty, pdk: str, work_dir: Path,
-               timeout_s: float = 3600.0) -> SynthResult:
-    """Generate the RTL of ``cfg`` and synthesise it with Yosys into ``work_dir``."""
-    work_dir = Path(work_dir)
-    work_dir.mkdir(parents=True, exist_ok=True)
-    design, netlist = work_dir / "core.v", work_dir / "netlist.v"
-    script, log = work_dir / "synth.ys", work_dir / "yosys.log"
-    design.write_text(generate_verilog(cfg))
-    script.write_text(yosys_script(lib, knobs, pdk, design, netlist))
+def _yosys(script_text: str, script: Path, log: Path, timeout_s: float) -> tuple[str, float]:
+    """Run one Yosys script; returns its log text and wall seconds."""
+    script.write_text(script_text)
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(["yosys", "-q", "-l", str(log), "-s", str(script)],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              timeout=timeout_s, cwd=work_dir)
+                              timeout=timeout_s, cwd=script.parent)
     except FileNotFoundError as exc:
         raise BackendFlowError("yosys is not installed (apt-get install yosys)") from exc
     except subprocess.TimeoutExpired as exc:
         raise BackendFlowError(f"yosys timed out after {timeout_s:g} s; log: {log}") from exc
-    synth_s = time.perf_counter() - t0
     text = log.read_text(errors="replace") if log.exists() else proc.stdout
-    if proc.returncode != 0 or not netlist.exists():
+    if proc.returncode != 0:
         last = [ln for ln in (proc.stdout + "\n" + text).splitlines() if "ERROR" in ln][-1:] or ["(no ERROR line)"]
         raise BackendFlowError(f"yosys failed (exit {proc.returncode}): {last[0].strip()}; log: {log}")
+    return text, time.perf_counter() - t0
+
+
+def _module_netlist(module: str, text: str, cfg_knobs: SynthKnobs, lib: Liberty, pdk: str, cache: Path,
+                    timeout_s: float) -> tuple[Path, float]:
+    """The mapped netlist of one module, from ``cache`` when this text was synthesised before with the
+    same script and liberty; returns its path and the Yosys seconds it took (when it was made)."""
+    script = module_script(lib, cfg_knobs, pdk, module, Path("module.v"), Path("netlist.v"))
+    key = hashlib.sha256("\0".join([text, script, repr(lib.sources)]).encode()).hexdigest()[:16]
+    done = cache / f"{module}-{key}"
+    if not (done / "synth.json").exists():
+        work = Path(tempfile.mkdtemp(prefix=f".{module}-", dir=cache))
+        (work / "module.v").write_text(text)
+        _, seconds = _yosys(script, work / "synth.ys", work / "yosys.log", timeout_s)
+        if not (work / "netlist.v").exists():
+            raise BackendFlowError(f"yosys wrote no netlist for module {module}; log: {work / 'yosys.log'}")
+        (work / "synth.json").write_text(json.dumps({"module": module, "synth_s": round(seconds, 3)}))
+        try:
+            work.rename(done)
+        except OSError:  # another job made the same module meanwhile: keep theirs
+            shutil.rmtree(work, ignore_errors=True)
+    return done / "netlist.v", json.loads((done / "synth.json").read_text())["synth_s"]
+
+
+def synthesize(cfg: CoreConfig, knobs: SynthKnobs, lib: Liberty, pdk: str, work_dir: Path,
+               timeout_s: float = 3600.0, module_cache: Path | None = None) -> SynthResult:
+    """Synthesise ``cfg`` into ``work_dir``: each module in its own Yosys run (so a module's netlist
+    depends on its own text only, not on what else the core holds), then the top's wiring, linked
+    into ``netlist.v``. Module netlists are kept in ``module_cache`` (default: ``work_dir/modules``)
+    and reused by any core with the same module text."""
+    work_dir = Path(work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    cache = Path(module_cache).resolve() if module_cache is not None else work_dir / "modules"
+    cache.mkdir(parents=True, exist_ok=True)
+    sources = module_sources(cfg)
+    (work_dir / "core.v").write_text(generate_verilog(cfg))
+    parts, synth_s = [], 0.0
+    for module in MODULES:
+        path, seconds = _module_netlist(module, sources[module], knobs, lib, pdk, cache, timeout_s)
+        parts.append(path)
+        synth_s += seconds
+    top_v, top_net = work_dir / "top.v", work_dir / "top_netlist.v"
+    top_v.write_text(sources[TOP] + "\n")
+    _, seconds = _yosys(top_script(lib, top_v, parts, top_net), work_dir / "top.ys", work_dir / "yosys_top.log",
+                        timeout_s)
+    synth_s += seconds
+    netlist, log = work_dir / "netlist.v", work_dir / "yosys.log"
+    netlist.write_text("".join(p.read_text() for p in [*parts, top_net]))
+    text, _ = _yosys(stat_script(lib, netlist), work_dir / "stat.ys", log, timeout_s)
     areas = _AREA.findall(text)
     pe = _PE_AREA.findall(text)
     if not areas:
