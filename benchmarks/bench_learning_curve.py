@@ -10,8 +10,8 @@ It also reports the cost model's own floor: the *training* MAPE of the spec's te
 correction) fitted on every row — error that no choice of unit costs removes, i.e. what the
 synthesis tool does that the counts do not say — and the flow's own noise: how far the fmax / PE
 area of netlists whose critical module is *identical* (same module configuration, same ABC delay
-target, different surrounding core) lie from their group mean. No model of the design parameters
-can beat that. Results: reports/benchmarks/learning_curve.{csv,md}.
+target, different surrounding core) lie from their group mean (0 since flow version 2, which
+synthesises each module alone). Results: reports/benchmarks/learning_curve.{csv,md}.
 
     python benchmarks/bench_learning_curve.py      # ~10 min on one core
 """
@@ -123,9 +123,11 @@ def main() -> None:
         f"({args.repeats} per size; the full dataset once). Tuning: {args.trials} Optuna trials per target.\n\n"
         + table + "\n\n## The flow's own noise\n\nNetlists whose critical path lies in the same module "
         "configuration (same ABC delay target, different surrounding core) scatter around their group mean by "
-        "the amounts below. The PE, synthesised first, is reproducible; the SIMD lane, synthesised after it, is "
-        "not: the same lane text gives different netlists in different cores (most likely because Yosys numbers "
-        "cells and wires with global counters, so the order ABC sees the lane's logic depends on the PE before it).\n\n"
+        "the amounts below. Since flow version 2 (`ppa.backend_flow.synth`) every module is synthesised in its "
+        "own Yosys run from its own text, so the same module configuration gives the same netlist in every core. "
+        "(With version 1, one Yosys run per core, netlists with the same SIMD-lane configuration on their "
+        "critical path were 3.3 % (ASAP7) and 2.9 % (GF180) apart on average: Yosys's global name counters "
+        "made the lane map differently depending on the PE synthesised before it.)\n\n"
         + markdown_table(pd.DataFrame(noise)) + "\n")
     print(table)
     print(markdown_table(pd.DataFrame(noise)))

@@ -11,6 +11,7 @@ import pandas as pd
 from ppa.backend_flow.sampling import CLOCK_FACTORS, CLOCK_RANGE_GHZ
 from ppa.backend_flow.sta import NET_ACTIVITY
 from ppa.backend_flow.store import SampleStore
+from ppa.backend_flow.synth import FLOW_VERSION
 from ppa.backend_flow.sweep import export_csv
 
 UNITS = {
@@ -25,7 +26,7 @@ UNITS = {
     "fmax_ghz": "GHz, 1/(period − wns_ps)", "wns_ps": "ps, worst setup slack, signed (positive = met)",
     "tns_ps": "ps, total negative slack", "timing_met": "bool, wns_ps >= 0",
     "critical_path": "module of the worst endpoint: pe | simd_lane | top", "cell_count": "standard cells",
-    "synth_s": "s, Yosys wall time", "sta_s": "s, OpenSTA wall time per clock",
+    "synth_s": "s, Yosys wall time (module runs reused from the sweep's cache counted at their first run's time)", "sta_s": "s, OpenSTA wall time per clock",
     "sample_key": "netlist_key@target_clock_ghz", "netlist_key": "hash of pdk + architecture + knobs",
 }
 
@@ -76,9 +77,16 @@ SIMD unit only.
 
 ## What was synthesised
 `ppa.backend_flow.rtl.generate_verilog`: an array_rows × array_cols systolic array of signed MAC PEs
-(one `pe` module, synthesised once, instantiated R·C times: hierarchical netlist) and `simd_lanes`
-four-stage SIMD ALU lanes (add, max, ReLU, × 16-bit scale). All ports registered; STA times
-register-to-register paths only.
+(one `pe` module, instantiated R·C times: hierarchical netlist) and `simd_lanes` four-stage SIMD ALU
+lanes (add, max, ReLU, × 16-bit scale). All ports registered; STA times register-to-register paths only.
+
+Flow version {FLOW_VERSION} (`ppa.backend_flow.synth`): the `pe` and the `simd_lane` modules are each
+synthesised in their own Yosys run from their own Verilog text, then linked under the top, which only
+wires the instances. A module's netlist thus depends only on its own parameters, the script and the
+liberty: two cores with the same lane width get the same lane netlist. (Version 1 synthesised the core
+in one run; Yosys's global name counters then made the same lane map differently in different cores,
+a ~3 % spread of fmax. Its samples are not mixed with these: the flow version is part of every
+`netlist_key`.)
 
 ## Tools
 | tool | version |

@@ -1,0 +1,96 @@
+"""Benchmark: does knowing *which module is critical* help predict fmax?
+
+A core's clock is set by its slowest module: fmax = min(f_PE, f_lane). The bundled datasets record
+which module held the worst path (``critical_path``), a label the surrogates do not use today. This
+compares, on unseen configurations (5-fold GroupKFold on the netlist's configuration, as
+``bench_surrogates.py``), two untuned random forests on log fmax:
+
+* ``one model``: one forest on every feature (what the ``random_forest`` family does);
+* ``critical-module gated``: a classifier predicts the critical module; a forest per module, trained
+  on the rows where that module is critical and on that module's own parameters only (PE: dataflow,
+  widths, pipeline, multiplier style, ABC target; SIMD lane: accumulator width and ABC target),
+  gives the prediction.
+
+It reports the MAPE over all rows and over the rows where each module is critical, and how often
+the classifier names the right module. Results: reports/benchmarks/fmax_structure.{csv,md}.
+
+    python benchmarks/bench_fmax_structure.py      # ~2 min on one core
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+from bench_tables import markdown_table, save_results
+from ppa.schema import load_spec, read_table
+from ppa.splits import config_groups, make_folds
+from ppa.structure import add_derived
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "reports" / "benchmarks" / "fmax_structure"
+PE_PARAMS = ["dataflow", "act_bits", "wgt_bits", "acc_bits", "mac_pipeline", "mult_style", "mult_bits", "booth",
+             "abc_delay_ps", "speed"]
+LANE_PARAMS = ["acc_bits", "abc_delay_ps", "speed"]
+
+
+def _forest(classifier: bool = False):
+    cls = RandomForestClassifier if classifier else RandomForestRegressor
+    return cls(n_estimators=300, max_features=0.5, n_jobs=1, random_state=0)
+
+
+def out_of_fold(pdk: str) -> pd.DataFrame:
+    """Per row: log-fmax predictions of both models and the predicted critical module, out of fold."""
+    path = ROOT / "datasets" / pdk / "ppa_samples.csv"
+    spec = load_spec(ROOT / "datasets" / "ppa_spec.toml", targets=("fmax_ghz",))
+    table = read_table(path, spec)
+    full = add_derived(table.X, spec.derived)
+    X = pd.get_dummies(full, columns=list(table.categorical), dtype=float)
+    columns = {name: [c for c in X.columns if any(c == p or c.startswith(p + "_") for p in params)]
+               for name, params in (("pe", PE_PARAMS), ("simd_lane", LANE_PARAMS))}
+    y = np.log(table.y["fmax_ghz"].to_numpy())
+    critical = pd.read_csv(path, usecols=["critical_path"])["critical_path"].to_numpy()
+    lane = critical == "simd_lane"
+    one, gated, named = np.zeros(len(y)), np.zeros(len(y)), np.empty(len(y), dtype=object)
+    for train, test in make_folds("unseen", config_groups(table.X, table.group_by), 5, 1):
+        one[test] = _forest().fit(X.iloc[train], y[train]).predict(X.iloc[test])
+        is_lane = _forest(classifier=True).fit(X.iloc[train], lane[train]).predict(X.iloc[test])
+        named[test] = np.where(is_lane, "simd_lane", "pe")
+        for module, rows in (("pe", ~lane[train]), ("simd_lane", lane[train])):
+            cols = columns[module]
+            model = _forest().fit(X.iloc[train[rows]][cols], y[train[rows]])
+            pick = test[named[test] == module]
+            if len(pick):
+                gated[pick] = model.predict(X.iloc[pick][cols])
+    return pd.DataFrame({"critical": critical, "named": named, "one model": one, "critical-module gated": gated,
+                         "y": y})
+
+
+def main() -> None:
+    start, rows = time.perf_counter(), []
+    for pdk in ("asap7", "gf180"):
+        oof = out_of_fold(pdk)
+        for model in ("one model", "critical-module gated"):
+            ape = np.abs(np.exp(oof[model] - oof.y) - 1) * 100
+            row = {"dataset": pdk, "model": model, "MAPE %": round(float(ape.mean()), 2)}
+            for module in ("pe", "simd_lane"):
+                row[f"MAPE % ({module} critical)"] = round(float(ape[oof.critical == module].mean()), 2)
+            row["critical module named right %"] = (round(float((oof.named == oof.critical).mean() * 100), 1)
+                                                    if model != "one model" else "—")
+            rows.append(row)
+            print(row, flush=True)
+    cmd = "python benchmarks/bench_fmax_structure.py"
+    df = save_results(rows, OUT, cmd)
+    OUT.with_suffix(".md").write_text(
+        "# fmax: one model vs. a model gated by the critical module\n\n"
+        f"Command: `{cmd}` ({time.perf_counter() - start:.0f} s). Unseen-configuration MAPE of fmax (5-fold "
+        "GroupKFold on the netlist configuration), untuned random forests (300 trees) on log fmax; see the "
+        "script's docstring for the two models.\n\n" + markdown_table(df.drop(columns="command"), "{:.2f}") + "\n")
+    print(markdown_table(df.drop(columns="command"), "{:.2f}"))
+
+
+if __name__ == "__main__":
+    main()
