@@ -2,7 +2,7 @@
 
 For each bundled dataset, random subsets of whole netlists (all clocks of a netlist together) of
 growing size are drawn (``--repeats`` draws per size, seeded), and the bundled spec's surrogates
-(``datasets/ppa_spec.toml``: additive cost models for area and power, xgboost for fmax; plus plain
+(``datasets/ppa_spec.toml``: additive cost models for area and power, a random forest for fmax; plus plain
 xgboost for area and power as the reference) are trained on each subset; the number reported is
 the unseen-configuration MAPE of that fit (5-fold GroupKFold inside the subset). The curve says
 whether the issue's goals (≤ 3% area and power, ≤ 5% fmax) are a matter of more synthesis runs.
@@ -119,7 +119,7 @@ def main() -> None:
         "# Held-out error vs. synthesised netlists\n\n"
         f"Command: `{cmd}` ({time.perf_counter() - start:.0f} s). Unseen-configuration MAPE (5-fold GroupKFold "
         "within each subset) of the bundled spec's surrogates (area and power: additive cost model; fmax: "
-        "xgboost) and of plain xgboost on all three, mean over the random draws of whole netlists "
+        f"{spec.model['fmax_ghz']}) and of plain xgboost on all three, mean over the random draws of whole netlists "
         f"({args.repeats} per size; the full dataset once). Tuning: {args.trials} Optuna trials per target.\n\n"
         + table + "\n\n## The flow's own noise\n\nNetlists whose critical path lies in the same module "
         "configuration (same ABC delay target, different surrounding core) scatter around their group mean by "

@@ -3,9 +3,9 @@
 ``accel-dse demo`` runs, on a fresh install and the bundled data only:
 
 1. trains the PPA surrogates on the bundled ASAP7 dataset with the bundled spec
-   (``datasets/ppa_spec.toml``: additive cost models for area, power and leakage, XGBoost for fmax;
+   (``datasets/ppa_spec.toml``: additive cost models for area, power and leakage, a random forest for fmax;
    short Optuna tuning), or
-   reuses ``--models`` / a bundle it trained before in the same output directory (same dataset sha256);
+   reuses ``--models`` / a bundle it trained before in the same output directory (same dataset sha256 and spec);
 2. searches the bundled default space (``dse/spaces/asap7.toml``: array shape, dataflow, operand
    widths, buffers, DRAM bandwidth, clock and two synthesis knobs) for ResNet-50 and BERT-base
    (weighted equally) with Optuna's multi-objective TPE, minimising runtime, energy and area,
@@ -63,23 +63,28 @@ def bundled_file(name: str) -> Path:
 
 
 def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed: int, say) -> Path:
-    """Train (or reuse, when ``out`` holds a bundle of the same data) the demo's surrogate bundle."""
+    """Train (or reuse, when ``out`` holds a bundle of the same data and spec) the demo's surrogate bundle."""
     from ppa.bundle import read_manifest, save_bundle
     from ppa.schema import file_sha256, load_spec, read_table
     from ppa.surrogate import PPASurrogate
 
+    try:
+        inputs = design_inputs()
+        features = tuple(c for c in pd.read_csv(data, nrows=0).columns if c in inputs)
+        spec = load_spec(bundled_file("ppa_spec.toml"), targets=TARGETS, features=features)
+    except ValueError as exc:
+        raise DSEInputError(f"training the demo surrogates on {data}: {exc}") from None
     if (out / "manifest.json").is_file():
         try:
             manifest = read_manifest(out)
         except ValueError:
             manifest = {}
-        if (manifest.get("training_data") or {}).get("sha256") == file_sha256(data):
-            say(f"[1/3] surrogates: reusing {out} (trained on the same {data.name})")
+        wanted = json.loads(json.dumps({"model": spec.model, "derived": spec.derived, "terms": spec.terms}))
+        trained = {k: (manifest.get("settings") or {}).get(k) for k in wanted}
+        if (manifest.get("training_data") or {}).get("sha256") == file_sha256(data) and trained == wanted:
+            say(f"[1/3] surrogates: reusing {out} (trained on the same {data.name} with the same spec)")
             return out
     try:
-        inputs = design_inputs()
-        features = tuple(c for c in pd.read_csv(data, nrows=0).columns if c in inputs)
-        spec = load_spec(bundled_file("ppa_spec.toml"), targets=TARGETS, features=features)
         families = ", ".join(f"{t} {spec.model[t]}" for t in TARGETS)
         say(f"[1/3] surrogates: training {families} on {data} (tuning budget {budget_s:.0f} s)")
         table = read_table(data, spec)

@@ -59,7 +59,24 @@ def test_demo_reuses_a_bundle_trained_on_the_same_data(tiny_demo):
     assert "[1/3] surrogates: training" in printed
     lines: list[str] = []
     assert train_surrogates(bundled_file("asap7/ppa_samples.csv"), out / "models", 5, 2, 0, lines.append) == out / "models"
-    assert lines == [f"[1/3] surrogates: reusing {out / 'models'} (trained on the same ppa_samples.csv)"]
+    assert lines == [f"[1/3] surrogates: reusing {out / 'models'} (trained on the same ppa_samples.csv with the same spec)"]
+
+
+def test_demo_retrains_when_the_spec_changed(tiny_demo, tmp_path, monkeypatch):
+    """A bundle of the same data but another spec (e.g. an upgraded package's) is not reused."""
+    import shutil
+
+    from dse import demo as demo_module
+
+    out, _, _ = tiny_demo
+    shutil.copytree(out / "models", tmp_path / "models")
+    spec = tmp_path / "ppa_spec.toml"
+    spec.write_text(bundled_file("ppa_spec.toml").read_text().replace('fmax_ghz = "random_forest"', 'fmax_ghz = "xgboost"'))
+    monkeypatch.setattr(demo_module, "bundled_file", lambda name: spec if name == "ppa_spec.toml" else bundled_file(name))
+    lines: list[str] = []
+    train_surrogates(bundled_file("asap7/ppa_samples.csv"), tmp_path / "models", 5, 2, 0, lines.append)
+    assert lines[0].startswith("[1/3] surrogates: training") and "fmax_ghz xgboost" in lines[0]
+    assert json.loads((tmp_path / "models" / "manifest.json").read_text())["settings"]["model"]["fmax_ghz"] == "xgboost"
 
 
 def test_demo_refuses_a_bad_space_before_training(tmp_path):
