@@ -46,7 +46,8 @@ def time_fit(csv: Path, model, label: str, args) -> dict:
     seconds = time.perf_counter() - start
     trials = {t: sum(v["trials"] for v in s.tuning_[t].values()) for t in TARGETS}
     tuning = sum(v["seconds"] for t in TARGETS for v in s.tuning_[t].values())
-    row = {"table": label, "rows": len(table.X), "model": model if isinstance(model, str) else "spec (additive + xgboost)",
+    row = {"table": label, "rows": len(table.X), "model": model if isinstance(model, str) else
+           "spec (" + ", ".join(f"{t}: {model[t]}" for t in TARGETS) + ")",
            "targets": len(TARGETS), "trials_per_target": min(trials.values()), "jobs": args.jobs,
            "tuning_s": round(tuning, 1), "total_s": round(seconds, 1),
            **{f"mape_{t}": round(float(s.cv_metrics_.loc[t, "mape_pct"]), 2) for t in TARGETS}}
