@@ -81,7 +81,7 @@ def module_script(lib: Liberty, knobs: SynthKnobs, pdk: str, module: str, source
     return "\n".join(lines) + "\n"
 
 
-def top_script(lib: Liberty, source: Path, module_netlists: list[Path], netlist: Path) -> str:
+def top_script(source: Path, module_netlists: list[Path], netlist: Path) -> str:
     """Yosys script of the top: the mapped modules as black boxes, the top's wiring only."""
     return "\n".join([f"read_verilog -lib {' '.join(map(str, module_netlists))}", f"read_verilog {source}",
                       f"hierarchy -check -top {TOP}", f"synth -top {TOP}", "splitnets", "opt_clean -purge",
@@ -123,11 +123,11 @@ def _yosys(script_text: str, script: Path, log: Path, timeout_s: float) -> tuple
     return text, time.perf_counter() - t0
 
 
-def _module_netlist(module: str, text: str, cfg_knobs: SynthKnobs, lib: Liberty, pdk: str, cache: Path,
+def _module_netlist(module: str, text: str, knobs: SynthKnobs, lib: Liberty, pdk: str, cache: Path,
                     timeout_s: float) -> tuple[Path, float]:
     """The mapped netlist of one module, from ``cache`` when this text was synthesised before with the
     same script and liberty; returns its path and the Yosys seconds it took (when it was made)."""
-    script = module_script(lib, cfg_knobs, pdk, module, Path("module.v"), Path("netlist.v"))
+    script = module_script(lib, knobs, pdk, module, Path("module.v"), Path("netlist.v"))
     key = hashlib.sha256("\0".join([text, script, repr(lib.sources)]).encode()).hexdigest()[:16]
     done = cache / f"{module}-{key}"
     if not (done / "synth.json").exists():
@@ -163,7 +163,7 @@ def synthesize(cfg: CoreConfig, knobs: SynthKnobs, lib: Liberty, pdk: str, work_
         synth_s += seconds
     top_v, top_net = work_dir / "top.v", work_dir / "top_netlist.v"
     top_v.write_text(sources[TOP] + "\n")
-    _, seconds = _yosys(top_script(lib, top_v, parts, top_net), work_dir / "top.ys", work_dir / "yosys_top.log",
+    _, seconds = _yosys(top_script(top_v, parts, top_net), work_dir / "top.ys", work_dir / "yosys_top.log",
                         timeout_s)
     synth_s += seconds
     netlist, log = work_dir / "netlist.v", work_dir / "yosys.log"
