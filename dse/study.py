@@ -291,7 +291,6 @@ def _heartbeat_enabled(study: optuna.Study) -> bool:
     return interval is not None and interval() is not None
 
 
-
 def _tell(study: optuna.Study, trials: list[optuna.Trial], assessment: Assessment) -> None:
     feasible = assessment.feasible
     records = assessment.metrics.to_dict(orient="records")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from dataclasses import replace
 
@@ -242,7 +243,8 @@ def test_module_cache_is_reused_and_keeps_the_first_runs_time(tmp_path, monkeypa
     again = synthesize(replace(core, array_cols=2), SynthKnobs(abc_delay_ps=1000.0), lib, "asap7", tmp_path / "two",
                        module_cache=tmp_path / "cache")
     assert len(runs) == 2 and not any("abc" in r for r in runs)  # only the top's wiring and the area report
-    assert again.pe_area_um2 == first.pe_area_um2 and again.synth_s < first.synth_s + 60
+    made = sum(json.loads(p.read_text())["synth_s"] for p in (tmp_path / "cache").glob("*/synth.json"))
+    assert again.pe_area_um2 == first.pe_area_um2 and again.synth_s > made > 0  # reused modules keep their time
     assert again.area_um2 == pytest.approx(first.area_um2 + first.pe_area_um2, rel=1e-6)
 
 

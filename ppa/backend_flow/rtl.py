@@ -35,6 +35,7 @@ from frontend_sim.hardware import DATAFLOWS
 from ppa.backend_flow.errors import BackendFlowError
 
 MULT_STYLES = ("star", "booth")
+TOP = "accel_core"  #: the top module, which only wires the PE and SIMD-lane instances
 SIMD_SCALE_BITS = 16
 
 
@@ -232,7 +233,7 @@ def _top(cfg: CoreConfig) -> str:
     ports += [f"  input [{Cn * C - 1}:0] psum_top", f"  output [{Cn * C - 1}:0] array_out",
               f"  input [{2 * L - 1}:0] simd_op", f"  input [{L * C - 1}:0] simd_x",
               f"  input [{L * C - 1}:0] simd_y", f"  output [{L * C - 1}:0] simd_z"]
-    lines = ["module accel_core (", ",\n".join(ports), ");"]
+    lines = [f"module {TOP} (", ",\n".join(ports), ");"]
     # wires between PEs: horizontal signals h[r][c] enter PE(r,c); vertical v[r][c] enter PE(r,c)
     for name, w in left:
         lines.append(f"  wire [{w - 1}:0] {name}_h [0:{R - 1}][0:{Cn}];")
@@ -275,7 +276,7 @@ def module_sources(cfg: CoreConfig) -> dict[str, str]:
     """Verilog text of each module, in synthesis order: ``pe``, ``simd_lane``, then the top
     ``accel_core``, which only instantiates and wires them."""
     pe = _pe_os(cfg) if cfg.dataflow == "os" else _pe_stationary(cfg)
-    return {"pe": pe, "simd_lane": _simd_lane(cfg), "accel_core": _top(cfg)}
+    return {"pe": pe, "simd_lane": _simd_lane(cfg), TOP: _top(cfg)}
 
 
 def generate_verilog(cfg: CoreConfig) -> str:

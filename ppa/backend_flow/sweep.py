@@ -80,7 +80,7 @@ def import_csv(store: SampleStore, csv_path: Path, pdk: str) -> int:
         raise BackendFlowError(f"{csv_path}: not a backend PPA dataset, missing columns {missing}")
     df = df[df.pdk == pdk]
     core_fields = list(CoreConfig.__dataclass_fields__)
-    expected = [DesignPoint(pdk=pdk, core=CoreConfig(**{f: _plain(r[f]) for f in core_fields}),
+    expected = [DesignPoint(pdk=pdk, core=CoreConfig(**{f: r[f] for f in core_fields}),
                             knobs=SynthKnobs(abc_delay_ps=float(r["abc_delay_ps"])), clocks_ghz=()).netlist_key
                 for r in df[core_fields + ["abc_delay_ps"]].to_dict("records")]
     stale = np.flatnonzero(df.netlist_key.to_numpy() != np.array(expected, dtype=object))
@@ -91,11 +91,6 @@ def import_csv(store: SampleStore, csv_path: Path, pdk: str) -> int:
                                f"{' …' if len(stale) > 5 else ''}); sweep into a new --out without continuing this CSV")
     store.add(json.loads(df[COLUMNS].to_json(orient="records", double_precision=15)))
     return len(df)
-
-
-def _plain(value):
-    """A CSV cell as the dataclass field type (numpy ints → int)."""
-    return value.item() if hasattr(value, "item") else value
 
 
 def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, liberty: str | Path | None = None,

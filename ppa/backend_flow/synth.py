@@ -18,9 +18,8 @@ from pathlib import Path
 
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.liberty import TIE_CELLS, Liberty
-from ppa.backend_flow.rtl import CoreConfig, generate_verilog, module_sources
+from ppa.backend_flow.rtl import TOP, CoreConfig, generate_verilog, module_sources
 
-TOP = "accel_core"
 MODULES = ("pe", "simd_lane")  #: synthesised one by one, in this order, before the top
 #: Version of the flow, part of every netlist key: raised when a change to the flow changes its netlists
 #: (2: one Yosys run per module), so samples of an earlier flow are never mixed with new ones.
@@ -94,7 +93,7 @@ def stat_script(lib: Liberty, netlist: Path) -> str:
                       f"stat -liberty {lib.path} -top {TOP}"]) + "\n"
 
 
-_AREA = re.compile(r"Chip area for (?:top module|module) '\\accel_core': ([0-9.eE+-]+)")
+_AREA = re.compile(rf"Chip area for (?:top module|module) '\\{TOP}': ([0-9.eE+-]+)")
 _PE_AREA = re.compile(r"Chip area for module '\\pe': ([0-9.eE+-]+)")
 
 
