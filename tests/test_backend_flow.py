@@ -264,3 +264,39 @@ def test_a_dataset_of_an_earlier_flow_is_not_continued(tmp_path):
     with pytest.raises(BackendFlowError, match=r"ppa_samples.csv: 1 of 2 rows were not made by this flow .*CSV lines 3\)"):
         sweep_module.import_csv(store, csv, "asap7")
     store.close()
+
+
+@needs_tools
+def test_module_clocks_bound_the_core_clock(tiny_sweep):
+    """The core's clock is its slowest module's: fmax = min(pe_fmax, lane_fmax), critical_path names it."""
+    _, df = tiny_sweep
+    slowest = df[["pe_fmax_ghz", "lane_fmax_ghz"]].min(axis=1)
+    assert df.fmax_ghz.to_numpy() == pytest.approx(slowest.to_numpy(), rel=1e-6)
+    which = (df.pe_fmax_ghz < df.lane_fmax_ghz).map({True: "pe", False: "simd_lane"})
+    assert (which == df.critical_path).all()
+    assert (df[["pe_fmax_ghz", "lane_fmax_ghz"]].max(axis=1) > df.fmax_ghz * 1.01).all()  # the other one is faster
+
+
+@needs_tools
+def test_retime_adds_module_clocks_and_checks_the_stored_values(tiny_sweep, tmp_path):
+    """A store made before module timing is re-timed to the same values; a store whose netlists no
+    longer give its fmax is refused by netlist; an old CSV is not continued without re-timing."""
+    out, df = tiny_sweep
+    old = tmp_path / "old"
+    shutil.copytree(out, old)
+    store = SampleStore(old / "samples.sqlite")
+    rows = store.to_frame().drop(columns=sweep_module.MODULE_TIMING).to_dict("records")
+    store.update(rows)
+    store.close()
+    df.drop(columns=sweep_module.MODULE_TIMING).to_csv(tmp_path / "old.csv", index=False)
+    with pytest.raises(BackendFlowError, match=r"old.csv: made before the per-module timing .*--retime"):
+        sweep_module.import_csv(SampleStore(tmp_path / "s.sqlite"), tmp_path / "old.csv", "asap7")
+    again = sweep_module.retime("asap7", old, progress=False)
+    sweep_module.pd.testing.assert_frame_equal(again[df.columns], df, rtol=1e-6)
+    store = SampleStore(old / "samples.sqlite")
+    rows = store.to_frame().drop(columns=sweep_module.MODULE_TIMING)
+    rows.loc[rows.array_cols == 2, "fmax_ghz"] *= 1.01
+    store.update(rows.to_dict("records"))
+    store.close()
+    with pytest.raises(BackendFlowError, match=rf"netlist {_point(2).netlist_key}: re-timing does not reproduce"):
+        sweep_module.retime("asap7", old, progress=False)

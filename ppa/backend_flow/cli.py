@@ -18,17 +18,25 @@ import click
 @click.option("--publish", "publish_dir", type=click.Path(file_okay=False), default=None,
               help="Continue the dataset ppa_samples.csv there (its samples are not redone) and write it back with "
                    "PROVENANCE.md (e.g. datasets/asap7), even if the sweep stops early.")
-def sample(pdk: str, n_samples: int, out_dir: str, jobs: int, liberty: str | None, publish_dir: str | None) -> None:
+@click.option("--retime", is_flag=True,
+              help="Instead of sweeping, time the stored netlists that lack the per-module clocks "
+                   "(pe_fmax_ghz, lane_fmax_ghz) again and add them; the stored fmax and power must be reproduced.")
+def sample(pdk: str, n_samples: int, out_dir: str, jobs: int, liberty: str | None, publish_dir: str | None,
+           retime: bool) -> None:
     """Synthesize and time sampled MAC-array designs; resumable (finished samples are kept)."""
     from ppa.backend_flow.errors import BackendFlowError
     from ppa.backend_flow.provenance import publish
+    from ppa.backend_flow.sweep import retime as retime_store
     from ppa.backend_flow.sweep import run_sweep
 
     try:
         try:
             seed_csv = Path(publish_dir) / "ppa_samples.csv" if publish_dir else None
-            df = run_sweep(pdk=pdk, n_samples=n_samples, out_dir=out_dir, jobs=jobs, liberty=liberty,
-                           seed_csv=seed_csv)
+            if retime:
+                df = retime_store(pdk=pdk, out_dir=out_dir, jobs=jobs, liberty=liberty)
+            else:
+                df = run_sweep(pdk=pdk, n_samples=n_samples, out_dir=out_dir, jobs=jobs, liberty=liberty,
+                               seed_csv=seed_csv)
             click.echo(f"{len(df)} samples in {out_dir}/ppa_samples.csv")
         finally:
             if publish_dir:

@@ -23,7 +23,9 @@ UNITS = {
     "target_clock_ghz": "GHz, clock of the STA run", "abc_delay_ps": "ps, ABC delay target of the synthesis",
     "area_um2": "µm², total standard-cell area (Yosys stat -liberty)", "pe_area_um2": "µm², one PE",
     "power_mw": "mW, total at target_clock_ghz", "internal_mw": "mW", "switching_mw": "mW", "leakage_mw": "mW",
-    "fmax_ghz": "GHz, 1/(period − wns_ps)", "wns_ps": "ps, worst setup slack, signed (positive = met)",
+    "fmax_ghz": "GHz, 1/(period − wns_ps)",
+    "pe_fmax_ghz": "GHz, the same over the paths ending inside PEs (fmax_ghz = min of pe and lane unless critical_path is top)",
+    "lane_fmax_ghz": "GHz, the same over the paths ending inside SIMD lanes", "wns_ps": "ps, worst setup slack, signed (positive = met)",
     "tns_ps": "ps, total negative slack", "timing_met": "bool, wns_ps >= 0",
     "critical_path": "module of the worst endpoint: pe | simd_lane | top", "cell_count": "standard cells",
     "synth_s": "s, Yosys wall time (module runs reused from the sweep's cache counted at their first run's time)", "sta_s": "s, OpenSTA wall time per clock",
@@ -57,6 +59,11 @@ def publish(out_dir: str | Path, dest: str | Path, pdk: str, command: str, targe
     shutil.copyfile(out / "ppa_samples.csv", tmp)
     tmp.replace(dest / "ppa_samples.csv")
     wall_s = sum(s["updated"] - s["started"] for s in sessions)
+    retimed = sum(s.get("retime", 0) for s in sessions)
+    retime_text = (f"\n{retimed} netlists made before the per-module clocks were recorded got them from "
+                   "`accel-dse sample --retime`: each was timed again at its first clock with the same "
+                   "tools and liberty, and had to reproduce its stored fmax and power to within 1e-6.\n"
+                   if retimed else "")
     libs = sessions[-1]["liberty"] if sessions else []
     lib_lines = "\n".join(f"| `{name}` | `{digest}` |" for name, digest in libs)
     col_lines = "\n".join(f"| `{c}` | {UNITS.get(c, '')} |" for c in df.columns)
@@ -78,8 +85,10 @@ SIMD unit only.
 ## What was synthesised
 `ppa.backend_flow.rtl.generate_verilog`: an array_rows × array_cols systolic array of signed MAC PEs
 (one `pe` module, instantiated R·C times: hierarchical netlist) and `simd_lanes` four-stage SIMD ALU
-lanes (add, max, ReLU, × 16-bit scale). All ports registered; STA times register-to-register paths only.
-
+lanes (add, max, ReLU, × 16-bit scale). All ports registered; STA times register-to-register paths only,
+and reports the worst path ending inside the PEs and inside the SIMD lanes apart (`pe_fmax_ghz`,
+`lane_fmax_ghz`): the core's clock is the smaller one.
+{retime_text}
 Flow version {FLOW_VERSION} (`ppa.backend_flow.synth`): the `pe` and the `simd_lane` modules are each
 synthesised in their own Yosys run from their own Verilog text, then linked under the top, which only
 wires the instances. A module's netlist thus depends only on its own parameters, the script and the
@@ -126,7 +135,7 @@ and timed at f × {CLOCK_FACTORS}.
 ```
 (run from the repository root; `--out` holds the resumable SQLite store and every sample's
 Yosys/OpenSTA logs). Wall time so far: {wall_s / 3600:.2f} h over {len(sessions)} invocation(s), one job,
-on a 2-core machine shared with other work (`nice -n 10`).
+on a 2-core machine shared with other work (run under `nice`).
 
 ## Columns
 | column | unit / meaning |

@@ -1,7 +1,9 @@
 """OpenSTA timing and power of a mapped netlist at one or more clock targets (one ``sta`` session).
 
 Clock: ideal (no clock tree, no wire load: post-synthesis). Only register-to-register paths are
-timed (no input/output delays are set; every PE and SIMD port is registered).
+timed (no input/output delays are set; every PE and SIMD port is registered). Besides the core's
+worst slack, the worst slack of the registers inside the PEs and inside the SIMD lanes is reported
+apart, giving each module's own achieved clock (the core's is the smaller of the two).
 
 Power: vectorless, every net toggles :data:`NET_ACTIVITY` times per clock cycle (duty 0.5; OpenSTA
 ``set_power_activity -global``; the clock net toggles twice per cycle); internal + switching +
@@ -38,6 +40,11 @@ class TimingPower:
     leakage_mw: float
     power_mw: float      #: total = internal + switching + leakage, mW at the target clock
     critical_path: str   #: module of the worst path's endpoint: "pe", "simd_lane" or "top"
+    pe_fmax_ghz: float   #: 1 / (period − worst slack of the endpoints inside PEs), GHz
+    lane_fmax_ghz: float  #: the same over the endpoints inside SIMD lanes, GHz
+
+#: Module → instance-name fragment of its registers' data pins in the core netlist (rtl.py).
+MODULE_INSTANCES = {"pe": "u_pe/", "simd_lane": "u_lane/"}
 
 
 def sta_script(lib: Liberty, netlist: Path, periods_ps: list[float]) -> str:
@@ -45,6 +52,12 @@ def sta_script(lib: Liberty, netlist: Path, periods_ps: list[float]) -> str:
     unit = lib.time_unit_ps
     lines = [f"read_liberty {lib.path}", f"read_verilog {netlist}", f"link_design {TOP}",
              f"set_power_activity -global -activity {NET_ACTIVITY}"]
+    for module, fragment in MODULE_INSTANCES.items():  # register data pins of each module's instances
+        lines += [f"set endpoints_{module} {{}}",
+                  "foreach pin [all_registers -data_pins] {",
+                  f"  if {{[string match *{fragment}* [get_full_name $pin]]}} {{lappend endpoints_{module} $pin}}",
+                  "}",
+                  f'if {{![llength $endpoints_{module}]}} {{puts "Error: no registers inside {module} instances"}}']
     for p in periods_ps:
         lines += [f"create_clock -name clk -period {p / unit:.6g} [get_ports clk]",
                   f'puts "@@PERIOD_PS {p:.6g}"',
@@ -52,11 +65,15 @@ def sta_script(lib: Liberty, netlist: Path, periods_ps: list[float]) -> str:
                   "report_tns -digits 6",
                   "report_power -digits 6",
                   "report_checks -path_delay max -format end -digits 4"]
+        for module in MODULE_INSTANCES:
+            lines += [f'puts "@@MODULE {module}"',
+                      f"report_checks -path_delay max -format end -digits 6 -to $endpoints_{module}"]
     lines.append('puts "@@DONE"')
     return "\n".join(lines) + "\n"
 
 
 _FLOAT = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|INF)"
+_END = re.compile(r"^(\S+)/\S+ \(\S+\)\s+\S+\s+\S+\s+" + _FLOAT + r"\s*\((?:VIOLATED|MET)\)", re.M)
 
 
 def _parse_block(block: str, period_ps: float, unit_ps: float, log: Path) -> TimingPower:
@@ -70,13 +87,24 @@ def _parse_block(block: str, period_ps: float, unit_ps: float, log: Path) -> Tim
     if wns != wns or abs(wns) == float("inf"):
         raise BackendFlowError(f"OpenSTA found no timed register-to-register path (slack {slack.group(1)}); log: {log}")
     internal, switching, leakage, total = (float(power.group(i)) * 1e3 for i in range(1, 5))
-    end = re.search(r"^(\S+)/\S+ \(\S+\)\s+\S+\s+\S+\s+\S+\s*\((?:VIOLATED|MET)\)", block, re.M)
+    core, *modules = block.split("@@MODULE ")
+    end = _END.search(core)
     where = end.group(1) if end else ""
     critical = "pe" if "u_pe" in where else "simd_lane" if "u_lane" in where else "top"
+    module_fmax = {}
+    for text in modules:
+        name, _, report = text.partition("\n")
+        found = _END.search(report)
+        if not found:
+            raise BackendFlowError(f"OpenSTA reported no path ending inside {name} at period {period_ps:g} ps; log: {log}")
+        module_fmax[name] = 1e3 / (period_ps - float(found.group(2)) * unit_ps)
+    if set(module_fmax) != set(MODULE_INSTANCES):
+        raise BackendFlowError(f"OpenSTA output lacks the per-module reports at period {period_ps:g} ps; log: {log}")
     return TimingPower(target_clock_ghz=1e3 / period_ps, wns_ps=wns, tns_ps=float(tns.group(1)) * unit_ps,
                        fmax_ghz=1e3 / (period_ps - wns), timing_met=wns >= 0.0,
                        internal_mw=internal, switching_mw=switching, leakage_mw=leakage, power_mw=total,
-                       critical_path=critical)
+                       critical_path=critical, pe_fmax_ghz=module_fmax["pe"],
+                       lane_fmax_ghz=module_fmax["simd_lane"])
 
 
 def run_sta(lib: Liberty, netlist: Path, clocks_ghz: list[float], work_dir: Path,

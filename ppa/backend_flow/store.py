@@ -47,15 +47,24 @@ class SampleStore:
                 "INSERT OR IGNORE INTO samples (key, netlist_key, row, finished) VALUES (?, ?, ?, ?)",
                 [(r["sample_key"], r["netlist_key"], json.dumps(r), now) for r in rows])
 
+    def update(self, rows: list[dict]) -> None:
+        """Replace the stored values of finished samples (same keys, same order) atomically."""
+        with self._db:
+            self._db.executemany("UPDATE samples SET row = ? WHERE key = ?",
+                                 [(json.dumps(r), r["sample_key"]) for r in rows])
+
     def start_session(self, info: dict) -> int:
         """Record the start of a sweep invocation; returns its id for :meth:`touch_session`."""
         with self._db:
             cur = self._db.execute("INSERT INTO sessions VALUES (?, ?, ?)", (time.time(), time.time(), json.dumps(info)))
         return cur.lastrowid
 
-    def touch_session(self, session: int) -> None:
+    def touch_session(self, session: int, info: dict | None = None) -> None:
+        """Record progress of a sweep invocation (and replace its settings/counts when ``info`` is given)."""
         with self._db:
             self._db.execute("UPDATE sessions SET updated = ? WHERE rowid = ?", (time.time(), session))
+            if info is not None:
+                self._db.execute("UPDATE sessions SET info = ? WHERE rowid = ?", (json.dumps(info), session))
 
     def sessions(self) -> list[dict]:
         """Sweep invocations: start/last-progress times (Unix s) and their settings."""

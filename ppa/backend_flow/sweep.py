@@ -30,9 +30,13 @@ COLUMNS = [
     "array_rows", "array_cols", "dataflow", "act_bits", "wgt_bits", "acc_bits", "simd_lanes",
     "mac_pipeline", "mult_style", "pdk", "target_clock_ghz", "abc_delay_ps",
     "area_um2", "pe_area_um2", "power_mw", "internal_mw", "switching_mw", "leakage_mw",
-    "fmax_ghz", "wns_ps", "tns_ps", "timing_met", "critical_path", "cell_count", "synth_s", "sta_s",
+    "fmax_ghz", "pe_fmax_ghz", "lane_fmax_ghz", "wns_ps", "tns_ps", "timing_met", "critical_path", "cell_count", "synth_s", "sta_s",
     "sample_key", "netlist_key",
 ]
+
+
+#: Per-module achieved clocks (GHz), added to the dataset after its first netlists (see :func:`retime`).
+MODULE_TIMING = ["pe_fmax_ghz", "lane_fmax_ghz"]
 
 
 def run_point(point: DesignPoint, lib: Liberty, work_dir: Path, module_cache: Path | None = None) -> list[dict]:
@@ -76,6 +80,10 @@ def import_csv(store: SampleStore, csv_path: Path, pdk: str) -> int:
     edited values) are refused: a dataset never mixes netlists of two flows."""
     df = pd.read_csv(csv_path)
     missing = [c for c in COLUMNS if c not in df.columns]
+    if set(missing) == set(MODULE_TIMING):
+        raise BackendFlowError(f"{csv_path}: made before the per-module timing columns {missing}; continue its "
+                               "sweep directory (the one holding its netlists) with `accel-dse sample --retime` "
+                               "first, or sweep into a new --out without continuing this CSV")
     if missing:
         raise BackendFlowError(f"{csv_path}: not a backend PPA dataset, missing columns {missing}")
     df = df[df.pdk == pdk]
@@ -91,6 +99,53 @@ def import_csv(store: SampleStore, csv_path: Path, pdk: str) -> int:
                                f"{' …' if len(stale) > 5 else ''}); sweep into a new --out without continuing this CSV")
     store.add(json.loads(df[COLUMNS].to_json(orient="records", double_precision=15)))
     return len(df)
+
+
+def _retime_netlist(key: str, rows: list[dict], lib: Liberty, run_dir: Path) -> list[dict]:
+    """``rows`` (samples of one stored netlist) with the module timing of one OpenSTA run at their first clock."""
+    netlist = run_dir / "netlist.v"
+    if not netlist.exists():
+        raise BackendFlowError(f"netlist {key}: {netlist} is missing, so its samples cannot be re-timed")
+    first, work = rows[0], run_dir / "retime"
+    work.mkdir(exist_ok=True)
+    tp = run_sta(lib, netlist, [first["target_clock_ghz"]], work)[0]
+    if abs(tp.fmax_ghz / first["fmax_ghz"] - 1) > 1e-6 or abs(tp.power_mw / first["power_mw"] - 1) > 1e-6:
+        raise BackendFlowError(f"netlist {key}: re-timing does not reproduce the stored fmax/power "
+                               f"({tp.fmax_ghz:.6g} vs {first['fmax_ghz']:.6g} GHz, {tp.power_mw:.6g} vs "
+                               f"{first['power_mw']:.6g} mW at {first['target_clock_ghz']:g} GHz; log "
+                               f"{run_dir / 'retime' / 'sta.log'}): the tools or the liberty changed")
+    return [r | {"pe_fmax_ghz": tp.pe_fmax_ghz, "lane_fmax_ghz": tp.lane_fmax_ghz} for r in rows]
+
+
+def retime(pdk: str, out_dir: str | Path, jobs: int = 1, liberty: str | Path | None = None,
+           progress: bool = True) -> pd.DataFrame:
+    """Add the per-module timing (:data:`MODULE_TIMING`) to stored samples made before it was recorded.
+
+    Each such netlist is timed again at its first clock with today's STA script; its stored fmax and
+    power must be reproduced (else an error: the tools changed), and its module clocks, which do not
+    depend on the clock target (ideal clock), go to all its rows. Returns the exported samples."""
+    out = Path(out_dir)
+    if not (out / "samples.sqlite").exists():
+        raise BackendFlowError(f"{out}: no sample store (samples.sqlite) to re-time")
+    lib = prepare_liberty(pdk, out / "liberty", liberty)
+    store = SampleStore(out / "samples.sqlite")
+    try:
+        df = store.to_frame()
+        todo = df[df[MODULE_TIMING].isna().any(axis=1)] if set(MODULE_TIMING) <= set(df.columns) else df
+        info = {"pdk": pdk, "retime": 0, "jobs": jobs, "liberty": [list(x) for x in lib.sources]}
+        session = store.start_session(info)  # "retime": netlists re-timed so far
+        groups = [(k, g.to_dict("records")) for k, g in todo.groupby("netlist_key", sort=False)]
+        bar = tqdm(total=len(groups), unit="netlist", desc=f"{pdk} re-time", disable=not progress)
+        tasks = (delayed(_retime_netlist)(k, rows, lib, out / "runs" / k) for k, rows in groups)
+        for rows in Parallel(n_jobs=jobs, return_as="generator_unordered")(tasks):
+            store.update(rows)
+            info["retime"] += 1
+            store.touch_session(session, info)
+            bar.update()
+        bar.close()
+        return export_csv(store, out / "ppa_samples.csv")
+    finally:
+        store.close()
 
 
 def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, liberty: str | Path | None = None,
