@@ -79,7 +79,8 @@ def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed
             manifest = read_manifest(out)
         except ValueError:
             manifest = {}
-        wanted = json.loads(json.dumps({"model": spec.model, "derived": spec.derived, "terms": spec.terms}))
+        wanted = json.loads(json.dumps({"model": spec.model, "derived": spec.derived, "terms": spec.terms,
+                                      "inputs": spec.inputs, "min_of": spec.min_of}))
         trained = {k: (manifest.get("settings") or {}).get(k) for k in wanted}
         if (manifest.get("training_data") or {}).get("sha256") == file_sha256(data) and trained == wanted:
             say(f"[1/3] surrogates: reusing {out} (trained on the same {data.name} with the same spec)")
@@ -90,7 +91,8 @@ def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed
         table = read_table(data, spec)
         surrogate = PPASurrogate(model=spec.model, split="unseen", group_by=table.group_by,
                                  categorical=table.categorical, budget_s=budget_s, n_trials=n_trials,
-                                 seed=seed, progress=True, derived=spec.derived, terms=spec.terms)
+                                 seed=seed, progress=True, derived=spec.derived, terms=spec.terms,
+                                 inputs=spec.inputs, min_of=spec.min_of)
         surrogate.fit(table.X, table.y, timing_met=table.column("timing_met"))
     except ValueError as exc:
         raise DSEInputError(f"training the demo surrogates on {data}: {exc}") from None

@@ -68,17 +68,24 @@ def heldout_predictions(bundle: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]
     if table.sha256 != manifest["training_data"]["sha256"]:
         raise ReportError(f"model bundle {bundle}: {csv} changed since training (sha256 differs)")
     X, y = table.X.reset_index(drop=True), table.y.reset_index(drop=True).astype(float)
-    frames, errors = [], []
-    for target in surrogate.targets:
+    frames, errors, oof = [], [], {}
+    min_of = surrogate.min_of or {}
+    # fitted targets first; a min_of target is the minimum of its components' out-of-fold predictions
+    for target in sorted(surrogate.targets, key=lambda t: t in min_of):
         keep = y[target].notna().to_numpy()
         actual = y[target].to_numpy()[keep]
         folds = make_folds(settings["split"], config_groups(X[keep], surrogate.group_by_),
                            settings["cv_folds"], settings["seed"] + 1)
-        predicted, _ = fit_predict_folds(surrogate.tuned_estimator(target), surrogate.design(X, target)[keep], actual,
-                                         surrogate.transforms_[target]["transform"], folds)
         fold = np.empty(len(actual), dtype=int)
         for k, (_, test) in enumerate(folds):
             fold[test] = k
+        if target in min_of:
+            predicted = np.min([oof[c][keep] for c in min_of[target]], axis=0)
+        else:
+            predicted, _ = fit_predict_folds(surrogate.tuned_estimator(target), surrogate.design(X, target)[keep],
+                                             actual, surrogate.transforms_[target]["transform"], folds)
+            oof[target] = np.full(len(y), np.nan)
+            oof[target][keep] = predicted
         frames.append(pd.DataFrame({"target": target, "actual": actual, "predicted": predicted, "fold": fold}))
         stored = surrogate.cv_metrics_.loc[target].to_dict()
         errors.append({"target": target, **{k: stored.get(k) for k in ERROR_COLUMNS if k in stored},

@@ -45,7 +45,7 @@ TRUSTED_TYPES = (
     "ppa.additive.AdditiveCostRegressor",
 )
 #: PPASurrogate constructor parameters stored in (and restored from) the manifest.
-SETTINGS = ("model", "split", "budget_s", "n_trials", "cv_folds", "tune_folds", "clock_column", "seed", "derived", "terms")
+SETTINGS = ("model", "split", "budget_s", "n_trials", "cv_folds", "tune_folds", "clock_column", "seed", "derived", "terms", "inputs", "min_of")
 REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files")
 
 
@@ -101,6 +101,10 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
     root.mkdir(parents=True, exist_ok=True)
     files, targets = {}, {}
     for i, target in enumerate(surrogate.targets_):
+        if target in (surrogate.min_of or {}):
+            targets[target] = {**surrogate.transforms_[target], "min_of": list(surrogate.min_of[target]),
+                               "cv_metrics": surrogate.cv_metrics_.loc[target].to_dict()}
+            continue
         family = surrogate.family(target)
         sub = root / f"t{i}"
         sub.mkdir(exist_ok=True)
@@ -155,6 +159,8 @@ def read_manifest(path: str | Path) -> dict:
                             f"is not {FORMAT!r} v{FORMAT_VERSION}")
     listed = set(manifest["files"])
     for target, info in manifest["targets"].items():
+        if "min_of" in info:
+            continue
         for rel in [info.get("model_file"), *info.get("member_files", [])]:
             if rel not in listed:
                 raise PPAInputError(f"{mpath}: refused, model file {rel!r} of target {target!r} has no checksum")
@@ -189,11 +195,17 @@ def load_bundle(path: str | Path) -> PPASurrogate:
         rows = []
         for target, info in manifest["targets"].items():
             surrogate.transforms_[target] = {"transform": info["transform"], "reason": info["reason"]}
+            rows.append({"target": target, **info["cv_metrics"]})
+            if "min_of" in info:
+                if list(info["min_of"]) != list((surrogate.min_of or {}).get(target, [])):
+                    raise PPAInputError(f"{root / MANIFEST}: refused, target {target!r} is min_of {info['min_of']} "
+                                        f"but the settings say {(surrogate.min_of or {}).get(target)}")
+                surrogate.tuning_[target] = {}
+                continue
             surrogate.tuning_[target] = info["tuning"]
             family = info.get("family", s["model"])
             surrogate.models_[target] = _load_model(root / info["model_file"], family)
             surrogate.members_[target] = [_load_model(root / f, family) for f in info["member_files"]]
-            rows.append({"target": target, **info["cv_metrics"]})
     except (KeyError, TypeError) as exc:
         raise PPAInputError(f"{root / MANIFEST}: refused, manifest does not match the schema ({exc!r})") from None
     surrogate.cv_metrics_ = pd.DataFrame(rows).set_index("target").astype(

@@ -83,7 +83,8 @@ def train(data, targets, features, exclude, categorical, group_by, spec, model, 
         model = model or data_spec.model or "xgboost"
         surrogate = PPASurrogate(model=model, split=split, group_by=table.group_by, categorical=table.categorical,
                                  budget_s=budget_s, n_trials=trials, clock_column=data_spec.clock_column,
-                                 n_jobs=jobs, seed=seed, derived=data_spec.derived, terms=data_spec.terms)
+                                 n_jobs=jobs, seed=seed, derived=data_spec.derived, terms=data_spec.terms,
+                                 inputs=data_spec.inputs, min_of=data_spec.min_of)
         surrogate.fit(table.X, table.y, timing_met=table.column(data_spec.timing_column))
         save_bundle(surrogate, out, data_sha256=table.sha256, data_path=str(data))
     except PPAInputError as exc:

@@ -31,6 +31,13 @@ class FeatureEncoder:
             names += [f"{c}={v}" for v in self.categories_[c]] if c in self.categories_ else [c]
         return names
 
+    def columns_of(self, names) -> np.ndarray:
+        """Positions in :attr:`output_names` of the encoded columns of features ``names``."""
+        wanted, sources = set(names), []
+        for c in self.features:
+            sources += [c] * (len(self.categories_[c]) if c in self.categories_ else 1)
+        return np.array([i for i, c in enumerate(sources) if c in wanted], dtype=int)
+
     def _check(self, X: pd.DataFrame) -> None:
         missing = [c for c in self.features if c not in X.columns]
         if missing:

@@ -21,7 +21,7 @@ from ppa.errors import PPAInputError
 #: Columns of the bundled backend datasets that are results or bookkeeping, never default features
 #: (the contract targets, then the other outputs of ppa/backend_flow's sweep).
 PPA_OUTPUT_COLUMNS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz", "wns_ps", "timing_met",
-                      "pe_area_um2", "internal_mw", "switching_mw", "tns_ps", "critical_path", "cell_count",
+                      "pe_area_um2", "pe_fmax_ghz", "lane_fmax_ghz", "internal_mw", "switching_mw", "tns_ps", "critical_path", "cell_count",
                       "synth_s", "sta_s", "sample_key", "netlist_key")
 #: Architectural columns (``HardwareConfig`` fields): the default configuration key of the unseen split.
 ARCHITECTURE_COLUMNS = tuple(f.name for f in fields(HardwareConfig))
@@ -48,6 +48,9 @@ class DataSpec:
     enable the timing-met classification check of frequency targets when both exist.
     ``derived`` (name → expression) and ``terms`` (target → expressions) carry the architect's
     knowledge (:mod:`ppa.structure`); ``model`` is a family or a table target → family.
+    ``inputs`` (target → features) restricts a target's model to those features (raw or derived).
+    ``min_of`` (target → columns) predicts a target as the minimum of other columns' models; those
+    columns are added to the targets.
     """
 
     targets: tuple[str, ...]
@@ -60,6 +63,8 @@ class DataSpec:
     derived: dict[str, str] | None = None
     terms: dict[str, list[str]] | None = None
     model: str | dict[str, str] | None = None
+    inputs: dict[str, list[str]] | None = None
+    min_of: dict[str, list[str]] | None = None
 
     def __post_init__(self):
         for name in ("targets", "features", "exclude", "categorical", "group_by"):
@@ -68,6 +73,13 @@ class DataSpec:
                 object.__setattr__(self, name, tuple(value))
         if not self.targets:
             raise PPAInputError("no target columns given (e.g. --targets area_um2,power_mw,fmax_ghz)")
+        for target, parts in (self.min_of or {}).items():
+            if target not in self.targets:
+                raise PPAInputError(f"[min_of] {target!r} is not a target (targets: {', '.join(self.targets)})")
+            object.__setattr__(self, "targets", self.targets + tuple(p for p in parts if p not in self.targets))
+        stray = [t for t in (self.inputs or {}) if t not in self.targets]
+        if stray:
+            raise PPAInputError(f"[inputs] {stray} are not targets (targets: {', '.join(self.targets)})")
         both = set(self.targets) & set(self.features or ())
         if both:
             raise PPAInputError(f"columns {sorted(both)} are both features and targets")
@@ -97,6 +109,15 @@ def load_spec(path: str | Path, **overrides) -> DataSpec:
             if not (isinstance(value, dict) and all(isinstance(v, list) and v and all(isinstance(t, str) for t in v)
                                                     for v in value.values())):
                 raise PPAInputError(f"{path}: [terms] must be a table of target = [\"expression\", ...], got {value!r}")
+        elif key == "inputs":
+            if not (isinstance(value, dict) and all(isinstance(v, list) and v and all(isinstance(t, str) for t in v)
+                                                    for v in value.values())):
+                raise PPAInputError(f"{path}: [inputs] must be a table of target = [\"feature\", ...], got {value!r}")
+        elif key == "min_of":
+            if not (isinstance(value, dict) and all(isinstance(v, list) and len(v) >= 2 and all(isinstance(t, str) for t in v)
+                                                    for v in value.values())):
+                raise PPAInputError(f"{path}: [min_of] must be a table of target = [\"column\", \"column\", ...] "
+                                    f"(two or more), got {value!r}")
         elif key == "model":
             if not (isinstance(value, str) or isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
                 raise PPAInputError(f"{path}: model must be a family name or a table target = \"family\", got {value!r}")

@@ -3,14 +3,18 @@
 Fit, per target: choose the target transform from the data (log space when it spans a decade or
 more), tune the model family's hyperparameters with Optuna on ``tune_folds``-fold cross-validation,
 then fit the tuned model on each of ``cv_folds`` training folds (another fold assignment). Those
-fold models give the held-out error (``cv_metrics_``: every row is predicted by a model that never
-saw it, or — with ``split="unseen"`` — never saw its configuration) and the prediction spread
+fold models give the held-out error (``cv_metrics_``, from the out-of-fold predictions ``oof_``:
+every row is predicted by a model that never saw it, or — with ``split="unseen"`` — never saw its
+configuration) and the prediction spread
 (``<target>_std`` = standard deviation across the fold models, in target units). The point
 prediction comes from the tuned model refitted on all rows. The hyperparameters themselves were
 chosen with all rows (on another fold assignment), so the held-out error is slightly optimistic.
 
 ``derived`` features (:mod:`ppa.structure`) are computed from the raw features on every fit and
 predict call, so queries hold the raw columns only; ``terms`` feed the ``additive`` family.
+``inputs`` restricts a target's model to some features (a module's clock depends on that module's
+parameters only). A ``min_of`` target is not fitted: it is the minimum of other targets' predictions (a core's clock
+is its slowest module's), fold by fold for its held-out error and member by member for its spread.
 """
 from __future__ import annotations
 
@@ -58,12 +62,18 @@ class PPASurrogate(BaseEstimator):
     clock_column : feature holding the target clock (GHz), used for the timing-met check.
     derived : dict name → expression of extra feature columns (e.g. ``{"n_pe": "array_rows * array_cols"}``).
     terms : dict target → list of cost-model term expressions, for the ``additive`` family.
+    inputs : dict target → features (raw or derived) its model sees; other targets see all of them
+        (entries of targets that are not fitted are not used).
+    min_of : dict target → list of other target columns; the target is predicted as their minimum
+        (e.g. ``{"fmax_ghz": ["pe_fmax_ghz", "lane_fmax_ghz"]}``). A component without its own
+        ``model`` entry takes the target's family.
     """
 
     def __init__(self, model="xgboost", split: str = "unseen", group_by=None, categorical=(),
                  budget_s: float = 60.0, n_trials: int | None = 30, cv_folds: int = 5, tune_folds: int = 3,
                  log_targets="auto", clock_column: str = "target_clock_ghz", n_jobs: int = 1,
-                 seed: int = 0, progress: bool = True, derived=None, terms=None):
+                 seed: int = 0, progress: bool = True, derived=None, terms=None, inputs=None,
+                 min_of=None):
         self.model = model
         self.split = split
         self.group_by = group_by
@@ -79,12 +89,17 @@ class PPASurrogate(BaseEstimator):
         self.progress = progress
         self.derived = derived
         self.terms = terms
+        self.inputs = inputs
+        self.min_of = min_of
 
     # ------------------------------------------------------------------ fit
     def family(self, target: str) -> str:
         """The model family of ``target``."""
         if isinstance(self.model, dict):
             if target not in self.model:
+                owner = next((t for t, parts in (self.min_of or {}).items() if target in parts), None)
+                if owner is not None and owner in self.model:
+                    return self.model[owner]
                 raise PPAInputError(f"no model family given for target {target!r} (model = {self.model})")
             return self.model[target]
         return self.model
@@ -100,6 +115,13 @@ class PPASurrogate(BaseEstimator):
             raise PPAInputError("budget_s must be > 0 and n_trials ≥ 1")
         if min(self.cv_folds, self.tune_folds) < 2:
             raise PPAInputError("cv_folds and tune_folds must be ≥ 2")
+        for target, parts in (self.min_of or {}).items():
+            if not (isinstance(parts, (list, tuple)) and len(parts) >= 2 and all(isinstance(p, str) for p in parts)):
+                raise PPAInputError(f"min_of {target!r} must list two or more target columns, got {parts!r}")
+            nested = [p for p in parts if p in self.min_of]
+            if target in parts or nested:
+                raise PPAInputError(f"min_of {target!r} lists {sorted(nested) or [target]}, which are min_of "
+                                    "targets themselves; list fitted targets only")
 
     def fit(self, X: pd.DataFrame, y: pd.DataFrame, timing_met=None) -> "PPASurrogate":
         with threadpool_limits(self.n_jobs):  # BLAS threads would oversubscribe a shared machine
@@ -121,6 +143,12 @@ class PPASurrogate(BaseEstimator):
         categorical = [c for c in X.columns if c in set(self.categorical) or not pd.api.types.is_numeric_dtype(X[c])]
         for target in y.columns:
             self.family(target)
+        min_of = self.min_of or {}
+        for target, parts in min_of.items():
+            absent = [c for c in [target, *parts] if c not in y.columns]
+            if absent:
+                raise PPAInputError(f"min_of {target!r} = {list(parts)} needs target column(s) {absent} in y "
+                                    f"(targets given: {list(y.columns)})")
         for c in X.columns:
             if c not in categorical:
                 bad = ~np.isfinite(X[c].to_numpy(float))
@@ -131,14 +159,20 @@ class PPASurrogate(BaseEstimator):
         self.targets_ = list(y.columns)
         full = add_derived(X, self.derived)
         self.encoder_ = FeatureEncoder(list(full.columns), categorical).fit(full)
+        for target, names in (self.inputs or {}).items():  # inputs of targets not in y are not used
+            unknown = [n for n in names if n not in self.encoder_.features]
+            if unknown or not names:
+                raise PPAInputError(f"inputs of {target!r}: {unknown or 'none'} are not features "
+                                    f"(features: {', '.join(self.encoder_.features)})")
         Z = self.encoder_.transform(full)
         self.group_by_ = list(self.group_by or [c for c in self.features_ if c in ARCHITECTURE_COLUMNS] or self.features_)
-        tuned = {t: BASE_FAMILIES if self.family(t) == "stacked" else (self.family(t),) for t in self.targets_}
+        fitted = [t for t in self.targets_ if t not in min_of]
+        tuned = {t: BASE_FAMILIES if self.family(t) == "stacked" else (self.family(t),) for t in fitted}
         share = self.budget_s / sum(len(f) for f in tuned.values())
-        self.transforms_, self.tuning_, self.models_, self.members_, rows = {}, {}, {}, {}, []
+        self.transforms_, self.tuning_, self.models_, self.members_, rows, oofs = {}, {}, {}, {}, [], {}
         bar = tqdm(total=sum(len(f) + 1 for f in tuned.values()), desc="train", disable=not self.progress,
                    unit="step", leave=False)
-        for target in self.targets_:
+        for target in fitted:
             family = self.family(target)
             keep = y[target].notna().to_numpy()
             if keep.sum() < 2 * self.cv_folds:
@@ -177,6 +211,8 @@ class PPASurrogate(BaseEstimator):
             estimator = self.tuned_estimator(target)
             oof, members = fit_predict_folds(estimator, Zt, yt, transform, eval_folds)
             self.members_[target] = members
+            oofs[target] = np.full(len(y), np.nan)
+            oofs[target][keep] = oof
             self.models_[target] = clone(estimator).fit(Zt, transforms.forward(transform, yt))
             row = {"target": target, "model": family, "split": self.split, "transform": transform,
                    "configs": int(len(np.unique(groups))), **regression_metrics(yt, oof)}
@@ -184,7 +220,18 @@ class PPASurrogate(BaseEstimator):
             rows.append(row)
             bar.update()
         bar.close()
-        self.cv_metrics_ = pd.DataFrame(rows).set_index("target")
+        for target, parts in min_of.items():
+            oofs[target] = pred = np.min([oofs[c] for c in parts], axis=0)
+            keep = y[target].notna().to_numpy() & np.isfinite(pred)
+            self.transforms_[target] = {"transform": "none", "reason": f"the minimum of {', '.join(parts)}"}
+            self.tuning_[target] = {}
+            row = {"target": target, "model": f"min({', '.join(parts)})", "split": self.split, "transform": "none",
+                   "configs": int(len(np.unique(config_groups(X[keep], self.group_by_)))),
+                   **regression_metrics(y[target].to_numpy()[keep], pred[keep])}
+            row["timing_accuracy"] = self._timing(target, X[keep], pred[keep], timing_met, keep)
+            rows.append(row)
+        self.cv_metrics_ = pd.DataFrame(rows).set_index("target").loc[self.targets_]
+        self.oof_ = pd.DataFrame({t: oofs[t] for t in self.targets_})
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
@@ -219,6 +266,8 @@ class PPASurrogate(BaseEstimator):
     def _design(self, full: pd.DataFrame, Z: np.ndarray, target: str) -> np.ndarray:
         """Model input of ``target``: [its cost-model terms over ``full``, if additive] + the encoded
         features ``Z`` (``encoder_.transform(full)``, computed once for all targets)."""
+        if self.inputs and target in self.inputs:
+            Z = Z[:, self.encoder_.columns_of(self.inputs[target])]
         if not self._n_terms(target):
             return Z
         return np.column_stack([term_matrix(full, target, self.terms[target]), Z])
@@ -242,13 +291,22 @@ class PPASurrogate(BaseEstimator):
         _check_frame(X, "query")
         full = self._with_derived(X)
         encoded = self.encoder_.transform(full)
-        out = {}
+        min_of = self.min_of or {}
+        point, spread = {}, {}
         for target in self.targets_:
+            if target in min_of:
+                continue
             Z = self._design(full, encoded, target)
             t = self.transforms_[target]["transform"]
-            out[target] = transforms.inverse(t, self.models_[target].predict(Z))
-            spread = np.stack([transforms.inverse(t, m.predict(Z)) for m in self.members_[target]])
-            out[f"{target}_std"] = spread.std(axis=0, ddof=1)
+            point[target] = transforms.inverse(t, self.models_[target].predict(Z))
+            spread[target] = np.stack([transforms.inverse(t, m.predict(Z)) for m in self.members_[target]])
+        for target, parts in min_of.items():
+            point[target] = np.min([point[c] for c in parts], axis=0)
+            spread[target] = np.min([spread[c] for c in parts], axis=0)  # member k: min of the parts' member k
+        out = {}
+        for target in self.targets_:
+            out[target] = point[target]
+            out[f"{target}_std"] = spread[target].std(axis=0, ddof=1)
         out["in_domain"] = self.encoder_.in_domain(full)
         return pd.DataFrame(out, index=X.index)
 
