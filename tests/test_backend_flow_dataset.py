@@ -37,6 +37,9 @@ def test_dataset_columns_and_physics(pdk):
     np.testing.assert_allclose(df.fmax_ghz, 1e3 / (period - df.wns_ps), rtol=1e-6)
     np.testing.assert_allclose(df.internal_mw + df.switching_mw + df.leakage_mw, df.power_mw, rtol=1e-3)
     assert (df.area_um2 > df.pe_area_um2 * df.array_rows * df.array_cols * 0.999).all()
+    # the core's clock is its slower module's (module clocks timed at one clock; fmax varies ≤ 5e-5 across clocks)
+    np.testing.assert_allclose(df[["pe_fmax_ghz", "lane_fmax_ghz"]].min(axis=1), df.fmax_ghz, rtol=5e-5)
+    assert ((df.pe_fmax_ghz < df.lane_fmax_ghz) == (df.critical_path == "pe")).all()
     # one netlist, several clocks: same area; power rises with the clock
     for _, g in df.groupby("netlist_key"):
         assert g.area_um2.nunique() == 1

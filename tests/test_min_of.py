@@ -105,3 +105,17 @@ def test_spec_inputs_must_name_targets(tmp_path):
     spec_path.write_text('targets = ["fmax_ghz"]\n[inputs]\nfmax_ghz = "acc_bits"\n')
     with pytest.raises(PPAInputError, match=r"\[inputs\] must be a table"):
         load_spec(spec_path)
+
+
+def test_bundled_spec_min_of_module_clocks_beats_one_forest():
+    """GF180: the core clock as the min of per-module forests (own parameters) beats one forest of it."""
+    from accel_dse_datasets import path as dataset_path
+    spec = load_spec(dataset_path("ppa_spec.toml"), targets=("fmax_ghz",))
+    assert spec.min_of == MIN_OF and spec.targets == ("fmax_ghz", "pe_fmax_ghz", "lane_fmax_ghz")
+    table = read_table(dataset_path("gf180/ppa_samples.csv"), spec)
+    common = dict(model="random_forest", group_by=table.group_by, categorical=table.categorical,
+                  derived=spec.derived, budget_s=60, n_trials=1, cv_folds=5, progress=False)
+    modules = PPASurrogate(**common, inputs=spec.inputs, min_of=spec.min_of).fit(table.X, table.y)
+    one = PPASurrogate(**common).fit(table.X, table.y[["fmax_ghz"]])
+    composite, direct = modules.cv_metrics_.loc["fmax_ghz", "mape_pct"], one.cv_metrics_.loc["fmax_ghz", "mape_pct"]
+    assert composite < 0.85 * direct, (composite, direct)
