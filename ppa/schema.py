@@ -123,9 +123,18 @@ def load_spec(path: str | Path, **overrides) -> DataSpec:
                 raise PPAInputError(f"{path}: model must be a family name or a table target = \"family\", got {value!r}")
         elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise PPAInputError(f"{path}: {key} must be a list of column names, got {value!r}")
+    listed = set(raw.get("targets", ())) | {c for parts in (raw.get("min_of") or {}).values() for c in parts}
     raw.update({k: v for k, v in overrides.items() if v is not None})
     if "targets" not in raw:
         raise PPAInputError(f"{path}: no `targets = [...]` in the spec and none given on the command line")
+    # targets chosen on the command line: the spec's min_of/inputs entries of the others are dropped
+    # (an entry for a target the spec never lists is still an error)
+    chosen = set(raw["targets"])
+    if raw.get("min_of"):
+        raw["min_of"] = {t: v for t, v in raw["min_of"].items() if t in chosen or t not in listed}
+        chosen |= {c for parts in raw["min_of"].values() for c in parts}
+    if raw.get("inputs"):
+        raw["inputs"] = {t: v for t, v in raw["inputs"].items() if t in chosen or t not in listed}
     return DataSpec(**raw)
 
 

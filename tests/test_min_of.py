@@ -119,3 +119,15 @@ def test_bundled_spec_min_of_module_clocks_beats_one_forest():
     one = PPASurrogate(**common).fit(table.X, table.y[["fmax_ghz"]])
     composite, direct = modules.cv_metrics_.loc["fmax_ghz", "mape_pct"], one.cv_metrics_.loc["fmax_ghz", "mape_pct"]
     assert composite < 0.85 * direct, (composite, direct)
+
+
+def test_targets_chosen_on_the_command_line_drop_the_others_structure(tmp_path):
+    spec_path = tmp_path / "s.toml"
+    spec_path.write_text('targets = ["area_um2", "fmax_ghz"]\n[min_of]\nfmax_ghz = ["pe_fmax_ghz", "lane_fmax_ghz"]\n'
+                         '[inputs]\nlane_fmax_ghz = ["acc_bits"]\n')
+    spec = load_spec(spec_path, targets=("area_um2",))
+    assert spec.targets == ("area_um2",) and spec.min_of == {} and spec.inputs == {}
+    assert load_spec(spec_path, targets=("fmax_ghz",)).targets == ("fmax_ghz", "pe_fmax_ghz", "lane_fmax_ghz")
+    spec_path.write_text('targets = ["area_um2"]\n[min_of]\nfmax = ["pe_fmax_ghz", "lane_fmax_ghz"]\n')
+    with pytest.raises(PPAInputError, match=r"\[min_of\] 'fmax' is not a target"):
+        load_spec(spec_path, targets=("area_um2",))
