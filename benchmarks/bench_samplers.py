@@ -129,7 +129,8 @@ def train_bundle(csv: Path, out_dir: Path) -> str:
     spec = load_spec(ROOT / "datasets" / "ppa_spec.toml", targets=TARGETS,
                      features=tuple(f for f in FEATURES if f in columns))
     table = read_table(csv, spec)
-    surrogate = PPASurrogate(model=spec.model, derived=spec.derived, terms=spec.terms, n_trials=20, budget_s=300,
+    surrogate = PPASurrogate(model=spec.model, derived=spec.derived, terms=spec.terms, inputs=spec.inputs,
+                             min_of=spec.min_of, n_trials=20, budget_s=300,
                              group_by=table.group_by, categorical=table.categorical, progress=False)
     surrogate.fit(table.X, table.y)
     path = out_dir / f"models-{csv.parent.name}"

@@ -86,7 +86,8 @@ def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed
             say(f"[1/3] surrogates: reusing {out} (trained on the same {data.name} with the same spec)")
             return out
     try:
-        families = ", ".join(f"{t} {spec.model[t]}" for t in TARGETS)
+        families = ", ".join(f"{t} {spec.model[t]}" + (f" (min of {' and '.join(spec.min_of[t])})"
+                                                        if t in (spec.min_of or {}) else "") for t in TARGETS)
         say(f"[1/3] surrogates: training {families} on {data} (tuning budget {budget_s:.0f} s)")
         table = read_table(data, spec)
         surrogate = PPASurrogate(model=spec.model, split="unseen", group_by=table.group_by,

@@ -50,7 +50,9 @@ def test_tiny_demo_writes_the_report_of_a_two_workload_study(tiny_demo):
 def test_demo_surrogate_errors_reproduce_the_bundles_stored_error(tiny_demo):
     out, _, _ = tiny_demo
     errors = pd.read_csv(out / "surrogate_errors.csv")
-    assert set(errors["target"]) == {"area_um2", "power_mw", "leakage_mw", "fmax_ghz"}
+    assert set(errors["target"]) == {"area_um2", "power_mw", "leakage_mw", "fmax_ghz", "pe_fmax_ghz", "lane_fmax_ghz"}
+    fmax = errors.set_index("target").loc["fmax_ghz"]
+    assert fmax["model"] == "min(pe_fmax_ghz, lane_fmax_ghz)"  # the parity data composes the module models
     assert errors["recomputed_mape_pct"].to_numpy() == pytest.approx(errors["mape_pct"].to_numpy(), rel=1e-6)
 
 
