@@ -196,10 +196,11 @@ def load_bundle(path: str | Path) -> PPASurrogate:
         for target, info in manifest["targets"].items():
             surrogate.transforms_[target] = {"transform": info["transform"], "reason": info["reason"]}
             rows.append({"target": target, **info["cv_metrics"]})
-            if "min_of" in info:
-                if list(info["min_of"]) != list((surrogate.min_of or {}).get(target, [])):
-                    raise PPAInputError(f"{root / MANIFEST}: refused, target {target!r} is min_of {info['min_of']} "
-                                        f"but the settings say {(surrogate.min_of or {}).get(target)}")
+            stated = (surrogate.min_of or {}).get(target)
+            if info.get("min_of") != (list(stated) if stated is not None else None):
+                raise PPAInputError(f"{root / MANIFEST}: refused, target {target!r} is min_of {info.get('min_of')} "
+                                    f"but the settings say {stated}")
+            if stated is not None:
                 surrogate.tuning_[target] = {}
                 continue
             surrogate.tuning_[target] = info["tuning"]

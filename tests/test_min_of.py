@@ -131,3 +131,19 @@ def test_targets_chosen_on_the_command_line_drop_the_others_structure(tmp_path):
     spec_path.write_text('targets = ["area_um2"]\n[min_of]\nfmax = ["pe_fmax_ghz", "lane_fmax_ghz"]\n')
     with pytest.raises(PPAInputError, match=r"\[min_of\] 'fmax' is not a target"):
         load_spec(spec_path, targets=("area_um2",))
+
+
+def test_bundle_whose_settings_contradict_its_min_of_is_refused(fitted, tmp_path):
+    import json
+    s, _, _ = fitted
+    save_bundle(s, tmp_path / "b")
+    manifest_path = tmp_path / "b" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["settings"]["min_of"] = {"fmax_ghz": ["lane_fmax_ghz", "pe_fmax_ghz"]}
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(PPAInputError, match=r"refused, target 'fmax_ghz' is min_of \['pe_fmax_ghz', 'lane_fmax_ghz'\]"):
+        load_bundle(tmp_path / "b")
+    manifest["settings"]["min_of"] = None
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(PPAInputError, match="but the settings say None"):
+        load_bundle(tmp_path / "b")

@@ -30,8 +30,8 @@ COLUMNS = [
     "array_rows", "array_cols", "dataflow", "act_bits", "wgt_bits", "acc_bits", "simd_lanes",
     "mac_pipeline", "mult_style", "pdk", "target_clock_ghz", "abc_delay_ps",
     "area_um2", "pe_area_um2", "power_mw", "internal_mw", "switching_mw", "leakage_mw",
-    "fmax_ghz", "pe_fmax_ghz", "lane_fmax_ghz", "wns_ps", "tns_ps", "timing_met", "critical_path", "cell_count", "synth_s", "sta_s",
-    "sample_key", "netlist_key",
+    "fmax_ghz", "pe_fmax_ghz", "lane_fmax_ghz", "wns_ps", "tns_ps", "timing_met", "critical_path", "cell_count",
+    "synth_s", "sta_s", "sample_key", "netlist_key",
 ]
 
 
@@ -113,7 +113,7 @@ def _retime_netlist(key: str, rows: list[dict], lib: Liberty, run_dir: Path) -> 
         raise BackendFlowError(f"netlist {key}: re-timing does not reproduce the stored fmax/power "
                                f"({tp.fmax_ghz:.6g} vs {first['fmax_ghz']:.6g} GHz, {tp.power_mw:.6g} vs "
                                f"{first['power_mw']:.6g} mW at {first['target_clock_ghz']:g} GHz; log "
-                               f"{run_dir / 'retime' / 'sta.log'}): the tools or the liberty changed")
+                               f"{work / 'sta.log'}): the tools or the liberty changed")
     return [r | {"pe_fmax_ghz": tp.pe_fmax_ghz, "lane_fmax_ghz": tp.lane_fmax_ghz} for r in rows]
 
 
