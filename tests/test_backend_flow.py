@@ -300,3 +300,18 @@ def test_retime_adds_module_clocks_and_checks_the_stored_values(tiny_sweep, tmp_
     store.close()
     with pytest.raises(BackendFlowError, match=rf"netlist {_point(2).netlist_key}: re-timing does not reproduce"):
         sweep_module.retime("asap7", old, progress=False)
+
+
+@needs_tools
+def test_retime_names_a_missing_netlist(tiny_sweep, tmp_path):
+    out, _ = tiny_sweep
+    old = tmp_path / "old"
+    shutil.copytree(out, old)
+    store = SampleStore(old / "samples.sqlite")
+    store.update(store.to_frame().drop(columns=sweep_module.MODULE_TIMING).to_dict("records"))
+    store.close()
+    (old / "runs" / _point(1).netlist_key / "netlist.v").unlink()
+    with pytest.raises(BackendFlowError, match=rf"netlist {_point(1).netlist_key}: .*netlist.v is missing"):
+        sweep_module.retime("asap7", old, progress=False)
+    with pytest.raises(BackendFlowError, match="no sample store"):
+        sweep_module.retime("asap7", tmp_path / "nowhere", progress=False)
