@@ -85,6 +85,11 @@ class DataSpec:
             raise PPAInputError(f"columns {sorted(both)} are both features and targets")
 
 
+#: Spec tables of target = [strings]: what each row holds (for the error message) and its least length.
+_LIST_TABLES = {"terms": ('target = ["expression", ...]', 1), "inputs": ('target = ["feature", ...]', 1),
+                "min_of": ('target = ["column", "column", ...] (two or more)', 2)}
+
+
 def load_spec(path: str | Path, **overrides) -> DataSpec:
     """Read a TOML spec file (top-level keys = :class:`DataSpec` fields); non-None overrides win."""
     path = Path(path)
@@ -105,19 +110,11 @@ def load_spec(path: str | Path, **overrides) -> DataSpec:
         elif key == "derived":
             if not (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
                 raise PPAInputError(f"{path}: [derived] must be a table of name = \"expression\", got {value!r}")
-        elif key == "terms":
-            if not (isinstance(value, dict) and all(isinstance(v, list) and v and all(isinstance(t, str) for t in v)
-                                                    for v in value.values())):
-                raise PPAInputError(f"{path}: [terms] must be a table of target = [\"expression\", ...], got {value!r}")
-        elif key == "inputs":
-            if not (isinstance(value, dict) and all(isinstance(v, list) and v and all(isinstance(t, str) for t in v)
-                                                    for v in value.values())):
-                raise PPAInputError(f"{path}: [inputs] must be a table of target = [\"feature\", ...], got {value!r}")
-        elif key == "min_of":
-            if not (isinstance(value, dict) and all(isinstance(v, list) and len(v) >= 2 and all(isinstance(t, str) for t in v)
-                                                    for v in value.values())):
-                raise PPAInputError(f"{path}: [min_of] must be a table of target = [\"column\", \"column\", ...] "
-                                    f"(two or more), got {value!r}")
+        elif key in _LIST_TABLES:
+            what, least = _LIST_TABLES[key]
+            if not (isinstance(value, dict) and all(isinstance(v, list) and len(v) >= least
+                                                    and all(isinstance(t, str) for t in v) for v in value.values())):
+                raise PPAInputError(f"{path}: [{key}] must be a table of {what}, got {value!r}")
         elif key == "model":
             if not (isinstance(value, str) or isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
                 raise PPAInputError(f"{path}: model must be a family name or a table target = \"family\", got {value!r}")
