@@ -28,6 +28,7 @@ import pandas as pd
 from bench_tables import markdown_table, save_results
 from ppa.additive import AdditiveCostRegressor
 from ppa.schema import load_spec, read_table
+from ppa.lookup import add_lookups
 from ppa.structure import add_derived, term_matrix
 from ppa.surrogate import PPASurrogate
 
@@ -40,13 +41,14 @@ def fit_subset(table, spec, keep: np.ndarray, model, args) -> pd.Series:
     X, y = table.X[keep].reset_index(drop=True), table.y.loc[keep].reset_index(drop=True)  # + min_of components
     s = PPASurrogate(model=model, group_by=table.group_by, categorical=table.categorical, n_trials=args.trials,
                      budget_s=600, derived=spec.derived, terms=spec.terms, inputs=spec.inputs, min_of=spec.min_of,
+                     lookup=spec.lookup,
                      seed=0, progress=False)
     return s.fit(X, y).cv_metrics_["mape_pct"]
 
 
 def cost_model_floor(table, spec) -> dict:
     """Training MAPE (%) of the terms alone, fitted on all rows, per target that has terms."""
-    full = add_derived(table.X, spec.derived)
+    full = add_derived(add_lookups(table.X, spec.lookup), spec.derived)
     floor = {}
     for target in TARGETS:
         if target in (spec.terms or {}):

@@ -114,7 +114,7 @@ def trials_to(curve: np.ndarray, goal: float) -> float:
 
 #: Design features the benchmark's surrogate learns from (the dataset's architecture + backend columns).
 FEATURES = ("array_rows", "array_cols", "dataflow", "act_bits", "wgt_bits", "acc_bits", "simd_lanes",
-            "mac_pipeline", "mult_style", "target_clock_ghz", "abc_delay_ps")
+            "mac_pipeline", "mult_style", "target_clock_ghz", "abc_delay_ps", "pdk")
 TARGETS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz")
 
 
@@ -130,7 +130,7 @@ def train_bundle(csv: Path, out_dir: Path) -> str:
                      features=tuple(f for f in FEATURES if f in columns))
     table = read_table(csv, spec)
     surrogate = PPASurrogate(model=spec.model, derived=spec.derived, terms=spec.terms, inputs=spec.inputs,
-                             min_of=spec.min_of, n_trials=20, budget_s=300,
+                             min_of=spec.min_of, lookup=spec.lookup, n_trials=20, budget_s=300,
                              group_by=table.group_by, categorical=table.categorical, progress=False)
     surrogate.fit(table.X, table.y)
     path = out_dir / f"models-{csv.parent.name}"

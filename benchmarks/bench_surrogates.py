@@ -107,7 +107,7 @@ def run_dataset(name, path, spec, args) -> list[dict]:
         s = PPASurrogate(model=family, split="unseen", group_by=table.group_by, categorical=table.categorical,
                          budget_s=args.budget_s * len(targets), n_trials=args.trials, seed=args.seed,
                          n_jobs=args.jobs, clock_column=spec.clock_column, progress=False,
-                         derived=spec.derived, terms=spec.terms, inputs=spec.inputs)
+                         derived=spec.derived, terms=spec.terms, inputs=spec.inputs, lookup=spec.lookup)
         s.fit(X, Y[targets], timing_met=timing)
         seconds = time.perf_counter() - start
         surrogates[family] = s

@@ -43,7 +43,7 @@ def time_fit(csv: Path, model, label: str, args) -> dict:
     structure = {"inputs": spec.inputs, "min_of": spec.min_of} if isinstance(model, dict) else {}  # spec only
     s = PPASurrogate(model=model, group_by=[*table.group_by, "pdk"], categorical=table.categorical,
                      budget_s=args.budget_s, n_trials=args.trials, n_jobs=args.jobs, progress=False,
-                     derived=spec.derived, terms=spec.terms, **structure)
+                     derived=spec.derived, terms=spec.terms, lookup=spec.lookup, **structure)
     start = time.perf_counter()
     y = table.y if structure else table.y[TARGETS]
     s.fit(table.X, y, timing_met=table.column("timing_met"))

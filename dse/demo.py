@@ -38,14 +38,15 @@ TARGETS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz")
 
 def design_inputs() -> set[str]:
     """Columns of a backend dataset that are design inputs: the synthesised core's architecture
-    (``CoreConfig``), the synthesis knobs (``SynthKnobs``) and the target clock. Everything else in
+    (``CoreConfig``), the synthesis knobs (``SynthKnobs``), the target clock and the node (``pdk``, a key
+    of the measured PE table). Everything else in
     the CSV (tool outputs such as cell counts, run times, keys) must not become a feature."""
     from dataclasses import fields
 
     from ppa.backend_flow.rtl import CoreConfig
     from ppa.backend_flow.synth import SynthKnobs
 
-    return {f.name for f in fields(CoreConfig)} | {f.name for f in fields(SynthKnobs)} | {"target_clock_ghz"}
+    return {f.name for f in fields(CoreConfig)} | {f.name for f in fields(SynthKnobs)} | {"target_clock_ghz", "pdk"}
 
 
 #: Columns of the printed top-designs table (those present in the study).
@@ -81,7 +82,10 @@ def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed
             manifest = {}
         wanted = json.loads(json.dumps({"model": spec.model, "derived": spec.derived, "terms": spec.terms,
                                       "inputs": spec.inputs, "min_of": spec.min_of}))
-        trained = {k: (manifest.get("settings") or {}).get(k) for k in wanted}
+        settings = manifest.get("settings") or {}
+        trained = {k: settings.get(k) for k in wanted}
+        wanted["lookup"] = {n: t.sha256 for n, t in (spec.lookup or {}).items()}  # the measured tables' rows
+        trained["lookup"] = {n: (t or {}).get("sha256") for n, t in (settings.get("lookup") or {}).items()}
         if (manifest.get("training_data") or {}).get("sha256") == file_sha256(data) and trained == wanted:
             say(f"[1/3] surrogates: reusing {out} (trained on the same {data.name} with the same spec)")
             return out
@@ -93,7 +97,7 @@ def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed
         surrogate = PPASurrogate(model=spec.model, split="unseen", group_by=table.group_by,
                                  categorical=table.categorical, budget_s=budget_s, n_trials=n_trials,
                                  seed=seed, progress=True, derived=spec.derived, terms=spec.terms,
-                                 inputs=spec.inputs, min_of=spec.min_of)
+                                 inputs=spec.inputs, min_of=spec.min_of, lookup=spec.lookup)
         surrogate.fit(table.X, table.y, timing_met=table.column("timing_met"))
     except ValueError as exc:
         raise DSEInputError(f"training the demo surrogates on {data}: {exc}") from None

@@ -27,6 +27,7 @@ import xgboost as xgb
 
 from ppa.encoding import FeatureEncoder
 from ppa.errors import PPAInputError
+from ppa.lookup import LookupTable
 from ppa.schema import file_sha256
 from ppa.surrogate import PPASurrogate
 
@@ -129,7 +130,8 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
         "encoder": surrogate.encoder_.to_json(),
         "group_by": surrogate.group_by_,
         "targets": targets,
-        "settings": {k: getattr(surrogate, k) for k in SETTINGS},
+        "settings": {**{k: getattr(surrogate, k) for k in SETTINGS},
+                     "lookup": {n: t.to_json() for n, t in (surrogate.lookup or {}).items()} or None},
         "fit_seconds": surrogate.fit_seconds_,
         "training_data": {"path": data_path, "sha256": data_sha256},
         "library_versions": {"python": platform.python_version(),
@@ -183,12 +185,13 @@ def load_bundle(path: str | Path) -> PPASurrogate:
     manifest = read_manifest(root)
     s = manifest["settings"]
     try:
-        surrogate = PPASurrogate(**{k: s.get(k) for k in SETTINGS}, progress=False)
+        lookup = {n: LookupTable.from_json(t, str(root / MANIFEST)) for n, t in (s.get("lookup") or {}).items()}
+        surrogate = PPASurrogate(**{k: s.get(k) for k in SETTINGS}, lookup=lookup or None, progress=False)
         surrogate.encoder_ = FeatureEncoder.from_json(manifest["encoder"])
         surrogate.features_ = list(manifest["features"])
-        if surrogate.encoder_.features != surrogate.features_ + list(surrogate.derived or {}):
+        if surrogate.encoder_.features != surrogate.features_ + list(lookup) + list(surrogate.derived or {}):
             raise PPAInputError(f"{root / MANIFEST}: refused, the encoder's columns are not the features "
-                                "followed by the derived features")
+                                "followed by the looked-up and the derived features")
         surrogate.targets_ = list(manifest["targets"])
         surrogate.group_by_ = list(manifest.get("group_by") or [])
         surrogate.transforms_, surrogate.tuning_, surrogate.models_, surrogate.members_ = {}, {}, {}, {}

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ppa.backend_flow.cli import sample
+from ppa.backend_flow.cli import characterise, sample
 from ppa.bundle import load_bundle, save_bundle
 from ppa.errors import PPAInputError
 from ppa.models import FAMILIES
@@ -84,7 +84,8 @@ def train(data, targets, features, exclude, categorical, group_by, spec, model, 
         surrogate = PPASurrogate(model=model, split=split, group_by=table.group_by, categorical=table.categorical,
                                  budget_s=budget_s, n_trials=trials, clock_column=data_spec.clock_column,
                                  n_jobs=jobs, seed=seed, derived=data_spec.derived, terms=data_spec.terms,
-                                 inputs=data_spec.inputs, min_of=data_spec.min_of)
+                                 inputs=data_spec.inputs, min_of=data_spec.min_of,
+                                 lookup=data_spec.lookup)
         surrogate.fit(table.X, table.y, timing_met=table.column(data_spec.timing_column))
         save_bundle(surrogate, out, data_sha256=table.sha256, data_path=str(data))
     except PPAInputError as exc:
@@ -149,4 +150,4 @@ def predict(model_dir, data, out):
         click.echo(result.to_csv(index=False), nl=False)
 
 
-COMMANDS: list = [sample, train, evaluate, predict]
+COMMANDS: list = [sample, characterise, train, evaluate, predict]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from frontend_sim.hardware import HardwareConfig
 from ppa.errors import PPAInputError
+from ppa.lookup import read_lookup
 
 #: Columns of the bundled backend datasets that are results or bookkeeping, never default features
 #: (the contract targets, then the other outputs of ppa/backend_flow's sweep).
@@ -50,7 +51,7 @@ class DataSpec:
     knowledge (:mod:`ppa.structure`); ``model`` is a family or a table target → family.
     ``inputs`` (target → features) restricts a target's model to those features (raw or derived).
     ``min_of`` (target → columns) predicts a target as the minimum of other columns' models; those
-    columns are added to the targets.
+    columns are added to the targets. ``lookup`` adds features read from measured tables (:mod:`ppa.lookup`).
     """
 
     targets: tuple[str, ...]
@@ -65,6 +66,7 @@ class DataSpec:
     model: str | dict[str, str] | None = None
     inputs: dict[str, list[str]] | None = None
     min_of: dict[str, list[str]] | None = None
+    lookup: dict | None = None  #: name → :class:`ppa.lookup.LookupTable` (``[lookup.name]`` in a spec file)
 
     def __post_init__(self):
         for name in ("targets", "features", "exclude", "categorical", "group_by"):
@@ -115,6 +117,10 @@ def load_spec(path: str | Path, **overrides) -> DataSpec:
             if not (isinstance(value, dict) and all(isinstance(v, list) and len(v) >= least
                                                     and all(isinstance(t, str) for t in v) for v in value.values())):
                 raise PPAInputError(f"{path}: [{key}] must be a table of {what}, got {value!r}")
+        elif key == "lookup":
+            if not isinstance(value, dict):
+                raise PPAInputError(f"{path}: [lookup] must hold tables [lookup.name] with file, keys, value, got {value!r}")
+            raw[key] = {name: read_lookup(name, entry, path) for name, entry in value.items()}
         elif key == "model":
             if not (isinstance(value, str) or isinstance(value, dict) and all(isinstance(v, str) for v in value.values())):
                 raise PPAInputError(f"{path}: model must be a family name or a table target = \"family\", got {value!r}")

@@ -29,6 +29,7 @@ from tqdm.auto import tqdm
 from ppa import transforms
 from ppa.encoding import FeatureEncoder
 from ppa.errors import PPAInputError
+from ppa.lookup import add_lookups
 from ppa.metrics import is_frequency_target, regression_metrics, timing_accuracy
 from ppa.models import BASE_FAMILIES, FAMILIES, RAW_TARGET, build
 from ppa.schema import ARCHITECTURE_COLUMNS
@@ -67,13 +68,15 @@ class PPASurrogate(BaseEstimator):
     min_of : dict target → list of other target columns; the target is predicted as their minimum
         (e.g. ``{"fmax_ghz": ["pe_fmax_ghz", "lane_fmax_ghz"]}``). A component without its own
         ``model`` entry takes the target's family.
+    lookup : dict name → :class:`ppa.lookup.LookupTable`: features read from measured tables (e.g. the
+        area of the PE a configuration uses, from ``accel-dse characterise``), before the derived ones.
     """
 
     def __init__(self, model="xgboost", split: str = "unseen", group_by=None, categorical=(),
                  budget_s: float = 60.0, n_trials: int | None = 30, cv_folds: int = 5, tune_folds: int = 3,
                  log_targets="auto", clock_column: str = "target_clock_ghz", n_jobs: int = 1,
                  seed: int = 0, progress: bool = True, derived=None, terms=None, inputs=None,
-                 min_of=None):
+                 min_of=None, lookup=None):
         self.model = model
         self.split = split
         self.group_by = group_by
@@ -91,6 +94,7 @@ class PPASurrogate(BaseEstimator):
         self.terms = terms
         self.inputs = inputs
         self.min_of = min_of
+        self.lookup = lookup
 
     # ------------------------------------------------------------------ fit
     def family(self, target: str) -> str:
@@ -157,7 +161,7 @@ class PPASurrogate(BaseEstimator):
         start = time.perf_counter()
         self.features_ = list(X.columns)
         self.targets_ = list(y.columns)
-        full = add_derived(X, self.derived)
+        full = add_derived(add_lookups(X, self.lookup), self.derived)
         self.encoder_ = FeatureEncoder(list(full.columns), categorical).fit(full)
         for target, names in (self.inputs or {}).items():  # inputs of targets not in y are not used
             unknown = [n for n in names if n not in self.encoder_.features]
@@ -248,11 +252,11 @@ class PPASurrogate(BaseEstimator):
         return self._design(full, self.encoder_.transform(full), target)
 
     def _with_derived(self, X: pd.DataFrame) -> pd.DataFrame:
-        """The model's raw feature columns of ``X`` followed by the derived features."""
+        """The model's raw feature columns of ``X`` followed by the looked-up and the derived features."""
         missing = [c for c in self.features_ if c not in X.columns]
         if missing:
             raise PPAInputError(f"query is missing feature column(s) {missing}; the model needs {self.features_}")
-        return add_derived(X[self.features_], self.derived)
+        return add_derived(add_lookups(X[self.features_], self.lookup, "query row"), self.derived)
 
     def _n_terms(self, target: str) -> int:
         """Cost-model terms of ``target`` when its family is ``additive`` (they lead its design matrix)."""

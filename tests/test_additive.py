@@ -120,11 +120,12 @@ def test_bundled_spec_cost_models_beat_trees_on_unseen_cores():
     assert spec.model == {"area_um2": "additive", "power_mw": "additive", "leakage_mw": "additive", "fmax_ghz": "random_forest"}
     table = read_table(dataset_path("asap7/ppa_samples.csv"), spec)
     common = dict(group_by=table.group_by, categorical=table.categorical, derived=spec.derived, terms=spec.terms,
-                  budget_s=30, n_trials=3, progress=False)
+                  lookup=spec.lookup, budget_s=30, n_trials=3, progress=False)
     y = table.y[["area_um2", "power_mw"]]
     cost = PPASurrogate(model="additive", **common).fit(table.X, y).cv_metrics_["mape_pct"]
     trees = PPASurrogate(model="xgboost", **common).fit(table.X, y).cv_metrics_["mape_pct"]
-    assert (cost < 12).all() and (cost < 0.5 * trees).all(), (cost, trees)
+    # the measured PE (spec [lookup]) times the PE count, plus lanes and edges: within 1.5 % on unseen cores
+    assert (cost < 1.5).all() and (cost < 0.5 * trees).all(), (cost, trees)
 
 
 def test_cli_model_pairs_and_spec_errors(tmp_path):

@@ -112,7 +112,7 @@ def test_bundled_spec_min_of_module_clocks_beats_one_forest():
     assert spec.min_of == MIN_OF and spec.targets == ("fmax_ghz", "pe_fmax_ghz", "lane_fmax_ghz")
     table = read_table(dataset_path("gf180/ppa_samples.csv"), spec)
     common = dict(model="random_forest", group_by=table.group_by, categorical=table.categorical,
-                  derived=spec.derived, budget_s=60, n_trials=1, cv_folds=5, progress=False)
+                  derived=spec.derived, lookup=spec.lookup, budget_s=60, n_trials=1, cv_folds=5, progress=False)
     modules = PPASurrogate(**common, inputs=spec.inputs, min_of=spec.min_of).fit(table.X, table.y)
     one = PPASurrogate(**common).fit(table.X, table.y[["fmax_ghz"]])
     composite, direct = modules.cv_metrics_.loc["fmax_ghz", "mape_pct"], one.cv_metrics_.loc["fmax_ghz", "mape_pct"]

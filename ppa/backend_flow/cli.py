@@ -45,3 +45,33 @@ def sample(pdk: str, n_samples: int, out_dir: str, jobs: int, liberty: str | Non
                 publish(out_dir, publish_dir, pdk, command, n_samples)
     except BackendFlowError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@click.command("characterise")
+@click.option("--pdk", type=click.Choice(["asap7", "gf180"]), required=True, help="Standard-cell library.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Output directory (a sweep's directory reuses its module cache): pe_characterisation.csv.")
+@click.option("--delays", type=int, default=3, show_default=True,
+              help="ABC delay targets per PE variant, spread over the delay ladder of the node's clock range.")
+@click.option("--jobs", type=int, default=1, show_default=True, help="Parallel synthesis jobs (joblib).")
+@click.option("--liberty", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Liberty file (.lib or .lib.gz) instead of the bundled one.")
+@click.option("--publish", "publish_file", type=click.Path(dir_okay=False), default=None,
+              help="Merge the table into this CSV (e.g. datasets/pe_characterisation.csv), replacing its rows of --pdk, "
+                   "and write its provenance beside it (.md, .json).")
+def characterise(pdk: str, out_dir: str, delays: int, jobs: int, liberty: str | None, publish_file: str | None) -> None:
+    """Synthesise every PE variant alone at a few ABC delay targets: the measured PE area table the
+    surrogates look up (spec [lookup]); resumable."""
+    from ppa.backend_flow.characterise import publish_characterisation, run_characterisation
+    from ppa.backend_flow.errors import BackendFlowError
+
+    try:
+        table = run_characterisation(pdk, out_dir, delays=delays, jobs=jobs, liberty=liberty)
+        click.echo(f"{len(table)} PE variants × delays in {out_dir}/pe_characterisation.csv")
+        if publish_file:
+            command = (f"accel-dse characterise --pdk {pdk} --out {out_dir} --delays {delays} --jobs {jobs}"
+                       + (f" --liberty {liberty}" if liberty else "") + f" --publish {publish_file}")
+            publish_characterisation(out_dir, publish_file, pdk, command)
+            click.echo(f"published to {publish_file} (provenance: {Path(publish_file).with_suffix('.md')})")
+    except BackendFlowError as exc:
+        raise click.ClickException(str(exc)) from exc

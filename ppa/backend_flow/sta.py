@@ -128,3 +128,38 @@ def run_sta(lib: Liberty, netlist: Path, clocks_ghz: list[float], work_dir: Path
         raise BackendFlowError(f"OpenSTA failed: {first.strip()}; log: {log}")
     blocks = proc.stdout.split("@@PERIOD_PS")[1:]
     return [_parse_block(b, p, lib.time_unit_ps, log) for b, p in zip(blocks, periods)]
+
+
+
+def module_power(lib: Liberty, netlists: list[Path], module: str, clock_ghz: float, work_dir: Path,
+                 timeout_s: float = 3600.0) -> list[tuple[float, float, float]]:
+    """Internal, switching and leakage power (mW) of ``module`` alone, from each of ``netlists`` (one
+    OpenSTA session, the liberty read once), at ``clock_ghz`` with the core's vectorless activity;
+    internal + switching scale with the clock (energy per cycle × clock)."""
+    work_dir = Path(work_dir)
+    script, log = work_dir / f"power_{module}.tcl", work_dir / f"power_{module}.log"
+    lines = [f"read_liberty {lib.path}"]
+    for netlist in netlists:
+        lines += [f"read_verilog {netlist}", f"link_design {module}",
+                  f"set_power_activity -global -activity {NET_ACTIVITY}",
+                  f"create_clock -name clk -period {1e3 / clock_ghz / lib.time_unit_ps:.6g} [get_ports clk]",
+                  'puts "@@NETLIST"', "report_power -digits 6"]
+    script.write_text("\n".join(lines) + "\n")
+    try:
+        proc = subprocess.run(["sta", "-no_splash", "-exit", str(script)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=timeout_s, cwd=work_dir)
+    except FileNotFoundError as exc:
+        raise BackendFlowError("OpenSTA (sta) is not installed (apt-get install opensta)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise BackendFlowError(f"OpenSTA timed out after {timeout_s:g} s; log: {log}") from exc
+    log.write_text(proc.stdout)
+    out = []
+    for netlist, block in zip(netlists, proc.stdout.split("@@NETLIST")[1:]):
+        power = re.search(r"^Total\s+" + r"\s+".join([_FLOAT] * 4), block, re.M)
+        if power is None:
+            raise BackendFlowError(f"OpenSTA gave no power report for {module} of {netlist}; log: {log}")
+        out.append(tuple(float(power.group(i)) * 1e3 for i in range(1, 4)))
+    if proc.returncode != 0 or len(out) != len(netlists):
+        raise BackendFlowError(f"OpenSTA powered {len(out)} of {len(netlists)} {module} netlists (exit "
+                               f"{proc.returncode}); log: {log}")
+    return out

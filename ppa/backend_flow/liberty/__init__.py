@@ -13,6 +13,7 @@ Time units: ASAP7 ps, GF180 ns (read from each file's ``time_unit``).
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import re
@@ -125,3 +126,29 @@ def prepare_liberty(pdk: str, work_dir: Path, liberty: str | Path | None = None)
     if unit is None:
         raise BackendFlowError(f"liberty {sources[0]} has no time_unit of 1ps or 1ns in its header")
     return Liberty(path=out, sources=digests, time_unit_ps=1.0 if unit.group(1) == "ps" else 1000.0)
+
+
+_CELL = re.compile(r'\bcell\s*\(\s*"?([^")\s]+)"?\s*\)\s*\{')
+_AREA_ATTR = re.compile(r"\barea\s*:\s*([0-9.eE+-]+)")
+
+
+@functools.lru_cache(maxsize=4)
+def cell_areas(path: Path) -> dict[str, float]:
+    """Cell name → area (µm²) of a prepared liberty file: what Yosys ``stat -liberty`` adds up."""
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    starts = [(m.group(1), m.end()) for m in _CELL.finditer(text)]
+    areas = {}
+    for i, (name, begin) in enumerate(starts):
+        end = starts[i + 1][1] if i + 1 < len(starts) else len(text)
+        found = _AREA_ATTR.search(text, begin, end)
+        if found is None:
+            raise BackendFlowError(f"liberty {path}: cell {name} has no area")
+        areas[name] = float(found.group(1))
+    return areas
+
+
+def netlist_area(netlist: Path, areas: dict[str, float]) -> tuple[float, int]:
+    """Total cell area (µm²) and cell count of a flat mapped Verilog netlist (one module, liberty cells)."""
+    cells = [m.group(1) for m in re.finditer(r"^\s+(\S+)\s+\S+\s*\(", Path(netlist).read_text(), re.M)
+             if m.group(1) in areas]
+    return float(sum(areas[c] for c in cells)), len(cells)
