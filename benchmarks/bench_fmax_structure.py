@@ -12,7 +12,9 @@ This compares, on unseen configurations (5-fold GroupKFold on the netlist's conf
   gives the prediction (uses ``critical_path`` only);
 * ``min of module models``: a forest per module clock on every row (the faster module's clock is
   measured too), fmax = the smaller prediction — what the spec's ``[min_of]`` does, on every feature;
-* ``min of module models, own parameters``: the same with each forest on its module's parameters only.
+* ``min of module models, own parameters``: the same with each forest on its module's parameters only;
+* ``… + measured PE``: the same, the PE's forest also seeing the PE's measured area and energy (the
+  spec's ``[lookup]`` of ``datasets/pe_characterisation.csv``) — what the bundled spec does.
 
 It reports the MAPE over all rows and over the rows where each module is critical, and how often
 the critical module is named right. Results: reports/benchmarks/fmax_structure.{csv,md}.
@@ -29,6 +31,7 @@ import pandas as pd
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
 from bench_tables import markdown_table, save_results
+from ppa.lookup import add_lookups
 from ppa.schema import load_spec, read_table
 from ppa.splits import config_groups, make_folds
 from ppa.structure import add_derived
@@ -38,7 +41,9 @@ OUT = ROOT / "reports" / "benchmarks" / "fmax_structure"
 PE_PARAMS = ["dataflow", "act_bits", "wgt_bits", "acc_bits", "mac_pipeline", "mult_style", "mult_bits", "booth",
              "abc_delay_ps", "speed"]
 LANE_PARAMS = ["acc_bits", "abc_delay_ps", "speed"]
-MODELS = ("one model", "critical-module gated", "min of module models", "min of module models, own parameters")
+MEASURED_PE = ["pe_area_ref", "pe_energy_ref"]
+MODELS = ("one model", "critical-module gated", "min of module models", "min of module models, own parameters",
+          "min of module models, own parameters + measured PE")
 
 
 def _forest(classifier: bool = False):
@@ -51,22 +56,25 @@ def out_of_fold(pdk: str) -> pd.DataFrame:
     path = ROOT / "datasets" / pdk / "ppa_samples.csv"
     spec = load_spec(ROOT / "datasets" / "ppa_spec.toml", targets=("fmax_ghz",))
     table = read_table(path, spec)
-    full = add_derived(table.X, spec.derived)
+    full = add_derived(add_lookups(table.X, spec.lookup), spec.derived)
     X = pd.get_dummies(full, columns=list(table.categorical), dtype=float)
     columns = {name: [c for c in X.columns if any(c == p or c.startswith(p + "_") for p in params)]
-               for name, params in (("pe", PE_PARAMS), ("simd_lane", LANE_PARAMS))}
+               for name, params in (("pe", PE_PARAMS), ("simd_lane", LANE_PARAMS), ("pe_measured", PE_PARAMS + MEASURED_PE))}
     y = np.log(table.y["fmax_ghz"].to_numpy())
     labels = pd.read_csv(path, usecols=["critical_path", "pe_fmax_ghz", "lane_fmax_ghz"])
     critical = labels["critical_path"].to_numpy()
     module_y = {"pe": np.log(labels["pe_fmax_ghz"].to_numpy()), "simd_lane": np.log(labels["lane_fmax_ghz"].to_numpy())}
     lane = critical == "simd_lane"
     one, gated, named = np.zeros(len(y)), np.zeros(len(y)), np.empty(len(y), dtype=object)
-    both = {k: {m: np.zeros(len(y)) for m in module_y} for k in ("all", "own")}
+    both = {k: {m: np.zeros(len(y)) for m in module_y} for k in ("all", "own", "measured")}
     for train, test in make_folds("unseen", config_groups(table.X, table.group_by), 5, 1):
         for module, target in module_y.items():
             both["all"][module][test] = _forest().fit(X.iloc[train], target[train]).predict(X.iloc[test])
             cols = columns[module]
             both["own"][module][test] = _forest().fit(X.iloc[train][cols], target[train]).predict(X.iloc[test][cols])
+            cols = columns["pe_measured" if module == "pe" else module]
+            both["measured"][module][test] = (both["own"][module][test] if module == "simd_lane" else
+                                              _forest().fit(X.iloc[train][cols], target[train]).predict(X.iloc[test][cols]))
         one[test] = _forest().fit(X.iloc[train], y[train]).predict(X.iloc[test])
         is_lane = _forest(classifier=True).fit(X.iloc[train], lane[train]).predict(X.iloc[test])
         named[test] = np.where(is_lane, "simd_lane", "pe")
@@ -78,7 +86,8 @@ def out_of_fold(pdk: str) -> pd.DataFrame:
                 gated[pick] = model.predict(X.iloc[pick][cols])
     out = pd.DataFrame({"critical": critical, "named": named, "one model": one, "critical-module gated": gated,
                         "y": y})
-    for kind, name in (("all", "min of module models"), ("own", "min of module models, own parameters")):
+    for kind, name in (("all", "min of module models"), ("own", "min of module models, own parameters"),
+                       ("measured", "min of module models, own parameters + measured PE")):
         out[name] = np.minimum(both[kind]["pe"], both[kind]["simd_lane"])
         out[f"{name}: named"] = np.where(both[kind]["simd_lane"] < both[kind]["pe"], "simd_lane", "pe")
     return out
@@ -104,7 +113,7 @@ def main() -> None:
         "# fmax: one model vs. models of each module's clock\n\n"
         f"Command: `{cmd}` ({time.perf_counter() - start:.0f} s). Unseen-configuration MAPE of fmax (5-fold "
         "GroupKFold on the netlist configuration), untuned random forests (300 trees) on log clocks; see the "
-        "script's docstring for the four models.\n\n" + markdown_table(df.drop(columns="command"), "{:.2f}") + "\n")
+        "script's docstring for the five models.\n\n" + markdown_table(df.drop(columns="command"), "{:.2f}") + "\n")
     print(markdown_table(df.drop(columns="command"), "{:.2f}"))
 
 
