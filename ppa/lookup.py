@@ -58,8 +58,9 @@ class LookupTable:
         """Feature columns the lookup reads."""
         return [*self.keys, *([self.interpolate] if self.interpolate else [])]
 
-    def values(self, X: pd.DataFrame, name: str, what: str = "row") -> np.ndarray:
-        """The looked-up value of every row of ``X``; an error naming the first keys the table lacks."""
+    def values(self, X: pd.DataFrame, name: str, what: str = "row", first: int = 0) -> np.ndarray:
+        """The looked-up value of every row of ``X``; an error naming the first keys the table lacks and
+        their rows (``what``s numbered from ``first``: 2 gives CSV lines when the header is line 1)."""
         missing = [c for c in self.columns if c not in X.columns]
         if missing:
             raise PPAInputError(f"lookup {name!r} reads column(s) {missing}, which are not features "
@@ -79,7 +80,7 @@ class LookupTable:
             shown = ", ".join(f"{c}={k:g}" if isinstance(k, float) else f"{c}={k}" for c, k in zip(self.keys, key))
             raise PPAInputError(
                 f"lookup {name!r} ({self.source or 'table'}) has no entry for {shown} ({what}s "
-                f"{', '.join(str(i) for i in idx[:8])}{', …' if len(idx) > 8 else ''}"
+                f"{', '.join(str(i + first) for i in idx[:8])}{', …' if len(idx) > 8 else ''}"
                 + (f"; {len(absent) - 1} more key(s) missing" if len(absent) > 1 else "")
                 + "): measure it into the table, or keep the queries to the table's keys")
         return out

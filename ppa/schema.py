@@ -264,6 +264,8 @@ def read_table(path: str | Path, spec: DataSpec, *, for_training: bool = True) -
         raise PPAInputError(f"{path}: only {len(df)} data rows; at least {MIN_ROWS} are needed to train and cross-validate")
 
     X, categorical = type_features(path, df, features, set(spec.categorical))
+    for name, table in (spec.lookup or {}).items():  # every row's key must be measured (CSV lines named)
+        table.values(X, name, what=f"{Path(path).name} line", first=2)
     warnings: list[str] = []
     targets = {}
     for col in spec.targets:

@@ -128,3 +128,12 @@ def test_bundled_pe_table_is_the_pe_area_of_the_dataset_cores():
         # between the table's delays the interpolation is close, not exact
         off = np.abs(looked_up[~at_table_delay] / raw.pe_area_um2[~at_table_delay] - 1)
         assert 0 < off.mean() < 0.02, off.mean()
+
+
+def test_a_csv_row_outside_the_table_is_named_by_its_line_before_training(tmp_path):
+    spec_path = _write_spec(tmp_path, TABLE.to_csv(index=False))
+    X, y = _data()
+    X.loc[4, "style"] = "c"
+    pd.concat([X, y], axis=1).to_csv(tmp_path / "d.csv", index=False)
+    with pytest.raises(PPAInputError, match=r"has no entry for style=c, bits=4 \(d.csv lines 6\)"):
+        read_table(tmp_path / "d.csv", load_spec(spec_path))

@@ -60,8 +60,8 @@ def sample(pdk: str, n_samples: int, out_dir: str, jobs: int, liberty: str | Non
               help="Merge the table into this CSV (e.g. datasets/pe_characterisation.csv), replacing its rows of --pdk, "
                    "and write its provenance beside it (.md, .json).")
 def characterise(pdk: str, out_dir: str, delays: int, jobs: int, liberty: str | None, publish_file: str | None) -> None:
-    """Synthesise every PE variant alone at a few ABC delay targets: the measured PE area table the
-    surrogates look up (spec [lookup]); resumable."""
+    """Synthesise every PE variant alone at a few ABC delay targets and power it: the measured PE table
+    (area, energy per cycle, leakage) the surrogates look up (spec [lookup]); resumable."""
     from ppa.backend_flow.characterise import publish_characterisation, run_characterisation
     from ppa.backend_flow.errors import BackendFlowError
 
