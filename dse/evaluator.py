@@ -33,6 +33,7 @@ from dse.errors import DSEInputError
 from dse.metrics import METRIC_UNITS, WORKLOAD_METRICS
 from dse.objectives import constraint_matrix, objective_matrix
 from dse.space import HARDWARE_DEFAULTS, SearchSpace
+from ppa.errors import PPAInputError
 
 #: Surrogate targets the evaluator needs.
 REQUIRED_TARGETS = ("area_um2", "power_mw", "fmax_ghz")
@@ -197,7 +198,10 @@ class Evaluator:
         # One thread: the batches are small, and xgboost's default (all cores) costs ~10x per call when
         # the cores are busy (measured: 0.5 s vs 0.05 s for one row on this 2-core machine).
         with threadpool_limits(limits=1):
-            predicted = self.bundle.predict(designs[list(self.bundle.features)]).reset_index(drop=True)
+            try:
+                predicted = self.bundle.predict(designs[list(self.bundle.features)]).reset_index(drop=True)
+            except PPAInputError as exc:  # e.g. a PE its measured table lacks
+                raise DSEInputError(f"{self.space.path}: the model bundle cannot evaluate these designs: {exc}") from None
         target = designs["target_clock_ghz"].to_numpy(dtype=float)
         fmax = predicted["fmax_ghz"].to_numpy(dtype=float)
         clock = np.minimum(target, fmax)

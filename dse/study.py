@@ -259,7 +259,12 @@ def run_trials(study: optuna.Study, space: SearchSpace, evaluator: Evaluator, n_
                 trials.append(trial)
             if not trials:
                 break
-            assessment = evaluator.assess(space.designs([t.params for t in trials]))
+            try:
+                assessment = evaluator.assess(space.designs([t.params for t in trials]))
+            except DSEInputError:  # nothing left running: the asked trials fail, finished ones stay
+                for trial in trials:
+                    study.tell(trial, state=TrialState.FAIL)
+                raise
             _tell(study, trials, assessment)
             ran += len(trials)
     return ran

@@ -109,3 +109,21 @@ def test_demo_per_layer_view_matches_the_studys_cycles(tiny_demo):
     for (trial, workload), part in layers.groupby(["trial", "workload"]):
         recorded = study.trials[trial].user_attrs[f"{workload}.total_cycles"]
         assert part["total_cycles"].sum() == pytest.approx(recorded, rel=1e-9)
+
+
+def test_a_space_asking_for_an_unmeasured_pe_stops_with_one_line_and_no_running_trial(tiny_demo, tmp_path):
+    """The demo bundle reads the PE from its measured table: a 20-bit accumulator was never characterised."""
+    out, _, _ = tiny_demo
+    from dse.space import BUNDLED_SPACES
+
+    space = tmp_path / "acc20.toml"
+    space.write_text((BUNDLED_SPACES / "asap7.toml").read_text().replace("acc_bits = 32", "acc_bits = 20")
+                     .replace('acc_holds_product = "acc_bits >= act_bits + wgt_bits"', ""))
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    result = CliRunner().invoke(main, ["search", "--space", str(space), "--models", str(out / "models"),
+                                       "--workload", "resnet50", "--trials", "4", "--storage", storage, "--quiet"])
+    assert result.exit_code == 1
+    assert "acc20.toml: the model bundle cannot evaluate these designs: lookup 'pe_area_ref'" in result.output
+    assert "acc_bits=20" in result.output and "Traceback" not in result.output
+    study = optuna.load_study(study_name="acc20", storage=storage)
+    assert study.trials and all(t.state == optuna.trial.TrialState.FAIL for t in study.trials)
