@@ -121,6 +121,10 @@ def read_lookup(name: str, entry, spec_path: Path) -> LookupTable:
     if missing:
         raise PPAInputError(f"{path}: lookup {name!r} needs column(s) {missing}; the file has: {', '.join(df.columns)}")
     df = df[columns]
+    blank = df[keys].isna().any(axis=1) | (df[keys].astype(str).apply(lambda c: c.str.strip()) == "").any(axis=1)
+    if blank.any():
+        lines = ", ".join(str(i + 2) for i in np.flatnonzero(blank)[:8])
+        raise PPAInputError(f"{path}: lookup {name!r} has empty key cells ({', '.join(keys)}) at line(s) {lines}")
     for col in [value, *([interpolate] if interpolate else [])]:
         numbers = pd.to_numeric(df[col], errors="coerce")
         bad = ~np.isfinite(numbers.to_numpy(float)) | (numbers.to_numpy(float) <= 0 if col == interpolate else False)

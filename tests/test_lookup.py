@@ -62,6 +62,8 @@ def _write_spec(tmp_path, table_text: str, entry: str | None = None):
     ("style,bits,delay_ps,unit_area\na,4,0,12\n", None, r"column 'delay_ps' must hold finite numbers > 0; bad at line\(s\) 2"),
     ("style,bits,delay_ps,unit_area\na,4,100,12\nb,4,100,7\na,4,100,13\n", None,
      r"more than one row for the same style, bits, delay_ps at line\(s\) 2, 4"),
+    ("style,bits,delay_ps,unit_area\na,4,100,12\n,8,100,7\n", None,
+     r"units.csv: lookup 'unit_ref' has empty key cells \(style, bits\) at line\(s\) 3"),
 ])
 def test_bad_lookup_entries_and_tables_are_named(tmp_path, table_text, entry, match):
     with pytest.raises(PPAInputError, match=match):
