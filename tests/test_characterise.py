@@ -1,4 +1,5 @@
 """PE characterisation: every PE variant synthesised alone (real Yosys; skipped when it is not installed)."""
+import json
 import shutil
 
 import pandas as pd
@@ -11,7 +12,8 @@ from ppa.backend_flow import characterise as ch
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.sampling import abc_delay_for_clock
 
-needs_yosys = pytest.mark.skipif(not shutil.which("yosys"), reason="yosys not installed (apt-get install yosys)")
+needs_yosys = pytest.mark.skipif(not (shutil.which("yosys") and shutil.which("sta")),
+                                 reason="yosys and OpenSTA not installed (apt-get install yosys opensta)")
 
 
 def test_pe_variants_are_the_sampling_grid():
@@ -52,6 +54,13 @@ def test_characterised_pe_has_the_area_of_the_pe_in_a_dataset_core(tmp_path, mon
     monkeypatch.setattr(ch, "characterise_chunk", no_synthesis)
     again = ch.run_characterisation("gf180", tmp_path / "run", delays=1, progress=False)
     pd.testing.assert_frame_equal(again, table)
+
+    sessions = tmp_path / "run" / "characterise" / "sessions.json"
+    log = json.loads(sessions.read_text())
+    sessions.write_text(json.dumps([{**log[0], "liberty": [["other.lib", "0" * 64]]}]))
+    with pytest.raises(BackendFlowError, match=r"pe_characterisation.csv was made with another liberty .*other.lib"):
+        ch.run_characterisation("gf180", tmp_path / "run", delays=1, progress=False)
+    sessions.write_text(json.dumps(log))
 
     published = tmp_path / "pe.csv"
     table.assign(pdk="asap7", pe_area_um2=1.0).to_csv(published, index=False)

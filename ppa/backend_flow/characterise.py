@@ -121,6 +121,10 @@ def run_characterisation(pdk: str, out_dir: str | Path, delays: int = 3, jobs: i
     rows = table.to_dict("records")
     sessions = work / "sessions.json"
     log = json.loads(sessions.read_text()) if sessions.exists() else []
+    made_with = {tuple(map(tuple, entry["liberty"])) for entry in log}
+    if len(table) and made_with and made_with != {tuple(map(tuple, lib.sources))}:
+        raise BackendFlowError(f"{path} was made with another liberty ({sorted(made_with)}); characterise "
+                               "this one into a new --out directory")
     log.append({"started": time.time(), "seconds": 0.0, "made": 0, "delays": delays, "jobs": jobs,
                 "liberty": [list(x) for x in lib.sources]})
     with tqdm(total=len(todo), unit="PE", desc=f"{pdk} PE characterisation", disable=not progress) as bar:
