@@ -104,3 +104,16 @@ def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int
                        learning_rate_init=p["learning_rate_init"], solver="adam", max_iter=300,
                        early_stopping=True, validation_fraction=0.15, n_iter_no_change=20, random_state=seed)
     return TransformedTargetRegressor(make_pipeline(StandardScaler(), mlp), transformer=StandardScaler())
+
+
+def model_predict(model, X) -> np.ndarray:
+    """``model.predict(X)``. For a random forest: the same sum of its trees' predictions, in the same
+    order, without scikit-learn's per-tree dispatch (~0.2 ms a tree, most of a single-row query's time)."""
+    if type(model) is RandomForestRegressor and model.n_outputs_ == 1:
+        X = np.ascontiguousarray(X, dtype=np.float32)  # what scikit-learn's trees read
+        out = np.zeros(X.shape[0])
+        for tree in model.estimators_:
+            out += tree.tree_.predict(X)[:, 0]
+        return out / len(model.estimators_)
+    return model.predict(X)
+

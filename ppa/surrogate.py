@@ -31,7 +31,7 @@ from ppa.encoding import FeatureEncoder
 from ppa.errors import PPAInputError
 from ppa.lookup import add_lookups
 from ppa.metrics import is_frequency_target, regression_metrics, timing_accuracy
-from ppa.models import BASE_FAMILIES, FAMILIES, RAW_TARGET, build
+from ppa.models import BASE_FAMILIES, FAMILIES, RAW_TARGET, build, model_predict
 from ppa.schema import ARCHITECTURE_COLUMNS
 from ppa.splits import SPLITS, config_groups, make_folds
 from ppa.structure import add_derived, term_matrix
@@ -302,8 +302,8 @@ class PPASurrogate(BaseEstimator):
                 continue
             Z = self._design(full, encoded, target)
             t = self.transforms_[target]["transform"]
-            point[target] = transforms.inverse(t, self.models_[target].predict(Z))
-            spread[target] = np.stack([transforms.inverse(t, m.predict(Z)) for m in self.members_[target]])
+            point[target] = transforms.inverse(t, model_predict(self.models_[target], Z))
+            spread[target] = np.stack([transforms.inverse(t, model_predict(m, Z)) for m in self.members_[target]])
         for target, parts in min_of.items():
             point[target] = np.min([point[c] for c in parts], axis=0)
             spread[target] = np.min([spread[c] for c in parts], axis=0)  # member k: min of the parts' member k

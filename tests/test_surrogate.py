@@ -139,3 +139,18 @@ def test_other_families_fit_and_predict(family):
     assert np.isfinite(out["area_um2"]).all()
     assert s.cv_metrics_.loc["area_um2", "mape_pct"] < 60
     assert set(s.tuning_["area_um2"]) == ({"xgboost", "random_forest", "mlp"} if family == "stacked" else {family})
+
+
+def test_forest_prediction_without_per_tree_dispatch_is_scikit_learns():
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.linear_model import Ridge
+
+    from ppa.models import model_predict
+
+    rng = np.random.default_rng(1)
+    X, y = rng.uniform(size=(300, 4)), rng.uniform(size=300)
+    for n_jobs in (1, 2):
+        forest = RandomForestRegressor(n_estimators=40, n_jobs=n_jobs, random_state=0).fit(X, y)
+        np.testing.assert_allclose(model_predict(forest, X[:7]), forest.predict(X[:7]), rtol=1e-12, atol=0)
+    ridge = Ridge().fit(X, y)
+    np.testing.assert_array_equal(model_predict(ridge, X), ridge.predict(X))
