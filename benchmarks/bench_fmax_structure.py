@@ -31,7 +31,6 @@ import pandas as pd
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
 from bench_tables import markdown_table, save_results
-from ppa.lookup import add_lookups
 from ppa.schema import load_spec, read_table
 from ppa.splits import config_groups, make_folds
 from ppa.structure import add_derived
@@ -56,7 +55,7 @@ def out_of_fold(pdk: str) -> pd.DataFrame:
     path = ROOT / "datasets" / pdk / "ppa_samples.csv"
     spec = load_spec(ROOT / "datasets" / "ppa_spec.toml", targets=("fmax_ghz",))
     table = read_table(path, spec)
-    full = add_derived(add_lookups(table.X, spec.lookup), spec.derived)
+    full = add_derived(table.X, spec.derived, spec.lookup)
     X = pd.get_dummies(full, columns=list(table.categorical), dtype=float)
     columns = {name: [c for c in X.columns if any(c == p or c.startswith(p + "_") for p in params)]
                for name, params in (("pe", PE_PARAMS), ("simd_lane", LANE_PARAMS), ("pe_measured", PE_PARAMS + MEASURED_PE))}

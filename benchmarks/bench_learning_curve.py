@@ -28,7 +28,6 @@ import pandas as pd
 from bench_tables import markdown_table, save_results
 from ppa.additive import AdditiveCostRegressor
 from ppa.schema import load_spec, read_table
-from ppa.lookup import add_lookups
 from ppa.structure import add_derived, term_matrix
 from ppa.surrogate import PPASurrogate
 
@@ -48,7 +47,7 @@ def fit_subset(table, spec, keep: np.ndarray, model, args) -> pd.Series:
 
 def cost_model_floor(table, spec) -> dict:
     """Training MAPE (%) of the terms alone, fitted on all rows, per target that has terms."""
-    full = add_derived(add_lookups(table.X, spec.lookup), spec.derived)
+    full = add_derived(table.X, spec.derived, spec.lookup)
     floor = {}
     for target in TARGETS:
         if target in (spec.terms or {}):

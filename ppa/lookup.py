@@ -4,9 +4,10 @@ A spec's ``[lookup.NAME]`` names a CSV (e.g. the PE areas of ``accel-dse charact
 columns that key it (``keys``, matched to the feature columns of the same names), the column read
 (``value``) and optionally a numeric column to interpolate over (``interpolate``): between the
 table's points of a key the value is linear in log(x), beyond them it is the end point's value.
-The feature ``NAME`` then sits next to the derived features: models, ``[terms]`` and the domain
-check see it. A row whose key is not in the table is an error naming it (never a guess).
-The table travels inside model bundles (JSON rows), so a bundle needs no file beside it.
+The feature ``NAME`` then sits before the derived features (:func:`ppa.structure.add_derived`):
+models, ``[terms]`` and the domain check see it. A row whose key is not in the table is an error
+naming it (never a guess). The table travels inside model bundles (JSON rows), so a bundle needs no
+file beside it.
 """
 from __future__ import annotations
 
@@ -139,15 +140,3 @@ def read_lookup(name: str, entry, spec_path: Path) -> LookupTable:
         raise PPAInputError(f"{path}: lookup {name!r} has more than one row for the same {', '.join(columns[:-1])} "
                             f"at line(s) {lines}")
     return LookupTable(value, tuple(keys), interpolate, df.reset_index(drop=True), source=path.name)
-
-
-def add_lookups(X: pd.DataFrame, lookup: dict | None, what: str = "row") -> pd.DataFrame:
-    """``X`` with one column per lookup table, in order."""
-    if not lookup:
-        return X
-    out = X.copy()
-    for name, table in lookup.items():
-        if name in X.columns:
-            raise PPAInputError(f"lookup {name!r} has the name of a feature column; rename it")
-        out[name] = table.values(X, name, what)
-    return out

@@ -44,12 +44,19 @@ def _evaluate(text: str, where: str, X: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def add_derived(X: pd.DataFrame, derived: Mapping[str, str] | None) -> pd.DataFrame:
-    """``X`` with the derived feature columns appended, in order (a later one may use an earlier one)."""
-    if not derived:
+def add_derived(X: pd.DataFrame, derived: Mapping[str, str] | None, lookup: Mapping | None = None,
+                what: str = "row") -> pd.DataFrame:
+    """``X`` with the looked-up feature columns (``lookup``: name → :class:`ppa.lookup.LookupTable`, read
+    at ``X``'s keys; ``what`` names ``X``'s rows in its errors), then the derived feature columns appended,
+    in order (a later one may use an earlier one)."""
+    if not derived and not lookup:
         return X
     out = X.copy()
-    for name, text in derived.items():
+    for name, table in (lookup or {}).items():
+        if name in X.columns:
+            raise PPAInputError(f"lookup {name!r} has the name of a feature column; rename it")
+        out[name] = table.values(X, name, what)
+    for name, text in (derived or {}).items():
         if name in X.columns:
             raise PPAInputError(f"derived feature {name!r} has the name of a feature column; rename it")
         if not isinstance(text, str):

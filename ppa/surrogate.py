@@ -29,7 +29,6 @@ from tqdm.auto import tqdm
 from ppa import transforms
 from ppa.encoding import FeatureEncoder
 from ppa.errors import PPAInputError
-from ppa.lookup import add_lookups
 from ppa.metrics import is_frequency_target, regression_metrics, timing_accuracy
 from ppa.models import BASE_FAMILIES, FAMILIES, RAW_TARGET, build, model_predict
 from ppa.schema import ARCHITECTURE_COLUMNS
@@ -161,7 +160,7 @@ class PPASurrogate(BaseEstimator):
         start = time.perf_counter()
         self.features_ = list(X.columns)
         self.targets_ = list(y.columns)
-        full = add_derived(add_lookups(X, self.lookup), self.derived)
+        full = add_derived(X, self.derived, self.lookup)
         self.encoder_ = FeatureEncoder(list(full.columns), categorical).fit(full)
         for target, names in (self.inputs or {}).items():  # inputs of targets not in y are not used
             unknown = [n for n in names if n not in self.encoder_.features]
@@ -256,7 +255,7 @@ class PPASurrogate(BaseEstimator):
         missing = [c for c in self.features_ if c not in X.columns]
         if missing:
             raise PPAInputError(f"query is missing feature column(s) {missing}; the model needs {self.features_}")
-        return add_derived(add_lookups(X[self.features_], self.lookup, "query row"), self.derived)
+        return add_derived(X[self.features_], self.derived, self.lookup, "query row")
 
     def _n_terms(self, target: str) -> int:
         """Cost-model terms of ``target`` when its family is ``additive`` (they lead its design matrix)."""
