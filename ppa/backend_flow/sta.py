@@ -74,12 +74,14 @@ def sta_script(lib: Liberty, netlist: Path, periods_ps: list[float]) -> str:
 
 _FLOAT = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?inf|INF)"
 _END = re.compile(r"^(\S+)/\S+ \(\S+\)\s+\S+\s+\S+\s+" + _FLOAT + r"\s*\((?:VIOLATED|MET)\)", re.M)
+#: ``report_power``'s total line: internal, switching, leakage, total (W).
+_POWER_TOTAL = re.compile(r"^Total\s+" + r"\s+".join([_FLOAT] * 4), re.M)
 
 
 def _parse_block(block: str, period_ps: float, unit_ps: float, log: Path) -> TimingPower:
     slack = re.search(r"@@WORST_SLACK\s+" + _FLOAT, block)
     tns = re.search(r"^tns\s+" + _FLOAT, block, re.M)
-    power = re.search(r"^Total\s+" + r"\s+".join([_FLOAT] * 4), block, re.M)
+    power = _POWER_TOTAL.search(block)
     if not (slack and tns and power):
         missing = [n for n, m in (("worst slack", slack), ("tns", tns), ("power", power)) if not m]
         raise BackendFlowError(f"OpenSTA output lacks {', '.join(missing)} at period {period_ps:g} ps; log: {log}")
@@ -107,28 +109,33 @@ def _parse_block(block: str, period_ps: float, unit_ps: float, log: Path) -> Tim
                        lane_fmax_ghz=module_fmax["simd_lane"])
 
 
+def _run(tcl: str, script: Path, log: Path, timeout_s: float) -> subprocess.CompletedProcess:
+    """Run ``tcl`` (written to ``script``) in one ``sta`` session in the script's directory; output kept in ``log``."""
+    script.write_text(tcl)
+    try:
+        proc = subprocess.run(["sta", "-no_splash", "-exit", str(script)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=timeout_s, cwd=script.parent)
+    except FileNotFoundError as exc:
+        raise BackendFlowError("OpenSTA (sta) is not installed (apt-get install opensta)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise BackendFlowError(f"OpenSTA timed out after {timeout_s:g} s; log: {log}") from exc
+    log.write_text(proc.stdout)
+    return proc
+
+
 def run_sta(lib: Liberty, netlist: Path, clocks_ghz: list[float], work_dir: Path,
             timeout_s: float = 3600.0) -> list[TimingPower]:
     """Time and power ``netlist`` at each clock (GHz) in one OpenSTA session; log kept in ``work_dir``."""
     work_dir = Path(work_dir)
     periods = [1e3 / f for f in clocks_ghz]
     script, log = work_dir / "sta.tcl", work_dir / "sta.log"
-    script.write_text(sta_script(lib, netlist, periods))
-    try:
-        proc = subprocess.run(["sta", "-no_splash", "-exit", str(script)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, timeout=timeout_s, cwd=work_dir)
-    except FileNotFoundError as exc:
-        raise BackendFlowError("OpenSTA (sta) is not installed (apt-get install opensta)") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise BackendFlowError(f"OpenSTA timed out after {timeout_s:g} s; log: {log}") from exc
-    log.write_text(proc.stdout)
+    proc = _run(sta_script(lib, netlist, periods), script, log, timeout_s)
     errors = [ln for ln in proc.stdout.splitlines() if ln.startswith("Error")]
     if proc.returncode != 0 or errors or "@@DONE" not in proc.stdout:
         first = errors[0] if errors else f"exit {proc.returncode}, report incomplete"
         raise BackendFlowError(f"OpenSTA failed: {first.strip()}; log: {log}")
     blocks = proc.stdout.split("@@PERIOD_PS")[1:]
     return [_parse_block(b, p, lib.time_unit_ps, log) for b, p in zip(blocks, periods)]
-
 
 
 def module_power(lib: Liberty, netlists: list[Path], module: str, clock_ghz: float, work_dir: Path,
@@ -144,18 +151,10 @@ def module_power(lib: Liberty, netlists: list[Path], module: str, clock_ghz: flo
                   f"set_power_activity -global -activity {NET_ACTIVITY}",
                   f"create_clock -name clk -period {1e3 / clock_ghz / lib.time_unit_ps:.6g} [get_ports clk]",
                   'puts "@@NETLIST"', "report_power -digits 6"]
-    script.write_text("\n".join(lines) + "\n")
-    try:
-        proc = subprocess.run(["sta", "-no_splash", "-exit", str(script)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, timeout=timeout_s, cwd=work_dir)
-    except FileNotFoundError as exc:
-        raise BackendFlowError("OpenSTA (sta) is not installed (apt-get install opensta)") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise BackendFlowError(f"OpenSTA timed out after {timeout_s:g} s; log: {log}") from exc
-    log.write_text(proc.stdout)
+    proc = _run("\n".join(lines) + "\n", script, log, timeout_s)
     out = []
     for netlist, block in zip(netlists, proc.stdout.split("@@NETLIST")[1:]):
-        power = re.search(r"^Total\s+" + r"\s+".join([_FLOAT] * 4), block, re.M)
+        power = _POWER_TOTAL.search(block)
         if power is None:
             raise BackendFlowError(f"OpenSTA gave no power report for {module} of {netlist}; log: {log}")
         out.append(tuple(float(power.group(i)) * 1e3 for i in range(1, 4)))
