@@ -1,20 +1,26 @@
-"""``accel-dse sample``: run the backend PPA sweep (Yosys + OpenSTA) into a resumable store."""
+"""``accel-dse sample`` (the backend PPA sweep, Yosys + OpenSTA, into a resumable store) and
+``accel-dse characterise`` (every PE variant synthesised and powered alone)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
+#: Options both backend commands take.
+_PDK = click.option("--pdk", type=click.Choice(["asap7", "gf180"]), required=True, help="Standard-cell library.")
+_JOBS = click.option("--jobs", type=int, default=1, show_default=True, help="Parallel synthesis jobs (joblib).")
+_LIBERTY = click.option("--liberty", type=click.Path(exists=True, dir_okay=False), default=None,
+                        help="Liberty file (.lib or .lib.gz) instead of the bundled one.")
+
 
 @click.command("sample")
-@click.option("--pdk", type=click.Choice(["asap7", "gf180"]), required=True, help="Standard-cell library.")
+@_PDK
 @click.option("--n", "n_samples", type=int, default=300, show_default=True,
               help="Number of (architecture, synthesis knobs, clock) samples.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Output directory: sample store, per-sample logs, exported CSV.")
-@click.option("--jobs", type=int, default=1, show_default=True, help="Parallel synthesis jobs (joblib).")
-@click.option("--liberty", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Liberty file (.lib or .lib.gz) instead of the bundled one.")
+@_JOBS
+@_LIBERTY
 @click.option("--publish", "publish_dir", type=click.Path(file_okay=False), default=None,
               help="Continue the dataset ppa_samples.csv there (its samples are not redone) and write it back with "
                    "PROVENANCE.md (e.g. datasets/asap7), even if the sweep stops early.")
@@ -48,14 +54,13 @@ def sample(pdk: str, n_samples: int, out_dir: str, jobs: int, liberty: str | Non
 
 
 @click.command("characterise")
-@click.option("--pdk", type=click.Choice(["asap7", "gf180"]), required=True, help="Standard-cell library.")
+@_PDK
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Output directory (a sweep's directory reuses its module cache): pe_characterisation.csv.")
 @click.option("--delays", type=int, default=3, show_default=True,
               help="ABC delay targets per PE variant, spread over the delay ladder of the node's clock range.")
-@click.option("--jobs", type=int, default=1, show_default=True, help="Parallel synthesis jobs (joblib).")
-@click.option("--liberty", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Liberty file (.lib or .lib.gz) instead of the bundled one.")
+@_JOBS
+@_LIBERTY
 @click.option("--publish", "publish_file", type=click.Path(dir_okay=False), default=None,
               help="Merge the table into this CSV (e.g. datasets/pe_characterisation.csv), replacing its rows of --pdk, "
                    "and write its provenance beside it (.md, .json).")
