@@ -40,8 +40,7 @@ def fit_subset(table, spec, keep: np.ndarray, model, args) -> pd.Series:
     X, y = table.X[keep].reset_index(drop=True), table.y.loc[keep].reset_index(drop=True)  # + min_of components
     s = PPASurrogate(model=model, group_by=table.group_by, categorical=table.categorical, n_trials=args.trials,
                      budget_s=600, derived=spec.derived, terms=spec.terms, inputs=spec.inputs, min_of=spec.min_of,
-                     lookup=spec.lookup,
-                     seed=0, progress=False)
+                     lookup=spec.lookup, seed=0, progress=False)
     return s.fit(X, y).cv_metrics_["mape_pct"]
 
 
