@@ -43,7 +43,10 @@ def test_site_builds_strict_with_api_pages(mkdocs_installed, tmp_path):
     # API pages are rendered from the docstrings, not left as `:::` directives.
     api = (site / "reference" / "frontend_sim" / "index.html").read_text(encoding="utf-8")
     assert ":::" not in api and 'id="frontend_sim.simulator.simulate_batch"' in api
-    assert 'id="ppa.surrogate.PPASurrogate"' in (site / "reference" / "ppa" / "index.html").read_text(encoding="utf-8")
+    ppa = (site / "reference" / "ppa" / "index.html").read_text(encoding="utf-8")
+    assert 'id="ppa.surrogate.PPASurrogate"' in ppa
+    # Sphinx roles in docstrings become links to the API entries (docs/hooks/sphinx_roles.py).
+    assert ":mod:" not in ppa and 'href="#ppa.structure"><code>ppa.structure</code></a>' in ppa
     # index.md includes README.md's results table (one copy of it).
     assert "compute cycles vs SCALE-Sim 3.0.0" in (site / "index.html").read_text(encoding="utf-8")
     # Repository files linked from a page (the demo's screenshot) are copied into the site.
