@@ -53,19 +53,21 @@ def test_site_builds_strict_with_api_pages(mkdocs_installed, tmp_path):
     assert (site / "repo" / "reports" / "demo" / "screenshot.png").is_file()
 
 
-@pytest.mark.parametrize("page, defect, message", [
-    ("validation.md", "[gone](guide/no-such-page.md)", "no-such-page.md"),
-    ("guide/dse.md", "[gone](#no-such-anchor)", "no-such-anchor"),
-    ("reference/ppa.md", "::: ppa.no_such_module", "ppa.no_such_module"),
-])
-def test_strict_build_fails_on_a_broken_link_or_a_stale_api_page(mkdocs_installed, tmp_path, page, defect, message):
-    """The same configuration on a copy of docs/ with one defect added must fail, naming it."""
+@pytest.mark.parametrize("defects, messages", [
+    ({"validation.md": "[gone](guide/no-such-page.md)", "guide/dse.md": "[gone](#no-such-anchor)",
+      "history.md": "![gone](../reports/no-such-figure.png)"},
+     ["no-such-page.md", "no-such-anchor", "no-such-figure.png"]),
+    ({"reference/ppa.md": "::: ppa.no_such_module"}, ["ppa.no_such_module"]),
+], ids=["broken links", "stale API page"])
+def test_strict_build_fails_on_a_broken_link_or_a_stale_api_page(mkdocs_installed, tmp_path, defects, messages):
+    """The same configuration on a copy of docs/ with defects added must fail, naming each."""
     import yaml
 
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "docs", docs)
-    with open(docs / page, "a", encoding="utf-8") as f:
-        f.write(f"\n\n{defect}\n")
+    for page, defect in defects.items():
+        with open(docs / page, "a", encoding="utf-8") as f:
+            f.write(f"\n\n{defect}\n")
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     config["docs_dir"] = str(docs)
     config["hooks"] = [str(ROOT / hook) for hook in config.get("hooks", [])]
@@ -74,8 +76,9 @@ def test_strict_build_fails_on_a_broken_link_or_a_stale_api_page(mkdocs_installe
             plugin["mkdocstrings"]["handlers"]["python"]["paths"] = [str(ROOT)]
     (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     result = build(tmp_path / "mkdocs.yml", tmp_path / "site")
-    assert result.returncode != 0, f"a strict build with {defect!r} in {page} passed"
-    assert message in result.stderr, problems(result)
+    assert result.returncode != 0, f"a strict build with {defects} passed"
+    for message in messages:
+        assert message in result.stderr, problems(result)
 
 
 def test_every_public_module_has_an_api_page():
