@@ -49,6 +49,9 @@ def test_site_builds_strict_with_api_pages(mkdocs_installed, tmp_path):
     assert ":mod:" not in ppa and 'href="#ppa.structure"><code>ppa.structure</code></a>' in ppa
     # index.md includes README.md's results table (one copy of it).
     assert "compute cycles vs SCALE-Sim 3.0.0" in (site / "index.html").read_text(encoding="utf-8")
+    # GitHub alert blocks (> [!WARNING]) become admonitions (docs/hooks/github_alerts.py).
+    limits = (site / "limits" / "index.html").read_text(encoding="utf-8")
+    assert 'class="admonition warning"' in limits and "[!WARNING]" not in limits
     # Repository files linked from a page (the demo's screenshot) are copied into the site.
     assert (site / "repo" / "reports" / "demo" / "screenshot.png").is_file()
 
