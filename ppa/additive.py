@@ -25,9 +25,10 @@ class AdditiveCostRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_terms : how many leading columns of X are cost-model terms (≥ 1).
-    n_estimators, max_depth, learning_rate, subsample, min_child_weight, reg_lambda :
-        the correction's xgboost parameters; ``n_estimators=0`` fits the cost model alone.
+    n_terms : int
+        How many leading columns of X are cost-model terms (≥ 1).
+    n_estimators, max_depth, learning_rate, subsample, min_child_weight, reg_lambda : int or float
+        The correction's xgboost parameters; ``n_estimators=0`` fits the cost model alone.
     """
 
     def __init__(self, n_terms: int = 1, n_estimators: int = 200, max_depth: int = 2, learning_rate: float = 0.05,

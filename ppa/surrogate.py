@@ -49,25 +49,38 @@ class PPASurrogate(BaseEstimator):
 
     Parameters
     ----------
-    model : "xgboost" | "random_forest" | "mlp" | "stacked" | "loglinear" | "additive", or a dict
+    model : str or dict
+        "xgboost" | "random_forest" | "mlp" | "stacked" | "loglinear" | "additive", or a dict
         target → family (e.g. additive cost models for area and power, xgboost for fmax).
-    split : "unseen" (GroupKFold on ``group_by``) or "mixed" (KFold on rows), for tuning and error.
-    group_by : configuration key of the unseen split; None → the architectural
+    split : str
+        "unseen" (GroupKFold on ``group_by``) or "mixed" (KFold on rows), for tuning and error.
+    group_by : list of str or None
+        Configuration key of the unseen split; None → the architectural
         (``HardwareConfig``) columns among the features, or all features if there are none.
-    categorical : feature columns to one-hot encode (non-numeric dtype columns are anyway).
-    budget_s : tuning time ceiling for the whole fit, shared by targets and tuned families.
-    n_trials : Optuna trials per target and family (None: only the time budget). Results are
+    categorical : sequence of str
+        Feature columns to one-hot encode (non-numeric dtype columns are anyway).
+    budget_s : float
+        Tuning time ceiling (s) for the whole fit, shared by targets and tuned families.
+    n_trials : int or None
+        Optuna trials per target and family (None: only the time budget). Results are
         reproducible for a given seed when the trial count, not the time budget, ends tuning.
-    log_targets : "auto" (decide per target from its span) or a dict target → "log"|"log1p"|"none".
-    clock_column : feature holding the target clock (GHz), used for the timing-met check.
-    derived : dict name → expression of extra feature columns (e.g. ``{"n_pe": "array_rows * array_cols"}``).
-    terms : dict target → list of cost-model term expressions, for the ``additive`` family.
-    inputs : dict target → features (raw or derived) its model sees; other targets see all of them
+    log_targets : str or dict
+        "auto" (decide per target from its span) or a dict target → "log"|"log1p"|"none".
+    clock_column : str
+        Feature holding the target clock (GHz), used for the timing-met check.
+    derived : dict or None
+        Name → expression of extra feature columns (e.g. ``{"n_pe": "array_rows * array_cols"}``).
+    terms : dict or None
+        Target → list of cost-model term expressions, for the ``additive`` family.
+    inputs : dict or None
+        Target → features (raw or derived) its model sees; other targets see all of them
         (entries of targets that are not fitted are not used).
-    min_of : dict target → list of other target columns; the target is predicted as their minimum
+    min_of : dict or None
+        Target → list of other target columns; the target is predicted as their minimum
         (e.g. ``{"fmax_ghz": ["pe_fmax_ghz", "lane_fmax_ghz"]}``). A component without its own
         ``model`` entry takes the target's family.
-    lookup : dict name → :class:`ppa.lookup.LookupTable`: features read from measured tables (e.g. the
+    lookup : dict or None
+        Name → :class:`ppa.lookup.LookupTable`: features read from measured tables (e.g. the
         area of the PE a configuration uses, from ``accel-dse characterise``), before the derived ones.
     """
 
