@@ -233,3 +233,11 @@ def test_the_registry_finds_the_package_modules_itself():
             "print(*(','.join(registry.names(kind)) for kind in registry.MODEL_KINDS))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert run.stdout.split() == ["frontend_sim", "surrogate", "constants"]
+
+
+def test_performance_names_every_buffer():
+    one = np.ones(1)
+    with pytest.raises(ValueError, match=r"Performance\.sram_write_bytes has the buffers \('ibuf',\); expected "
+                                         r"\('ibuf', 'wbuf', 'obuf', 'bbuf', 'vmem'\)"):
+        Performance(total_cycles=one, utilization=one, macs=one, dram_read_bytes=one, dram_write_bytes=one,
+                    sram_read_bytes={b: one for b in BUFFERS}, sram_write_bytes={"ibuf": one})

@@ -34,6 +34,12 @@ class Performance:
     sram_read_bytes: Mapping[str, np.ndarray]   #: bytes read from each on-chip buffer (keys: BUFFERS)
     sram_write_bytes: Mapping[str, np.ndarray]  #: bytes written to each on-chip buffer (keys: BUFFERS)
 
+    def __post_init__(self):
+        for name in ("sram_read_bytes", "sram_write_bytes"):
+            buffers = tuple(getattr(self, name))
+            if sorted(buffers) != sorted(BUFFERS):
+                raise ValueError(f"Performance.{name} has the buffers {buffers}; expected {BUFFERS}")
+
     @property
     def dram_bytes(self) -> np.ndarray:
         """DRAM bytes moved (read + write)."""

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from dse.errors import DSEInputError
 
 if TYPE_CHECKING:
+    from dse.cost.protocols import ModelFactory
     from dse.space import SearchSpace
 
 logger = logging.getLogger(__name__)
@@ -33,15 +34,15 @@ MODEL_KINDS = ("performance", "logic", "memory")
 #: The component of each kind when ``[cost_models]`` does not name one.
 DEFAULTS = {"performance": "frontend_sim", "logic": "surrogate", "memory": "constants"}
 
-_REGISTERED: dict[str, dict[str, type]] = {kind: {} for kind in MODEL_KINDS}
+_REGISTERED: dict[str, dict[str, ModelFactory]] = {kind: {} for kind in MODEL_KINDS}
 
 
-def register(kind: str, name: str) -> Callable[[type], type]:
+def register(kind: str, name: str) -> Callable[[ModelFactory], ModelFactory]:
     """Class decorator: ``[cost_models].<kind> = "<name>"`` builds the class with ``from_space``."""
     if kind not in MODEL_KINDS:
         raise ValueError(f"register({kind!r}, {name!r}): kind must be one of {MODEL_KINDS}")
 
-    def decorate(cls: type) -> type:
+    def decorate(cls: ModelFactory) -> ModelFactory:
         known = _REGISTERED[kind].get(name)
         if known is not None and known is not cls:
             raise ValueError(f"{kind} model {name!r} is registered twice: {known.__module__}.{known.__qualname__} "
