@@ -1,65 +1,42 @@
-"""Design points → system metrics: the batched simulator for cycles and traffic, the PPA surrogates
-for logic area, power and achieved clock, and per-node memory constants.
+"""Design points → system metrics, composed from three cost models (:mod:`dse.cost`): a performance
+model (cycles, traffic; default: the batched frontend_sim simulator), a logic-PPA model (logic area,
+power, achieved clock; default: the surrogate bundle) and a memory model (buffer area, access energy,
+SRAM leakage, memory clock limit; default: per-node constants). The space file's ``[cost_models]``
+names other registered components.
 
 Equations (per workload ``w``; units in brackets):
 
-* effective clock ``f_eff = min(target_clock_ghz, fmax_ghz)`` [GHz] — the seed paper's "effective
-  frequency": a design that misses its target clock runs at the clock it achieves.
-* logic power ``P = P_leak + (P_target − P_leak) · f_eff / f_target`` [mW]: the surrogate's power is
-  at the target clock; its dynamic part scales with the clock, leakage does not (``P_leak`` is the
-  surrogate's ``leakage_mw`` when the bundle predicts it, else 0 — then all power is scaled).
+* effective clock ``f_eff = min(target_clock_ghz, logic fmax, memory fmax)`` [GHz] — the seed paper's
+  "effective frequency": a design that misses its target clock runs at the clock it achieves.
+* logic power ``P = P_leak + (P_target − P_leak) · f_eff / f_target`` [mW]: the logic model's power is
+  at the target clock; its dynamic part scales with the clock, leakage does not.
 * ``runtime_s = total_cycles / (f_eff · 1e9)``, ``throughput_ips = 1 / runtime_s``.
-* ``energy_j = P · runtime_s + DRAM bytes · e_DRAM + SRAM bytes · e_SRAM``.
+* ``energy_j = P · runtime_s + E_DRAM + E_SRAM`` with ``E_SRAM = SRAM access energy + P_SRAM_leak ·
+  runtime_s`` (the memory model's access energies and leakage; the constants model: bytes × pJ/byte, no
+  leakage).
 * ``edp_js = energy_j · runtime_s``; ``ips_per_mm2 = throughput / area_mm2``;
   ``ips_per_w = throughput / avg_power`` with ``avg_power = energy / runtime``.
-* ``area_um2 = logic area (surrogate) + (ibuf+wbuf+obuf+bbuf+vmem) KiB · A_SRAM``.
+* ``area_um2 = logic area + memory area`` (constants model: (ibuf+wbuf+obuf+bbuf+vmem) KiB · A_SRAM).
 
-The synthesized datasets contain the PE array (+ SIMD) logic only, no SRAM macros: buffer area and
-access energy come from the approximate per-node constants in :data:`MEMORY_CONSTANTS`.
 Several workloads combine with normalised weights ``ŵ``: cycles, runtime, energy and traffic are
 ``Σ ŵ·value`` (per average inference); throughput, EDP, power and the ratios follow from those.
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
+from dse.cost.logic import REQUIRED_TARGETS
+from dse.cost.protocols import LogicModel, MemoryDesign, MemoryModel, PerformanceModel, check_rows
+from dse.cost.registry import build
 from dse.errors import DSEInputError
 from dse.metrics import METRIC_UNITS, WORKLOAD_METRICS
 from dse.objectives import constraint_matrix, objective_matrix
-from dse.space import HARDWARE_DEFAULTS, SearchSpace
-from ppa.errors import PPAInputError
-
-#: Surrogate targets the evaluator needs.
-REQUIRED_TARGETS = ("area_um2", "power_mw", "fmax_ghz")
-BUFFER_FIELDS = ("ibuf_kib", "wbuf_kib", "obuf_kib", "bbuf_kib", "vmem_kib")
-
-
-@dataclass(frozen=True)
-class MemoryConstants:
-    """Per-node memory constants (approximate; override in the space file's [constants])."""
-
-    dram_pj_per_byte: float  #: pJ per DRAM byte moved (read or write)
-    sram_pj_per_byte: float  #: pJ per SRAM byte accessed
-    sram_um2_per_kib: float  #: µm² per KiB of on-chip buffer (bitcells + periphery)
-
-
-#: Sources: DRAM — Horowitz, "Computing's energy problem", ISSCC 2014: 1.3–2.6 nJ per 64-bit DRAM
-#: access, i.e. ~20–40 pJ/byte; we take the low end, 20 pJ/byte (LPDDR-class), for both nodes.
-#: SRAM energy — same source, 45 nm: 20 pJ per 64-bit read of a 32 KB SRAM = 2.5 pJ/byte, scaled to the
-#: node by first-order C·V² (C ∝ feature size): 7 nm at 0.7 V → 2.5·(7/45)·(0.7/0.9)² ≈ 0.24 pJ/byte;
-#: 180 nm at 3.3 V (the GF180 library's voltage) → 2.5·(180/45)·(3.3/0.9)² ≈ 134 pJ/byte.
-#: SRAM area — 6T bitcell area / 50 % array efficiency × 8192 bits: 7 nm-class high-density bitcell
-#: 0.027 µm² (TSMC N7, IEDM 2016) → ≈ 442 µm²/KiB; 180 nm-class bitcell ≈ 5 µm² → ≈ 81,920 µm²/KiB.
-MEMORY_CONSTANTS = {
-    "asap7": MemoryConstants(dram_pj_per_byte=20.0, sram_pj_per_byte=0.24, sram_um2_per_kib=442.0),
-    "gf180": MemoryConstants(dram_pj_per_byte=20.0, sram_pj_per_byte=134.0, sram_um2_per_kib=81920.0),
-}
+from dse.space import SearchSpace
 
 
 def workload_key(name: str) -> str:
@@ -128,7 +105,8 @@ class Evaluator:
     """Batched evaluation of design points of one search space.
 
     Parameters: ``space`` (SearchSpace), ``bundle`` (from ``ppa.bundle.load_bundle``), ``workloads``
-    (``{key: (Workload, weight)}``, see :func:`load_workloads`).
+    (``{key: (Workload, weight)}``, see :func:`load_workloads`). The cost models are the ones the space's
+    ``[cost_models]`` names (see :mod:`dse.cost.registry`).
     """
 
     def __init__(self, space: SearchSpace, bundle, workloads: dict[str, tuple[object, float]]):
@@ -137,8 +115,11 @@ class Evaluator:
         self.workloads = workloads
         total = sum(weight for _, weight in workloads.values())
         self.weights = {key: weight / total for key, (_, weight) in workloads.items()}
-        self.constants = {pdk: MemoryConstants(**{**asdict(c), **space.constants})
-                          for pdk, c in MEMORY_CONSTANTS.items()}
+        self.performance: PerformanceModel = build("performance", space, bundle)
+        self.logic: LogicModel = build("logic", space, bundle)
+        self.memory: MemoryModel = build("memory", space, bundle)
+        #: The memory model's per-PDK parameters, recorded with a study.
+        self.constants = self.memory.constants
 
     def metric_units(self) -> dict[str, str]:
         units = dict(METRIC_UNITS)
@@ -149,27 +130,24 @@ class Evaluator:
     def evaluate(self, designs: pd.DataFrame) -> pd.DataFrame:
         """Metrics (columns named in dse.metrics) for complete design points (``SearchSpace.designs``)."""
         designs = designs.reset_index(drop=True)
-        out = self._backend(designs)
+        out, memory = self._design(designs)
         area_mm2 = out["area_um2"] / 1e6
         totals = {m: 0.0 for m in ("total_cycles", "runtime_s", "energy_j", "energy_logic_j", "energy_dram_j",
                                     "energy_sram_j", "dram_bytes", "sram_bytes", "utilization", "ops")}
-        dram_pj = designs["pdk"].map(lambda p: self.constants[p].dram_pj_per_byte).to_numpy(dtype=float)
-        sram_pj = designs["pdk"].map(lambda p: self.constants[p].sram_pj_per_byte).to_numpy(dtype=float)
         for key, (workload, _) in self.workloads.items():
-            sim = self._simulate(workload, designs)
-            runtime = sim["total_cycles"].to_numpy(dtype=float) / (out["clock_ghz"].to_numpy() * 1e9)
-            dram = (sim["dram_read_bytes"] + sim["dram_write_bytes"]).to_numpy(dtype=float)
-            sram = (sim["sram_read_bytes"] + sim["sram_write_bytes"]).to_numpy(dtype=float)
+            perf = check_rows(self.performance.simulate(workload, designs), len(designs), "the performance model")
+            energy = check_rows(self.memory.energy(designs, perf), len(designs), "the memory model")
+            runtime = perf.total_cycles / (out["clock_ghz"].to_numpy() * 1e9)
             parts = {
-                "total_cycles": sim["total_cycles"].to_numpy(dtype=float),
+                "total_cycles": perf.total_cycles,
                 "runtime_s": runtime,
                 "energy_logic_j": out["power_mw"].to_numpy() * 1e-3 * runtime,
-                "energy_dram_j": dram * dram_pj * 1e-12,
-                "energy_sram_j": sram * sram_pj * 1e-12,
-                "dram_bytes": dram,
-                "sram_bytes": sram,
-                "utilization": sim["utilization"].to_numpy(dtype=float),
-                "ops": 2.0 * sim["macs"].to_numpy(dtype=float),
+                "energy_dram_j": energy.dram_j,
+                "energy_sram_j": energy.sram_j + memory.leakage_mw * 1e-3 * runtime,
+                "dram_bytes": perf.dram_bytes,
+                "sram_bytes": perf.sram_bytes,
+                "utilization": perf.utilization,
+                "ops": 2.0 * perf.macs,
             }
             parts["energy_j"] = parts["energy_logic_j"] + parts["energy_dram_j"] + parts["energy_sram_j"]
             for name, value in self._derived(parts, area_mm2).items():
@@ -193,57 +171,30 @@ class Evaluator:
         derived["ips_per_w"] = 1.0 / energy
         return {name: derived[name] for name in WORKLOAD_METRICS}
 
-    def _backend(self, designs: pd.DataFrame) -> pd.DataFrame:
-        """Logic area/power/fmax from the surrogate, effective clock, SRAM area, trust flags."""
-        # One thread: the batches are small, and xgboost's default (all cores) costs ~10x per call when
-        # the cores are busy (measured: 0.5 s vs 0.05 s for one row on this 2-core machine).
-        with threadpool_limits(limits=1):
-            try:
-                predicted = self.bundle.predict(designs[list(self.bundle.features)]).reset_index(drop=True)
-            except PPAInputError as exc:  # e.g. a PE its measured table lacks
-                raise DSEInputError(f"{self.space.path}: the model bundle cannot evaluate these designs: {exc}") from None
+    def _design(self, designs: pd.DataFrame) -> tuple[pd.DataFrame, MemoryDesign]:
+        """Workload-independent metrics (area, effective clock, logic power, trust flags) and the memory's cost."""
+        logic = check_rows(self.logic.predict(designs), len(designs), "the logic model")
+        memory = check_rows(self.memory.design(designs), len(designs), "the memory model")
         target = designs["target_clock_ghz"].to_numpy(dtype=float)
-        fmax = predicted["fmax_ghz"].to_numpy(dtype=float)
-        clock = np.minimum(target, fmax)
-        power_target = predicted["power_mw"].to_numpy(dtype=float)
-        leakage = (predicted["leakage_mw"].to_numpy(dtype=float) if "leakage_mw" in predicted
-                   else np.zeros(len(designs)))
-        leakage = np.clip(leakage, 0.0, power_target)
-        kib = designs[list(BUFFER_FIELDS)].to_numpy(dtype=float).sum(axis=1)
-        sram_area = kib * designs["pdk"].map(lambda p: self.constants[p].sram_um2_per_kib).to_numpy(dtype=float)
-        logic_area = predicted["area_um2"].to_numpy(dtype=float)
+        clock = np.minimum(np.minimum(target, logic.fmax_ghz), memory.fmax_ghz)
         out = pd.DataFrame({
-            "area_logic_um2": logic_area,
-            "area_sram_um2": sram_area,
-            "area_um2": logic_area + sram_area,
-            "area_mm2": (logic_area + sram_area) / 1e6,
-            "fmax_ghz": fmax,
+            "area_logic_um2": logic.area_um2,
+            "area_sram_um2": memory.area_um2,
+            "area_um2": logic.area_um2 + memory.area_um2,
+            "area_mm2": (logic.area_um2 + memory.area_um2) / 1e6,
+            "fmax_ghz": logic.fmax_ghz,
             "clock_ghz": clock,
-            "power_target_mw": power_target,
-            "leakage_mw": leakage,
-            "power_mw": leakage + (power_target - leakage) * clock / target,
+            "power_target_mw": logic.power_mw,
+            "leakage_mw": logic.leakage_mw,
+            "power_mw": logic.leakage_mw + (logic.power_mw - logic.leakage_mw) * clock / target,
+            "area_um2_std": logic.area_um2_std,
+            "power_mw_std": logic.power_mw_std,
+            "fmax_ghz_std": logic.fmax_ghz_std,
+            "surrogate_rel_spread": logic.rel_spread,
+            "in_domain": logic.in_domain,
         })
-        spreads = []
-        for target_name in REQUIRED_TARGETS:
-            std = predicted.get(f"{target_name}_std")
-            std = np.full(len(designs), np.nan) if std is None else std.to_numpy(dtype=float)
-            out[f"{target_name}_std"] = std
-            spreads.append(std / np.abs(predicted[target_name].to_numpy(dtype=float)))
-        out["surrogate_rel_spread"] = np.nanmax(np.column_stack(spreads), axis=1) if len(designs) else []
-        out["in_domain"] = predicted["in_domain"].to_numpy(dtype=bool)
         out["uncertain"] = out["surrogate_rel_spread"].to_numpy() > self.space.uncertainty_threshold
-        return out
-
-    @staticmethod
-    def _simulate(workload, designs: pd.DataFrame) -> pd.DataFrame:
-        """simulate_batch over the distinct hardware configurations, mapped back to every design."""
-        from frontend_sim.simulator import simulate_batch
-
-        hardware = designs[list(HARDWARE_DEFAULTS)]
-        distinct = hardware.drop_duplicates().reset_index(drop=True)
-        results = simulate_batch(workload, distinct).reset_index(drop=True)
-        results = pd.concat([distinct, results.drop(columns=[c for c in distinct if c in results])], axis=1)
-        return hardware.merge(results, on=list(HARDWARE_DEFAULTS), how="left")
+        return out, memory
 
     def assess(self, designs: pd.DataFrame) -> Assessment:
         """Rules, evaluation, surrogate trust policy, objectives and constraints for a batch of designs."""

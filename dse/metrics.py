@@ -7,12 +7,12 @@ from __future__ import annotations
 
 #: Workload-independent metrics of a design point.
 DESIGN_METRICS = {
-    "area_um2": "µm² (logic from the surrogate + SRAM buffers from a per-node constant)",
+    "area_um2": "µm² (logic from the surrogate + SRAM buffers from the memory model)",
     "area_logic_um2": "µm² (surrogate: synthesized PE array + SIMD logic)",
-    "area_sram_um2": "µm² (buffers × SRAM area per KiB, approximate)",
+    "area_sram_um2": "µm² (memory model; default: buffers × SRAM area per KiB, approximate)",
     "area_mm2": "mm²",
     "fmax_ghz": "GHz (surrogate: achieved clock)",
-    "clock_ghz": "GHz (effective clock = min(target, fmax))",
+    "clock_ghz": "GHz (effective clock = min(target, logic fmax, memory fmax))",
     "power_mw": "mW (surrogate logic power scaled to the effective clock)",
     "power_target_mw": "mW (surrogate logic power at the target clock)",
     "leakage_mw": "mW (surrogate leakage; 0 when the bundle has no leakage_mw target)",
@@ -29,8 +29,8 @@ WORKLOAD_METRICS = {
     "throughput_ips": "inferences/s",
     "energy_j": "J per inference (logic + DRAM + SRAM)",
     "energy_logic_j": "J per inference (logic power × runtime)",
-    "energy_dram_j": "J per inference (DRAM bytes × pJ/byte)",
-    "energy_sram_j": "J per inference (SRAM bytes × pJ/byte, approximate)",
+    "energy_dram_j": "J per inference (memory model; default: DRAM bytes × pJ/byte)",
+    "energy_sram_j": "J per inference (memory model: SRAM accesses + SRAM leakage × runtime; default: bytes × pJ/byte, approximate)",
     "edp_js": "J·s (energy × runtime)",
     "avg_power_mw": "mW (energy / runtime, logic + memories)",
     "dram_bytes": "bytes per inference (read + write)",

@@ -27,6 +27,9 @@ A space file::
     [constants]                        # optional overrides of the evaluator's memory constants
     dram_pj_per_byte = 20.0
 
+    [cost_models]                      # optional: registered cost models by kind (dse.cost.registry)
+    memory = "constants"               # or a table [cost_models.memory] with name = "..." and options
+
     [[objectives]]
     metric = "edp_js"
     direction = "minimize"
@@ -46,6 +49,7 @@ import numpy as np
 import optuna
 import pandas as pd
 
+from dse.cost.registry import MODEL_KINDS
 from dse.errors import DSEInputError
 from ppa.expressions import Expression
 from dse.metrics import metric_names
@@ -59,9 +63,10 @@ BACKEND_PARAMETERS = ("target_clock_ghz", "pdk")
 PDKS = ("asap7", "gf180")
 BUNDLED_SPACES = Path(__file__).parent / "spaces"
 OUT_OF_DOMAIN = ("reject", "penalize", "allow")
-#: Keys of [constants] (see dse.evaluator.MemoryConstants).
+#: Keys of [constants] (see dse.cost.memory.MemoryConstants).
 CONSTANT_KEYS = ("dram_pj_per_byte", "sram_pj_per_byte", "sram_um2_per_kib")
-_TOP_KEYS = {"parameters", "fixed", "derived", "rules", "search", "constants", "objectives", "description"}
+_TOP_KEYS = {"parameters", "fixed", "derived", "rules", "search", "constants", "cost_models", "objectives",
+             "description"}
 _SEARCH_KEYS = {"workloads", "constraints", "out_of_domain", "uncertainty_threshold"}
 
 
@@ -113,6 +118,8 @@ class SearchSpace:
     uncertainty_threshold: float = 0.25
     constants: dict[str, float] = field(default_factory=dict)
     text: str = ""
+    #: ``{kind: {"name": ..., option: value}}`` from [cost_models] (kinds left out use the defaults).
+    cost_models: dict[str, dict] = field(default_factory=dict)
 
     @property
     def sha256(self) -> str:
@@ -310,11 +317,21 @@ def load_space(path: str | Path, workloads: dict[str, float] | None = None) -> S
             raise DSEInputError(f"{where}: unknown constant [constants].{name}; expected one of {CONSTANT_KEYS}")
         if not isinstance(value, (int, float)) or value < 0:
             raise DSEInputError(f"{where}: [constants].{name} = {value!r}; expected a number >= 0")
+    cost_models = {}
+    for kind, spec in _table(raw, "cost_models", where).items():
+        if kind not in MODEL_KINDS:
+            raise DSEInputError(f"{where}: unknown key [cost_models].{kind}; expected one of {MODEL_KINDS}")
+        spec = {"name": spec} if isinstance(spec, str) else spec
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise DSEInputError(f"{where}: [cost_models].{kind} must be a model name (e.g. {kind} = \"NAME\") "
+                                f"or a table [cost_models.{kind}] with name = \"NAME\" and the model's options")
+        cost_models[kind] = spec
 
     return SearchSpace(path=where, parameters=parameters, fixed=fixed, derived=derived, rules=rules, objectives=objectives,
                        constraints=constraints, workloads={k: float(v) for k, v in workloads.items()},
                        out_of_domain=out_of_domain, uncertainty_threshold=float(threshold),
-                       constants={k: float(v) for k, v in constants.items()}, text=text)
+                       constants={k: float(v) for k, v in constants.items()}, text=text,
+                       cost_models=cost_models)
 
 
 def _check_field(name: str, value, where: str) -> None:

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from dse.errors import DSEInputError
-from dse.evaluator import MEMORY_CONSTANTS, Evaluator, load_model_bundle, load_workloads
+from dse.cost.memory import MEMORY_CONSTANTS
+from dse.evaluator import Evaluator, load_model_bundle, load_workloads
 from dse.space import load_space
 from frontend_sim.loader import load_workload
 from frontend_sim.simulator import simulate_batch
