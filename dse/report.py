@@ -8,7 +8,6 @@ loads) becomes a note in the report instead of stopping it.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +22,6 @@ from dse.report_layers import layer_breakdown
 from dse.report_pareto import chosen_designs, pareto_table, parse_pairs
 from dse.report_storage import ReportError, load_study
 from dse.report_tables import study_settings, write_atomic, write_tables
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass

@@ -281,3 +281,14 @@ def test_surrogate_section_of_an_old_or_missing_bundle_is_a_one_line_note(with_b
         assert '<section id="surrogates">' not in files.html.read_text(encoding="utf-8")
     finally:
         study.set_user_attr("models", {"path": str(bundle)})
+
+
+def test_an_invalid_stored_space_is_a_one_line_note(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study = make_study(url, n_trials=6)
+    study.set_user_attr("space", {"path": "fixture.toml", "text": "[parameters\narray_rows = 4"})
+    files = report.write_report(url, "fixture", tmp_path / "out", static=False)
+    assert len(files.notes) == 1 and "\n" not in files.notes[0]
+    assert files.notes[0].startswith("per-layer view: the space stored in study 'fixture' is not valid: "
+                                     "fixture.toml: not valid TOML")
+    assert not (tmp_path / "out" / "layers.csv").exists() and files.csv.is_file()
