@@ -8,6 +8,7 @@ loads) becomes a note in the report instead of stopping it.
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,7 +108,7 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
 
     sections.append(("settings", "Study settings", [rh.settings_html(study_settings(data, storage))]))
     if notes:
-        sections.append(("notes", "Notes", ["<ul>" + "".join(f"<li>{n}</li>" for n in notes) + "</ul>"]))
+        sections.append(("notes", "Notes", ["<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"]))
     html_path = rh.write_html(out / "report.html", f"accel-dse report: {study_name}", sections)
     progress(f"report written: {html_path}")
     pngs = rf.write_pngs(static_figures) if static else []
