@@ -66,7 +66,8 @@ def bundled_file(name: str) -> Path:
 def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed: int, say) -> Path:
     """Train (or reuse, when ``out`` holds a bundle of the same data and spec) the demo's surrogate bundle."""
     from ppa.bundle import read_manifest, save_bundle
-    from ppa.schema import file_sha256, load_spec, read_table
+    from ppa.hashing import file_sha256
+    from ppa.schema import load_spec, read_table
     from ppa.surrogate import PPASurrogate
 
     try:

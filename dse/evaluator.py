@@ -21,7 +21,6 @@ Several workloads combine with normalised weights ``ŵ``: cycles, runtime, energ
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -34,6 +33,8 @@ from dse.metrics import METRIC_UNITS, WORKLOAD_METRICS
 from dse.objectives import constraint_matrix, objective_matrix
 from dse.space import HARDWARE_DEFAULTS, SearchSpace
 from ppa.errors import PPAInputError
+# Re-exported only until dse/study.py and dse/report.py import tree_sha256 from ppa.hashing (the lead's merge).
+from ppa.hashing import tree_sha256 as file_sha256  # noqa: F401
 
 #: Surrogate targets the evaluator needs.
 REQUIRED_TARGETS = ("area_um2", "power_mw", "fmax_ghz")
@@ -80,17 +81,6 @@ def load_workloads(names: dict[str, float], where: str) -> dict[str, tuple[objec
         except ValueError as exc:
             raise DSEInputError(f"{where}: workload {name!r}: {exc}") from None
     return loaded
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file, or of every file under a directory (relative names + contents, sorted)."""
-    path = Path(path)
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
-        digest.update(file.read_bytes())
-    return digest.hexdigest()
 
 
 def load_model_bundle(path: str | Path, space: SearchSpace):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
@@ -16,6 +15,7 @@ from dse.errors import DSEInputError
 from dse.evaluator import Evaluator
 from dse.pareto import pareto_mask
 from dse.space import SearchSpace
+from ppa.json_values import json_value
 
 #: Largest space ``sweep`` evaluates unless told otherwise (points).
 MAX_POINTS = 200_000
@@ -70,9 +70,6 @@ def write_sweep(table: pd.DataFrame, space: SearchSpace, evaluator: Evaluator, o
         "pareto": int(table["pareto"].sum()),
         "metric_units": evaluator.metric_units(),
     }
-    (out / "sweep.json").write_text(json.dumps(summary, indent=2, default=_jsonable))
+    (out / "sweep.json").write_text(json.dumps(json_value(summary), indent=2, allow_nan=False))
     return summary
 
-
-def _jsonable(value):
-    return value.item() if isinstance(value, np.generic) else str(value)

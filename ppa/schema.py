@@ -7,7 +7,6 @@ model only, and the warning says which.
 """
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -17,6 +16,7 @@ import pandas as pd
 
 from frontend_sim.hardware import HardwareConfig
 from ppa.errors import PPAInputError
+from ppa.hashing import file_sha256
 from ppa.lookup import read_lookup
 
 #: Columns of the bundled backend datasets that are results or bookkeeping, never default features
@@ -164,11 +164,6 @@ class Table:
 
     def column(self, name: str) -> pd.Series | None:
         return self.frame[name] if name in self.frame else None
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 hex digest of a file's bytes (datasets, bundle files, liberty files)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def read_csv(path: str | Path) -> pd.DataFrame:
