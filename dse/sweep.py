@@ -21,10 +21,12 @@ from ppa.json_values import json_value
 MAX_POINTS = 200_000
 
 
-def run_sweep(space: SearchSpace, evaluator: Evaluator, max_points: int = MAX_POINTS, chunk: int = 4096,
-              progress: bool = True) -> pd.DataFrame:
-    """All points of the space: parameters, metrics, ``objective:<name>`` and ``constraint:<name>``
-    (<= 0 met) columns, ``feasible``, ``rejected`` and ``pareto`` (non-dominated among the feasible points)."""
+def sweep_design_space(space: SearchSpace, evaluator: Evaluator, max_points: int = MAX_POINTS,
+                       chunk: int = 4096, progress: bool = True) -> pd.DataFrame:
+    """Every design point of a discrete search space, evaluated (the DSE's exhaustive sweep; the backend's
+    synthesis sweep is :func:`ppa.backend_flow.sweep.sweep_backend_samples`): parameters, metrics,
+    ``objective:<name>`` and ``constraint:<name>`` (<= 0 met) columns, ``feasible``, ``rejected`` and
+    ``pareto`` (non-dominated among the feasible points)."""
     size = space.grid_size()
     if size == 0:
         space.grid()  # raises, naming the continuous parameter

@@ -148,10 +148,12 @@ def retime(pdk: str, out_dir: str | Path, jobs: int = 1, liberty: str | Path | N
         store.close()
 
 
-def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, liberty: str | Path | None = None,
-              seed: int = 0, points: list[DesignPoint] | None = None, progress: bool = True,
-              seed_csv: str | Path | None = None) -> pd.DataFrame:
-    """Run (or continue) a sweep of ``n_samples`` samples into ``out_dir``; returns the exported samples.
+def sweep_backend_samples(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1,
+                          liberty: str | Path | None = None, seed: int = 0, points: list[DesignPoint] | None = None,
+                          progress: bool = True, seed_csv: str | Path | None = None) -> pd.DataFrame:
+    """Synthesise and time ``n_samples`` sampled core designs (Yosys + OpenSTA) into ``out_dir``, or continue
+    that sweep; returns the exported samples (the DSE's sweep of a search space is
+    :func:`dse.sweep.sweep_design_space`).
 
     Finished samples already in the store, or in ``seed_csv`` (a published dataset), are skipped. A tool failure stops the sweep with an error
     naming the design point and its log; samples finished before it stay in the store and the CSV.
