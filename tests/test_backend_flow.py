@@ -14,9 +14,9 @@ from ppa.backend_flow import sweep as sweep_module
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.liberty import bundled_paths, merge_liberty, prepare_liberty, quote_expressions
 from ppa.backend_flow.rtl import CoreConfig
-from ppa.backend_flow.sampling import DesignPoint, abc_delay_for_clock, design
+from ppa.backend_flow.sampling import DesignPoint, design
 from ppa.backend_flow.store import SampleStore
-from ppa.backend_flow.synth import SynthKnobs, synthesize
+from ppa.backend_flow.synth import SynthKnobs, abc_delay_for_clock, synthesize
 
 TOOLS = shutil.which("yosys") and shutil.which("sta")
 needs_tools = pytest.mark.skipif(not TOOLS, reason="yosys and OpenSTA (sta) not installed (apt-get install yosys opensta)")
