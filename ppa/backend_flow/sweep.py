@@ -25,7 +25,8 @@ from ppa.backend_flow.sta import run_sta
 from ppa.backend_flow.store import SampleStore
 from ppa.backend_flow.synth import FLOW_VERSION, SynthKnobs, synthesize
 
-#: Dataset columns in order (architecture, backend knobs, targets, bookkeeping), with units.
+#: Dataset columns in order (architecture, backend knobs, targets, bookkeeping); units in
+#: :data:`ppa.backend_flow.columns.COLUMN_UNITS`.
 COLUMNS = [
     "array_rows", "array_cols", "dataflow", "act_bits", "wgt_bits", "acc_bits", "simd_lanes",
     "mac_pipeline", "mult_style", "pdk", "target_clock_ghz", "abc_delay_ps",
