@@ -11,8 +11,8 @@ Expressions such as ``wbuf_kib * 1024 >= array_rows * array_cols * wgt_bits / 8`
 too), ``and``/``or``/``not``, and the functions of :data:`FUNCTIONS`: ``min``, ``max`` (one or more
 arguments, folded), ``log2``, ``ceil``, ``floor``, ``abs``, ``round`` (value, optional digits) and
 ``abc_delay_ps(target_clock_ghz)`` — the backend flow's ABC delay target (ps) for a clock (GHz),
-:func:`ppa.backend_flow.synth.abc_delay_for_clock` applied element by element (NaN for a clock <= 0), so a space derives the
-synthesis knob exactly as the flow that made the training data set it.
+:func:`ppa.backend_flow.synth.abc_delay_for_clock` applied element by element (NaN for a clock <= 0),
+so a space derives the synthesis knob exactly as the flow that made the training data set it.
 """
 from __future__ import annotations
 

@@ -27,10 +27,13 @@ PROBES = {
 
 @pytest.mark.parametrize("name", HARDWARE_FIELDS)
 def test_shared_fields_accept_exactly_hardware_configs_legal_values(name):
+    verdicts = {bool(field_problem(name, value)) for value in PROBES[name]}
+    assert verdicts == {True, False}, "probe both a legal and an illegal value"
     for value in PROBES[name]:
         problem = field_problem(name, value)
         if problem:
-            with pytest.raises(BackendFlowError, match=rf"^CoreConfig\.{name}=.*: expected .*\(as HardwareConfig\.{name}\)"):
+            message = rf"^CoreConfig\.{name}=.*: expected .*\(as HardwareConfig\.{name}\)"
+            with pytest.raises(BackendFlowError, match=message):
                 CoreConfig(**{name: value})
         else:
             assert getattr(CoreConfig(**{name: value}), name) == value

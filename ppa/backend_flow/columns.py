@@ -1,5 +1,7 @@
-"""Units and meanings of the backend datasets' columns: ``ppa_samples.csv`` (:data:`ppa.backend_flow.sweep.COLUMNS`)
-and ``pe_characterisation.csv`` (:data:`ppa.backend_flow.characterise.COLUMNS`).
+"""The backend datasets' columns: which are design inputs and which are results (:data:`DESIGN_INPUTS`,
+:data:`SAMPLE_OUTPUTS`: ``ppa_samples.csv`` is the two, :data:`ppa.backend_flow.sweep.COLUMNS`), and the unit and
+meaning of every column of ``ppa_samples.csv`` and ``pe_characterisation.csv``
+(:data:`ppa.backend_flow.characterise.COLUMNS`) in :data:`COLUMN_UNITS`.
 
 One table for both, so a column the two share (the PE's parameters, ``pdk``, ``abc_delay_ps``, ``synth_s``)
 has one unit. Each entry reads ``"unit, meaning"`` (or the legal values); both PROVENANCE files list their
@@ -8,6 +10,22 @@ columns from here. The architecture columns are :class:`~frontend_sim.hardware.H
 ``area_um2`` with SRAM buffers — have their own table, :data:`dse.metrics.METRIC_UNITS`.
 """
 from __future__ import annotations
+
+from dataclasses import fields
+
+from ppa.backend_flow.rtl import CoreConfig
+from ppa.backend_flow.synth import SynthKnobs
+
+#: Design inputs of a backend sample: the synthesised core (CoreConfig: architecture and RTL knobs), the node,
+#: the STA clock and the synthesis knobs (SynthKnobs). The only columns a surrogate may learn from by default.
+DESIGN_INPUTS = (*(f.name for f in fields(CoreConfig)), "pdk", "target_clock_ghz",
+                 *(f.name for f in fields(SynthKnobs)))
+#: Results and bookkeeping of a backend sample (tool outputs, run times, keys): never a default feature.
+SAMPLE_OUTPUTS = (
+    "area_um2", "pe_area_um2", "power_mw", "internal_mw", "switching_mw", "leakage_mw",
+    "fmax_ghz", "pe_fmax_ghz", "lane_fmax_ghz", "wns_ps", "tns_ps", "timing_met", "critical_path", "cell_count",
+    "synth_s", "sta_s", "sample_key", "netlist_key",
+)
 
 COLUMN_UNITS = {
     "array_rows": "PE rows", "array_cols": "PE columns", "dataflow": "os | ws | is",

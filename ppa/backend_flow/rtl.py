@@ -93,7 +93,7 @@ class CoreConfig:
 
     @property
     def lanes(self) -> int:
-        """Number of SIMD lanes actually generated (HardwareConfig's rule: ``simd_lanes`` or, when 0, ``array_cols``)."""
+        """Number of SIMD lanes generated (HardwareConfig.lanes's rule: ``simd_lanes``, or ``array_cols`` when 0)."""
         return self.simd_lanes or self.array_cols
 
     def as_dict(self) -> dict:

@@ -17,6 +17,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
+from ppa.backend_flow.columns import DESIGN_INPUTS, SAMPLE_OUTPUTS
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.liberty import Liberty, prepare_liberty
 from ppa.backend_flow.rtl import CoreConfig
@@ -25,15 +26,9 @@ from ppa.backend_flow.sta import run_sta
 from ppa.backend_flow.store import SampleStore
 from ppa.backend_flow.synth import FLOW_VERSION, SynthKnobs, synthesize
 
-#: Dataset columns in order (architecture, backend knobs, targets, bookkeeping); units in
+#: Dataset columns in order (architecture, backend knobs, then results and bookkeeping); units in
 #: :data:`ppa.backend_flow.columns.COLUMN_UNITS`.
-COLUMNS = [
-    "array_rows", "array_cols", "dataflow", "act_bits", "wgt_bits", "acc_bits", "simd_lanes",
-    "mac_pipeline", "mult_style", "pdk", "target_clock_ghz", "abc_delay_ps",
-    "area_um2", "pe_area_um2", "power_mw", "internal_mw", "switching_mw", "leakage_mw",
-    "fmax_ghz", "pe_fmax_ghz", "lane_fmax_ghz", "wns_ps", "tns_ps", "timing_met", "critical_path", "cell_count",
-    "synth_s", "sta_s", "sample_key", "netlist_key",
-]
+COLUMNS = [*DESIGN_INPUTS, *SAMPLE_OUTPUTS]
 
 
 #: Per-module achieved clocks (GHz), added to the dataset after its first netlists (see :func:`retime`).
