@@ -54,11 +54,13 @@ class Function:
 
 
 def _abc_delay_ps(clock_ghz) -> np.ndarray:
-    """:func:`~ppa.backend_flow.synth.abc_delay_for_clock` per element, ps; NaN where the clock is not > 0."""
+    """:func:`~ppa.backend_flow.synth.abc_delay_for_clock` per element, ps; NaN where the clock is not > 0.
+    Called once per distinct clock (a sweep's clock grid has a handful), so it stays exact and fast."""
     clock = np.asarray(clock_ghz, dtype=float)
-    delay = np.full(clock.shape, np.nan)
     valid = np.isfinite(clock) & (clock > 0)
-    delay[valid] = [abc_delay_for_clock(float(c)) for c in clock[valid]]
+    distinct, index = np.unique(clock[valid], return_inverse=True)
+    delay = np.full(clock.shape, np.nan)
+    delay[valid] = np.array([abc_delay_for_clock(float(c)) for c in distinct], dtype=float)[index]
     return delay
 
 
