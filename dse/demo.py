@@ -37,16 +37,12 @@ TARGETS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz")
 
 
 def design_inputs() -> set[str]:
-    """Columns of a backend dataset that are design inputs: the synthesised core's architecture
-    (``CoreConfig``), the synthesis knobs (``SynthKnobs``), the target clock and the node (``pdk``, a key
-    of the measured PE table). Everything else in
-    the CSV (tool outputs such as cell counts, run times, keys) must not become a feature."""
-    from dataclasses import fields
+    """Columns of a backend dataset that are design inputs (:data:`ppa.backend_flow.columns.DESIGN_INPUTS`:
+    the synthesised core, the synthesis knobs, the target clock and the node). Everything else in the CSV
+    (tool outputs such as cell counts, run times, keys) must not become a feature."""
+    from ppa.backend_flow.columns import DESIGN_INPUTS
 
-    from ppa.backend_flow.rtl import CoreConfig
-    from ppa.backend_flow.synth import SynthKnobs
-
-    return {f.name for f in fields(CoreConfig)} | {f.name for f in fields(SynthKnobs)} | {"target_clock_ghz", "pdk"}
+    return set(DESIGN_INPUTS)
 
 
 #: Columns of the printed top-designs table (those present in the study).
@@ -66,7 +62,8 @@ def bundled_file(name: str) -> Path:
 def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed: int, say) -> Path:
     """Train (or reuse, when ``out`` holds a bundle of the same data and spec) the demo's surrogate bundle."""
     from ppa.bundle import read_manifest, save_bundle
-    from ppa.schema import file_sha256, load_spec, read_table
+    from ppa.hashing import file_sha256
+    from ppa.schema import load_spec, read_table
     from ppa.surrogate import PPASurrogate
 
     try:

@@ -146,14 +146,14 @@ def _layer_section(data: StudyData, chosen, out: Path, draw) -> list:
 
 def _surrogate_section(data: StudyData, out: Path, draw) -> list:
     """Parity figure and error table of the study's model bundle, as stored in it, and a sha256 check."""
-    from dse.evaluator import file_sha256
+    from ppa.hashing import tree_sha256
     from dse.report_surrogates import bundle_path_of, heldout_predictions
 
     bundle = bundle_path_of(data)
     predictions, errors = heldout_predictions(bundle)
     write_atomic(out / "surrogate_heldout.csv", lambda p: predictions.to_csv(p, index=False))
     write_atomic(out / "surrogate_errors.csv", lambda p: errors.to_csv(p, index=False))
-    same = data.models_sha256 is None or data.models_sha256 == file_sha256(bundle)
+    same = data.models_sha256 is None or data.models_sha256 == tree_sha256(bundle)
     split = errors["split"].iloc[0] if "split" in errors else "?"
     note = (f"<p class='note'>Bundle <code>{bundle}</code>"
             + ("" if same else " <b>changed since the study ran (sha256 differs)</b>")

@@ -15,7 +15,7 @@ A space file::
     [derived]                          # values computed from others: name = expression
     simd_lanes = "array_cols"
 
-    [rules]                            # validity rules: name = expression (see dse.expressions)
+    [rules]                            # validity rules: name = expression (see ppa.expression_language)
     weight_tile_fits = "wbuf_kib * 1024 >= array_rows * array_cols * wgt_bits / 8"
 
     [search]
@@ -51,7 +51,7 @@ import pandas as pd
 
 from dse.cost.registry import MODEL_KINDS
 from dse.errors import DSEInputError
-from ppa.expressions import Expression
+from ppa.expression_language import Expression
 from dse.metrics import metric_names
 from dse.objectives import Constraint, Objective, parse_constraint, parse_objective
 from frontend_sim.hardware import HardwareConfig, field_problem

@@ -24,15 +24,15 @@ import platform
 from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import skops.io as sio
 import xgboost as xgb
 
 from ppa.encoding import FeatureEncoder
 from ppa.errors import PPAInputError
+from ppa.hashing import file_sha256
+from ppa.json_values import json_value
 from ppa.lookup import LookupTable
-from ppa.schema import file_sha256
 from ppa.surrogate import PPASurrogate
 
 FORMAT = "accel-dse-ppa-surrogate"
@@ -55,18 +55,6 @@ TRUSTED_TYPES = (
 #: PPASurrogate constructor parameters stored in (and restored from) the manifest.
 SETTINGS = ("model", "split", "budget_s", "n_trials", "cv_folds", "tune_folds", "clock_column", "seed", "derived", "terms", "inputs", "min_of")
 REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files", "heldout")
-
-
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if not np.isfinite(value) else float(value)
-    return value
 
 
 def _save_model(model, family: str, path_stem: Path) -> Path:
@@ -150,7 +138,7 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
                                                                "skops", "numpy", "pandas")}},
         "files": files,
     }
-    (root / MANIFEST).write_text(json.dumps(_jsonable(manifest), indent=2, allow_nan=False) + "\n")
+    (root / MANIFEST).write_text(json.dumps(json_value(manifest), indent=2, allow_nan=False) + "\n")
     return root
 
 

@@ -13,7 +13,7 @@ import pytest
 
 import accel_dse_datasets
 from ppa.backend_flow.liberty import bundled_paths
-from ppa.schema import file_sha256
+from ppa.hashing import file_sha256
 from ppa.backend_flow.sweep import COLUMNS
 
 PDKS = ("asap7", "gf180")

@@ -10,7 +10,7 @@ from sklearn.preprocessing import FunctionTransformer
 from ppa.bundle import MANIFEST, _load_model, _save_model, load_bundle, read_heldout, save_bundle
 from ppa.metrics import regression_metrics
 from ppa.errors import PPAInputError
-from ppa.schema import file_sha256
+from ppa.hashing import file_sha256
 from ppa.models import build
 from ppa.surrogate import PPASurrogate
 

@@ -230,7 +230,7 @@ def test_journal_storage_reports_the_same_pareto_set(stored, tmp_path):
 def with_bundle(tmp_path_factory):
     """(storage URL, surrogate, bundle) of the fixture study recorded as searched with a small bundle
     whose training CSV no longer exists."""
-    from dse.evaluator import file_sha256
+    from ppa.hashing import tree_sha256
     from ppa.bundle import save_bundle
     from ppa.surrogate import PPASurrogate
 
@@ -244,7 +244,7 @@ def with_bundle(tmp_path_factory):
     bundle = save_bundle(surrogate, root / "models", data_sha256="ab" * 32, data_path=str(root / "gone.csv"))
     url = f"sqlite:///{root / 'study.db'}"
     study = make_study(url, n_trials=12)
-    study.set_user_attr("models", {"path": str(bundle), "sha256": file_sha256(bundle)})
+    study.set_user_attr("models", {"path": str(bundle), "sha256": tree_sha256(bundle)})
     return url, surrogate, bundle
 
 

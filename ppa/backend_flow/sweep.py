@@ -17,6 +17,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
+from ppa.backend_flow.columns import DESIGN_INPUTS, SAMPLE_OUTPUTS
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.liberty import Liberty, prepare_liberty
 from ppa.backend_flow.rtl import CoreConfig
@@ -25,14 +26,9 @@ from ppa.backend_flow.sta import run_sta
 from ppa.backend_flow.store import SampleStore
 from ppa.backend_flow.synth import FLOW_VERSION, SynthKnobs, synthesize
 
-#: Dataset columns in order (architecture, backend knobs, targets, bookkeeping), with units.
-COLUMNS = [
-    "array_rows", "array_cols", "dataflow", "act_bits", "wgt_bits", "acc_bits", "simd_lanes",
-    "mac_pipeline", "mult_style", "pdk", "target_clock_ghz", "abc_delay_ps",
-    "area_um2", "pe_area_um2", "power_mw", "internal_mw", "switching_mw", "leakage_mw",
-    "fmax_ghz", "pe_fmax_ghz", "lane_fmax_ghz", "wns_ps", "tns_ps", "timing_met", "critical_path", "cell_count",
-    "synth_s", "sta_s", "sample_key", "netlist_key",
-]
+#: Dataset columns in order (architecture, backend knobs, then results and bookkeeping); units in
+#: :data:`ppa.backend_flow.columns.COLUMN_UNITS`.
+COLUMNS = [*DESIGN_INPUTS, *SAMPLE_OUTPUTS]
 
 
 #: Per-module achieved clocks (GHz), added to the dataset after its first netlists (see :func:`retime`).
@@ -148,10 +144,12 @@ def retime(pdk: str, out_dir: str | Path, jobs: int = 1, liberty: str | Path | N
         store.close()
 
 
-def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, liberty: str | Path | None = None,
-              seed: int = 0, points: list[DesignPoint] | None = None, progress: bool = True,
-              seed_csv: str | Path | None = None) -> pd.DataFrame:
-    """Run (or continue) a sweep of ``n_samples`` samples into ``out_dir``; returns the exported samples.
+def sweep_backend_samples(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1,
+                          liberty: str | Path | None = None, seed: int = 0, points: list[DesignPoint] | None = None,
+                          progress: bool = True, seed_csv: str | Path | None = None) -> pd.DataFrame:
+    """Synthesise and time ``n_samples`` sampled core designs (Yosys + OpenSTA) into ``out_dir``, or continue
+    that sweep; returns the exported samples (the DSE's sweep of a search space is
+    :func:`dse.sweep.sweep_design_space`).
 
     Finished samples already in the store, or in ``seed_csv`` (a published dataset), are skipped. A tool failure stops the sweep with an error
     naming the design point and its log; samples finished before it stay in the store and the CSV.
