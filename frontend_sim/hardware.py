@@ -22,14 +22,37 @@ from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from frontend_sim.errors import SimulatorInputError
 
 DATAFLOWS = ("os", "ws", "is")
+#: How a GEMM tile maps onto the array: SCALE-Sim's im2col (the K = KH·KW·C window on the stationary
+#: axis, fill/drain per fold) or GeneSys's (input channels on the rows padded to the array, the window
+#: iterated in time, fill/drain once per DRAM tile).
+ARRAY_MAPPINGS = ("im2col", "genesys")
+#: DRAM tiling: SCALE-Sim's one fixed loop order per dataflow, or the searched off-chip tiling
+#: (:mod:`frontend_sim.mapping`).
+TILINGS = ("fixed", "search")
+#: DRAM interface: one link shared by all buffers (``dram_bytes_per_cycle``) or one AXI port per
+#: buffer (``ibuf_axi_bits``, ``parambuf_axi_bits``, ``obuf_axi_bits``, ``simd_axi_bits``).
+DRAM_PORTS = ("shared", "per_buffer")
+#: Width of words written to DRAM: activation (``act_bits``) or accumulator (``acc_bits``).
+WRITE_WIDTHS = ("act", "acc")
+#: SIMD results written back at act width, acc width, or acc width unless the next layer is a
+#: conv/GEMM (GeneSys: the SIMD output is quantised only when the array reads it next).
+SIMD_WRITE_WIDTHS = ("act", "acc", "act_if_next_gemm")
+#: Fields whose value is one of a fixed set of names.
+CHOICE_FIELDS = {"dataflow": DATAFLOWS, "array_mapping": ARRAY_MAPPINGS, "tiling": TILINGS,
+                 "dram_ports": DRAM_PORTS, "ofmap_write": WRITE_WIDTHS, "simd_write": SIMD_WRITE_WIDTHS}
 
 
 @dataclass(frozen=True)
 class HardwareConfig:
-    """One accelerator configuration. Widths in bits, buffers in KiB, DRAM in bytes/cycle."""
+    """One accelerator configuration. Widths in bits, buffers in KiB, DRAM in bytes/cycle, AXI ports
+    in bits/cycle. The defaults are SCALE-Sim's behaviour (im2col, fixed loop order, one shared link,
+    outputs at act width, padding not fetched, SIMD traffic overlapped); a SimDIT JSON sets GeneSys's.
+    """
 
     array_rows: int = 32
     array_cols: int = 32
@@ -45,6 +68,17 @@ class HardwareConfig:
     dram_bytes_per_cycle: float = 16.0
     simd_lanes: int = 0  # 0 means "as many lanes as array columns"
     vmem_kib: float = 64.0
+    array_mapping: str = "im2col"
+    tiling: str = "fixed"
+    dram_ports: str = "shared"
+    ibuf_axi_bits: int = 128  # bits/cycle, IBUF's AXI port (dram_ports = "per_buffer")
+    parambuf_axi_bits: int = 128  # bits/cycle, weights and bias
+    obuf_axi_bits: int = 128  # bits/cycle, OBUF reads (partial sums) and writes
+    simd_axi_bits: int = 512  # bits/cycle, SIMD VMEM port
+    ofmap_write: str = "act"
+    fetch_padding: bool = False  # True: zero padding / halos are fetched from DRAM with the tile
+    vmem_buffers: int = 2  # 1 = single-buffered VMEM (SIMD traffic not overlapped with SIMD compute)
+    simd_write: str = "act"
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
@@ -58,17 +92,24 @@ class HardwareConfig:
         return self.simd_lanes or self.array_cols
 
 
-#: Fields that must be integers >= 1 (bits and PE counts).
-POSITIVE_INT_FIELDS = ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits")
+#: Fields that must be integers >= 1 (bits, bits/cycle and PE counts).
+POSITIVE_INT_FIELDS = ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits",
+                       "ibuf_axi_bits", "parambuf_axi_bits", "obuf_axi_bits", "simd_axi_bits")
 #: Fields that must be finite numbers > 0 (KiB, bytes/cycle).
 POSITIVE_FLOAT_FIELDS = ("ibuf_kib", "wbuf_kib", "obuf_kib", "bbuf_kib", "dram_bytes_per_cycle", "vmem_kib")
+#: All integer fields (``simd_lanes`` may be 0, ``vmem_buffers`` is 1 or 2).
+INT_FIELDS = POSITIVE_INT_FIELDS + ("simd_lanes", "vmem_buffers")
 FIELD_NAMES = tuple(f.name for f in fields(HardwareConfig))
 
 
 def field_problem(name: str, value) -> str:
     """What is wrong with ``value`` for field ``name`` ('' when it is valid)."""
-    if name == "dataflow":
-        return "" if value in DATAFLOWS else f"one of {', '.join(DATAFLOWS)}"
+    if name in CHOICE_FIELDS:
+        return "" if value in CHOICE_FIELDS[name] else f"one of {', '.join(CHOICE_FIELDS[name])}"
+    if name == "fetch_padding":
+        return "" if isinstance(value, (bool, np.bool_)) else "true or false"
+    if name == "vmem_buffers":
+        return "" if value in (1, 2) and not isinstance(value, bool) else "1 (single) or 2 (double buffered)"
     is_int = isinstance(value, int) and not isinstance(value, bool)
     if name in POSITIVE_INT_FIELDS:
         return "" if is_int and value >= 1 else "an integer >= 1"
@@ -88,7 +129,7 @@ def from_mapping(values: dict, source: str = "mapping") -> HardwareConfig:
                                   f"({', '.join(FIELD_NAMES)})")
     cleaned = {}
     for name, value in values.items():
-        if name in POSITIVE_INT_FIELDS + ("simd_lanes",) and isinstance(value, float) and value.is_integer():
+        if name in INT_FIELDS and isinstance(value, float) and value.is_integer():
             value = int(value)
         problem = field_problem(name, value)
         if problem:
@@ -149,8 +190,11 @@ def read_scalesim_cfg(path: str | Path) -> HardwareConfig:
 KIB_BITS = 8 * 1024
 #: SimDIT hardware-JSON key -> (HardwareConfig field, conversion from the JSON value).
 #: Capacities are in bits (-> KiB); the OBUF key is one of GeneSys' two output buffers (SimDIT
-#: doubles it); ``*_AXI_DATA_WIDTH`` are bits/cycle: the DRAM rate is the sum of the IBUF, PARAMBUF
-#: (weights + bias) and OBUF AXI ports / 8 (bytes/cycle). SIMD VMEM1 and VMEM2 are counted together.
+#: doubles it); SIMD VMEM1 and VMEM2 are counted together. ``*_AXI_DATA_WIDTH`` are the per-buffer
+#: DRAM ports in bits/cycle; ``dram_bytes_per_cycle`` (used only with ``dram_ports = "shared"``) is the
+#: sum of the IBUF, PARAMBUF (weights + bias) and OBUF ports / 8. Keys SimDIT reads that do not change
+#: cycles or DRAM traffic (``SIMD_INST_MEM_ADDR_WIDTH``, ``INST_MEM_*``: instruction memories) are
+#: accepted and ignored.
 SIMDIT_JSON_KEYS = {
     "ARRAY_N": ("array_rows", int),
     "ARRAY_M": ("array_cols", int),
@@ -166,37 +210,40 @@ SIMDIT_JSON_KEYS = {
     "BBUF_CAPACITY_BITS": ("bbuf_kib", lambda v: v / KIB_BITS),
     "SIMD_VMEM_CAPACITY_BITS": ("vmem_kib", lambda v: 2 * v / KIB_BITS),
     "NUM_SIMD_LANES": ("simd_lanes", int),
+    "IBUF_AXI_DATA_WIDTH": ("ibuf_axi_bits", int),
+    "PARAMBUF_AXI_DATA_WIDTH": ("parambuf_axi_bits", int),
+    "OBUF_AXI_DATA_WIDTH": ("obuf_axi_bits", int),
+    "SIMD_AXI_DATA_WIDTH": ("simd_axi_bits", int),
     "DATAFLOW": ("dataflow", lambda v: str(v).lower()),
 }
 SIMDIT_AXI_KEYS = ("IBUF_AXI_DATA_WIDTH", "PARAMBUF_AXI_DATA_WIDTH", "OBUF_AXI_DATA_WIDTH")
 SIMDIT_REQUIRED = ("ARRAY_N", "ARRAY_M")
+#: What a SimDIT file implies beyond its keys: GeneSys's weight-stationary array with its channel-on-rows
+#: mapping, SimDIT's tiling search, one AXI port per buffer, outputs written at accumulator width,
+#: padding/halos fetched, single-buffered VMEM, SIMD results quantised only before a conv/GEMM.
+SIMDIT_DEFAULTS = {"dataflow": "ws", "array_mapping": "genesys", "tiling": "search", "dram_ports": "per_buffer",
+                   "ofmap_write": "acc", "fetch_padding": True, "vmem_buffers": 1, "simd_write": "act_if_next_gemm"}
 
 
 def from_simdit(data: dict, source: str = "SimDIT JSON") -> HardwareConfig:
-    """HardwareConfig from a SimDIT hardware dict (GeneSys is weight-stationary unless DATAFLOW says)."""
+    """HardwareConfig from a SimDIT hardware dict, with GeneSys's behaviour (:data:`SIMDIT_DEFAULTS`)."""
     for key in SIMDIT_REQUIRED:
         if key not in data:
             raise SimulatorInputError(f"{source}: missing key {key!r} (SimDIT hardware JSON expected)")
-    values = {"dataflow": "ws"}
+    values = dict(SIMDIT_DEFAULTS)
     for key, raw in data.items():
         if key in SIMDIT_JSON_KEYS:
             name, convert = SIMDIT_JSON_KEYS[key]
             if isinstance(raw, bool) or (key != "DATAFLOW" and not isinstance(raw, (int, float))):
                 raise SimulatorInputError(f"{source}: key {key!r} = {raw!r}; expected a number")
             value = convert(raw)
-            if name in POSITIVE_INT_FIELDS + ("simd_lanes",) and isinstance(raw, float) and raw.is_integer():
+            if name in INT_FIELDS and isinstance(raw, float) and raw.is_integer():
                 value = int(raw)
             problem = field_problem(name, value)
             if problem:
                 raise SimulatorInputError(f"{source}: key {key!r} = {raw!r}; expected {problem}")
             values[name] = value
-    axi = []
-    for key in SIMDIT_AXI_KEYS:
-        if key in data:
-            raw = data[key]
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
-                raise SimulatorInputError(f"{source}: key {key!r} = {raw!r}; expected bits/cycle > 0")
-            axi.append(raw)
+    axi = [data[key] for key in SIMDIT_AXI_KEYS if key in data]
     if axi:
         values["dram_bytes_per_cycle"] = sum(axi) / 8
     return HardwareConfig(**values)

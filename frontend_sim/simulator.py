@@ -22,7 +22,7 @@ import pandas as pd
 from frontend_sim import dataflow as df_model
 from frontend_sim import memory, simd
 from frontend_sim.errors import SimulatorInputError
-from frontend_sim.hardware import (DATAFLOWS, FIELD_NAMES, POSITIVE_FLOAT_FIELDS, POSITIVE_INT_FIELDS,
+from frontend_sim.hardware import (CHOICE_FIELDS, DATAFLOWS, FIELD_NAMES, INT_FIELDS, POSITIVE_FLOAT_FIELDS,
                                    HardwareConfig)
 from frontend_sim.workloads import Workload
 
@@ -124,10 +124,12 @@ def config_table(configs) -> dict[str, np.ndarray]:
             raise SimulatorInputError("configs: expected a DataFrame of HardwareConfig fields or a non-empty "
                                       "list of HardwareConfig")
         columns = {name: np.asarray([getattr(c, name) for c in configs]) for name in FIELD_NAMES}
-    table = {name: columns[name].astype(np.int64 if name in POSITIVE_INT_FIELDS + ("simd_lanes",) else float)[:, None]
-             for name in FIELD_NAMES if name != "dataflow"}
-    names = np.asarray(columns["dataflow"], dtype=object)
-    table["dataflow_code"] = np.select([names == d for d in DATAFLOWS], range(len(DATAFLOWS)), -1)[:, None]
+    table = {name: columns[name].astype(np.int64 if name in INT_FIELDS else float)[:, None]
+             for name in FIELD_NAMES if name not in CHOICE_FIELDS and name != "fetch_padding"}
+    table["fetch_padding"] = columns["fetch_padding"].astype(bool)[:, None]
+    for name, choices in CHOICE_FIELDS.items():
+        names = np.asarray(columns[name], dtype=object)
+        table[f"{name}_code"] = np.select([names == c for c in choices], range(len(choices)), -1)[:, None]
     table["lanes"] = np.where(table["simd_lanes"] > 0, table["simd_lanes"], table["array_cols"])
     return table
 
@@ -135,9 +137,15 @@ def config_table(configs) -> dict[str, np.ndarray]:
 def validate_columns(columns: dict[str, np.ndarray]) -> None:
     """Vectorized HardwareConfig validation of DataFrame columns; raises naming row and column."""
     for name, values in columns.items():
-        if name == "dataflow":
-            bad = ~np.isin(values.astype(object), DATAFLOWS)
-            expected = f"one of {', '.join(DATAFLOWS)}"
+        if name in CHOICE_FIELDS:
+            bad = ~np.isin(values.astype(object), CHOICE_FIELDS[name])
+            expected = f"one of {', '.join(CHOICE_FIELDS[name])}"
+        elif name == "fetch_padding":
+            bad = ~np.isin(values.astype(object), (True, False))
+            expected = "true or false"
+        elif name == "vmem_buffers":
+            bad = ~np.isin(pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(), (1, 2))
+            expected = "1 (single) or 2 (double buffered)"
         else:
             numbers = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
             if name in POSITIVE_FLOAT_FIELDS:
