@@ -43,9 +43,14 @@ WRITE_WIDTHS = ("act", "acc")
 #: SIMD results written back at act width, acc width, or acc width unless the next layer is a
 #: conv/GEMM (GeneSys: the SIMD output is quantised only when the array reads it next).
 SIMD_WRITE_WIDTHS = ("act", "acc", "act_if_next_gemm")
+#: SIMD unit model (:mod:`frontend_sim.simd`): "stream" = element-wise streaming at full lane occupancy,
+#: traffic overlapped with compute; "genesys" = SimDIT's GeneSys SIMD: VMEM-bank tiles, channels padded
+#: to the lanes, a 6-stage pipeline filled per tile, VMEM buffering per ``vmem_buffers``.
+SIMD_MODELS = ("stream", "genesys")
 #: Fields whose value is one of a fixed set of names.
 CHOICE_FIELDS = {"dataflow": DATAFLOWS, "array_mapping": ARRAY_MAPPINGS, "tiling": TILINGS,
-                 "dram_ports": DRAM_PORTS, "ofmap_write": WRITE_WIDTHS, "simd_write": SIMD_WRITE_WIDTHS}
+                 "dram_ports": DRAM_PORTS, "ofmap_write": WRITE_WIDTHS, "simd_write": SIMD_WRITE_WIDTHS,
+                 "simd_model": SIMD_MODELS}
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class HardwareConfig:
     fetch_padding: bool = False  # True: zero padding / halos are fetched from DRAM with the tile
     vmem_buffers: int = 2  # 1 = single-buffered VMEM (SIMD traffic not overlapped with SIMD compute)
     simd_write: str = "act"
+    simd_model: str = "stream"
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
@@ -263,10 +269,12 @@ SIMDIT_BUFFER_KEYS = {"wbuf_kib": "WBUF_CAPACITY_BITS", "ibuf_kib": "IBUF_CAPACI
 SIMDIT_AXI_KEYS = ("IBUF_AXI_DATA_WIDTH", "PARAMBUF_AXI_DATA_WIDTH", "OBUF_AXI_DATA_WIDTH")
 SIMDIT_REQUIRED = ("ARRAY_N", "ARRAY_M")
 #: What a SimDIT file implies beyond its keys: GeneSys's weight-stationary array with its channel-on-rows
-#: mapping, SimDIT's tiling search, one AXI port per buffer, outputs written at accumulator width,
-#: padding/halos fetched, single-buffered VMEM, SIMD results quantised only before a conv/GEMM.
+#: mapping, SimDIT's tiling generator, one AXI port per buffer, outputs written at accumulator width,
+#: padding/halos fetched, single-buffered VMEM, SIMD results quantised only before a conv/GEMM, GeneSys's
+#: SIMD unit model.
 SIMDIT_DEFAULTS = {"dataflow": "ws", "array_mapping": "genesys", "tiling": "genesys", "dram_ports": "per_buffer",
-                   "ofmap_write": "acc", "fetch_padding": True, "vmem_buffers": 1, "simd_write": "act_if_next_gemm"}
+                   "ofmap_write": "acc", "fetch_padding": True, "vmem_buffers": 1, "simd_write": "act_if_next_gemm",
+                   "simd_model": "genesys"}
 
 
 def from_simdit(data: dict, source: str = "SimDIT JSON") -> HardwareConfig:
