@@ -106,15 +106,15 @@ def loop_table(dims: list[LoopDims | None]) -> dict[str, np.ndarray]:
     lists repeat their last, smallest candidate). SIMD layers (``None``) get ones."""
     ones = LoopDims(1, 1, 1, 1, 1, 1, 1, 1, 1, ((1, 1, 1),))
     dims = [d or ones for d in dims]
-    table = {f"g_{name}": np.asarray([getattr(d, name) for d in dims], np.int64)[None, :]
+    table = {f"loop_{name}": np.asarray([getattr(d, name) for d in dims], np.int64)[None, :]
              for name in ("ow", "oh", "n", "kw", "kh", "ic", "oc", "stride_w", "stride_h", "fc")}
-    table["g_fc"] = table["g_fc"].astype(bool)
+    table["loop_fc"] = table["loop_fc"].astype(bool)
     width = max(len(d.candidates) for d in dims)
     cand = np.asarray([list(d.candidates) + [d.candidates[-1]] * (width - len(d.candidates)) for d in dims],
                       np.int64)
     for axis, name in enumerate(("ow", "oh", "n")):
-        table[f"g_cand_{name}"] = cand[None, :, :, axis]
-    table["g_cand_count"] = np.asarray([len(d.candidates) for d in dims], np.int64)[None, :]
+        table[f"loop_cand_{name}"] = cand[None, :, :, axis]
+    table["loop_cand_count"] = np.asarray([len(d.candidates) for d in dims], np.int64)[None, :]
     return table
 
 
@@ -132,8 +132,8 @@ def _tiles(lt: dict, hw: dict, search: bool):
     rows, cols = hw["array_rows"], hw["array_cols"]
     act, wgt, acc, bias = (hw[f"{x}_bits"] for x in ("act", "wgt", "acc", "bias"))
     wb, ib, ob, bb = (hw[f"{b}_kib"] * (KIB_BITS / 2) for b in ("wbuf", "ibuf", "obuf", "bbuf"))
-    kw, kh, ic, oc = lt["g_kw"], lt["g_kh"], lt["g_ic"], lt["g_oc"]
-    sw, sh = lt["g_stride_w"], lt["g_stride_h"]
+    kw, kh, ic, oc = lt["loop_kw"], lt["loop_kh"], lt["loop_ic"], lt["loop_oc"]
+    sw, sh = lt["loop_stride_w"], lt["loop_stride_h"]
     icp = -(-ic // rows) * rows
     ocp = -(-oc // cols) * cols
     # kernel: the smallest i whose ceil(K/i) slice fits (conditions fall monotonically with i)
@@ -145,7 +145,7 @@ def _tiles(lt: dict, hw: dict, search: bool):
     kk = kwt * kht
     ic_mult_max = np.maximum(1, np.minimum(np.minimum(_floor_ratio(wb, kk * rows * cols * wgt),
                                                       _floor_ratio(ib, kk * rows * act)), icp // rows))
-    cand = (lt["g_cand_ow"], lt["g_cand_oh"], lt["g_cand_n"])
+    cand = (lt["loop_cand_ow"], lt["loop_cand_oh"], lt["loop_cand_n"])
     width = cand[0].shape[-1]
 
     def first_output_tile(ict):
@@ -171,8 +171,8 @@ def _tiles(lt: dict, hw: dict, search: bool):
 
     ict = rows * ic_mult_max
     index = first_output_tile(ict)
-    if (index >= lt["g_cand_count"]).any():
-        bad = np.argwhere(index >= lt["g_cand_count"])[0]
+    if (index >= lt["loop_cand_count"]).any():
+        bad = np.argwhere(index >= lt["loop_cand_count"])[0]
         raise SimulatorInputError(f"config row {bad[0]}: no output tile of layer column {bad[1]} fits "
                                   f"obuf_kib / ibuf_kib (GeneSys tiling); enlarge the OBUF or IBUF")
     owt, oht, nt = pick(index)
@@ -191,7 +191,7 @@ def _tiles(lt: dict, hw: dict, search: bool):
         ict_c = np.broadcast_to(rows * ic_mult, index.shape)
         first = first_output_tile(ict_c)
         for p in range(width):
-            legal = (p >= first) & (p < lt["g_cand_count"])
+            legal = (p >= first) & (p < lt["loop_cand_count"])
             owt, oht, nt = (np.broadcast_to(c[..., p], index.shape) for c in cand)
             trial = dict(best, ict=ict_c, owt=owt, oht=oht, nt=nt, oct=oc_tile(ict_c, owt, oht, nt))
             cost = _traffic(lt, hw, trial)
@@ -206,15 +206,15 @@ def _traffic(lt: dict, hw: dict, t: dict) -> dict[str, np.ndarray]:
     """DRAM bits per tensor, tile counts and compute cycles (per group) of a tiling ``t``."""
     rows, cols = hw["array_rows"], hw["array_cols"]
     act, wgt, acc, bias = (hw[f"{x}_bits"] for x in ("act", "wgt", "acc", "bias"))
-    ow, oh, n, kw, kh = lt["g_ow"], lt["g_oh"], lt["g_n"], lt["g_kw"], lt["g_kh"]
-    sw, sh = lt["g_stride_w"], lt["g_stride_h"]
+    ow, oh, n, kw, kh = lt["loop_ow"], lt["loop_oh"], lt["loop_n"], lt["loop_kw"], lt["loop_kh"]
+    sw, sh = lt["loop_stride_w"], lt["loop_stride_h"]
     icp, ocp = t["icp"], t["ocp"]
     iwt, iht = (t["owt"] - 1) * sw + t["kwt"], (t["oht"] - 1) * sh + t["kht"]
     n_ow, n_oh, n_n = ow / t["owt"], oh / t["oht"], n / t["nt"]
     n_kw, n_kh, n_ic, n_oc = kw / t["kwt"], kh / t["kht"], icp / t["ict"], ocp / t["oct"]
     n_out = n_ow * n_oh * n_n
     reduction = np.ceil(n_ic) * np.ceil(n_kw) * np.ceil(n_kh)
-    fc = lt["g_fc"]
+    fc = lt["loop_fc"]
     outputs = ow * oh * n * ocp
     ifmap = np.where(fc, icp * n_oc,
                      iwt * iht * t["ict"] * t["nt"] * n_out * n_ic * n_kw * n_kh * np.ceil(n_oc)) * act
@@ -295,16 +295,16 @@ def genesys_metrics(lt: dict, hw: dict, groups, ifmap_elems) -> dict[str, np.nda
     act, wgt, acc, bias = (hw[f"{x}_bits"] for x in ("act", "wgt", "acc", "bias"))
     rows, cols = hw["array_rows"], hw["array_cols"]
     g = groups
-    if_full = ((lt["g_ow"] - 1) * lt["g_stride_w"] + lt["g_kw"]) * ((lt["g_oh"] - 1) * lt["g_stride_h"] + lt["g_kh"])
-    unpadded = {"ifmap": (ifmap_elems // np.maximum(g, 1)) / (if_full * lt["g_n"] * t["icp"]),
-                "filter": lt["g_ic"] * lt["g_oc"] / (t["icp"] * t["ocp"]),
-                "bias": lt["g_oc"] / t["ocp"], "psum": lt["g_oc"] / t["ocp"], "ofmap": lt["g_oc"] / t["ocp"]}
-    unpadded["ifmap"] = np.where(c["fc"], lt["g_ic"] / t["icp"], np.minimum(unpadded["ifmap"], 1.0))
+    if_full = ((lt["loop_ow"] - 1) * lt["loop_stride_w"] + lt["loop_kw"]) * ((lt["loop_oh"] - 1) * lt["loop_stride_h"] + lt["loop_kh"])
+    unpadded = {"ifmap": (ifmap_elems // np.maximum(g, 1)) / (if_full * lt["loop_n"] * t["icp"]),
+                "filter": lt["loop_ic"] * lt["loop_oc"] / (t["icp"] * t["ocp"]),
+                "bias": lt["loop_oc"] / t["ocp"], "psum": lt["loop_oc"] / t["ocp"], "ofmap": lt["loop_oc"] / t["ocp"]}
+    unpadded["ifmap"] = np.where(c["fc"], lt["loop_ic"] / t["icp"], np.minimum(unpadded["ifmap"], 1.0))
     fetch = hw["fetch_padding"]
     dram = {name: g * c[f"dram_{name}"] / 8 * np.where(fetch, 1.0, unpadded[name])
             for name in ("ifmap", "filter", "bias", "psum", "ofmap")}
     # SRAM accesses (sysarray_models.conv_SRAM_access_NoStationary), bytes
-    n_out_ceil = np.ceil(lt["g_ow"] / t["owt"]) * np.ceil(lt["g_oh"] / t["oht"]) * np.ceil(lt["g_n"] / t["nt"])
+    n_out_ceil = np.ceil(lt["loop_ow"] / t["owt"]) * np.ceil(lt["loop_oh"] / t["oht"]) * np.ceil(lt["loop_n"] / t["nt"])
     spatial = t["owt"] * t["oht"] * t["nt"]
     inner = c["n_ic"] * c["n_kw"] * c["n_kh"]
     ibuf_read = spatial * t["ict"] * t["kwt"] * t["kht"] * np.ceil(t["oct"] / cols) * c["n_out"] * inner \

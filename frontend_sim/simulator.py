@@ -55,19 +55,25 @@ def layer_table(workload: Workload) -> dict[str, np.ndarray]:
     if not workload.layers:
         raise SimulatorInputError(f"workload {workload.name!r} has no layers")
     cols = {key: [] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems", "ifmap_padded_elems", "simd_elems",
-                                "simd_passes", "simd_in", "simd_out", "simd_row", "simd_row_passes")}
-    for layer in workload.layers:
+                                "simd_passes", "simd_in", "simd_out", "simd_row", "simd_row_passes",
+                                *simd.GENESYS_COLUMNS)}
+    for index, layer in enumerate(workload.layers):
         check_layer(layer)
         gemm = layer.is_gemm
         work = (0,) * 6 if gemm else simd.layer_simd_work(layer)
+        following = workload.layers[index + 1] if index + 1 < len(workload.layers) else None
+        geometry = (0,) * len(simd.GENESYS_COLUMNS) if gemm else simd.genesys_geometry(layer, following)
         values = (layer.gemm_m if gemm else 0, layer.gemm_n if gemm else 0, layer.gemm_k if gemm else 0,
                   layer.groups if gemm else 0, layer.macs, ifmap_elements_read(layer) if gemm else 0,
-                  ifmap_elements_read(layer, padded=True) if gemm else 0, *work)
+                  ifmap_elements_read(layer, padded=True) if gemm else 0, *work, *geometry)
         for key, value in zip(cols, values):
             cols[key].append(value)
     table = {key: np.asarray(value, dtype=np.int64)[None, :] for key, value in cols.items()}
     table.update(mapping.loop_table([mapping.loop_dims(layer) if layer.is_gemm else None
                                      for layer in workload.layers]))
+    simd_cols = table["groups"][0] == 0
+    table["g_divisors"] = simd.tile_divisors(table["g_oh"][0][simd_cols], table["g_ow"][0][simd_cols]) \
+        if simd_cols.any() else None
     table["name"] = [layer.name for layer in workload.layers]
     table["op"] = [layer.op for layer in workload.layers]
     return table
@@ -183,7 +189,7 @@ def gemm_parts(layers: dict, hw: dict):
         rows = slice(None) if mask.all() else np.flatnonzero(mask)
         sub = {name: value[rows] for name, value in hw.items()}
         if ARRAY_MAPPINGS[int(key) // (len(DATAFLOWS) * len(TILINGS))] == "genesys":
-            loops = {name: value[:, cols] for name, value in layers.items() if name.startswith("g_")}
+            loops = {name: value[:, cols] for name, value in layers.items() if name.startswith("loop_")}
             metrics = mapping.genesys_metrics(loops, sub, groups, ifmap)
             metrics.update(macs=macs, mapping_efficiency=macs / np.maximum(
                                metrics["compute_cycles"] * sub["array_rows"] * sub["array_cols"], 1),
@@ -217,10 +223,20 @@ def simd_part(layers: dict, hw: dict):
     cycles = simd.simd_cycles(elems, passes, hw["lanes"])
     read_b, write_b, stall = memory.simd_stalls(n_in, n_out, row, row_passes, cycles, hw)
     vmem = simd.vmem_bytes(elems, passes, hw["acc_bits"])
+    vmem_read = vmem_write = vmem
+    genesys = hw["simd_model_code"] == 1  # (N, 1): configs with GeneSys's SIMD unit
+    if genesys.any():
+        geo = {key: layers[key][:, cols] for key in simd.GENESYS_COLUMNS}
+        unit = simd.genesys_simd(geo, layers["g_divisors"], hw)
+        cycles, stall = np.where(genesys, unit.simd_cycles, cycles), np.where(genesys, unit.stall_cycles, stall)
+        read_b = np.where(genesys, unit.dram_ifmap_bytes, read_b)
+        write_b = np.where(genesys, unit.dram_ofmap_bytes, write_b)
+        vmem_read = np.where(genesys, unit.vmem_read_bytes, vmem)
+        vmem_write = np.where(genesys, unit.vmem_write_bytes, vmem)
     metrics = dict(simd_cycles=cycles, stall_cycles=stall, total_cycles=cycles + stall.astype(np.int64),
                    dram_ifmap_bytes=read_b, dram_ofmap_bytes=write_b, dram_read_bytes=read_b,
-                   dram_write_bytes=write_b, sram_vmem_read_bytes=vmem, sram_vmem_write_bytes=vmem,
-                   sram_read_bytes=vmem, sram_write_bytes=vmem)
+                   dram_write_bytes=write_b, sram_vmem_read_bytes=vmem_read, sram_vmem_write_bytes=vmem_write,
+                   sram_read_bytes=vmem_read, sram_write_bytes=vmem_write)
     return cols, metrics
 
 
