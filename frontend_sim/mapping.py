@@ -130,6 +130,8 @@ def _fits(value, limit):
 SEARCH_IC_DIVISORS = (1, 2, 4)
 #: The search's output tiles: the largest legal one for that IC tile and the next smaller ones.
 SEARCH_TILE_STEPS = (0, 1, 2, 3)
+#: Elements of the search's (configs × layers × tilings) temporaries evaluated at once.
+SEARCH_CHUNK = 1_000_000
 #: Bits of a search key that hold a candidate's value (the rest hold its row).
 KEY_BITS = 40
 
@@ -191,7 +193,7 @@ def _tiles(lt: dict, hw: dict, search: bool):
                           np.minimum(_floor_ratio(bb, cols * bias), ocp // cols))
         return cols * np.maximum(1, mult)
 
-    def pick(index):
+    def pick(index, layer=layer):
         flat = layer * width + np.minimum(index, width - 1)
         return tuple(c.ravel()[flat] for c in cand)
 
@@ -206,25 +208,28 @@ def _tiles(lt: dict, hw: dict, search: bool):
                 oct=oc_tile(ict, owt, oht, nt))
     if not search:
         return best
-    # the search starts from SimDIT's (legal) choice and keeps any legal tiling that moves fewer DRAM
-    # bytes, or as many in fewer cycles (see SEARCH_IC_DIVISORS, SEARCH_TILE_STEPS)
-    cost = _traffic(lt, hw, best)
-    best_score = (cost["dram_total"], cost["compute_cycles"])
-    for divisor in SEARCH_IC_DIVISORS:
-        ict_c = rows * np.maximum(1, ic_mult_max // divisor)
-        first = first_output_tile(ict_c)
-        for step in SEARCH_TILE_STEPS:
-            if divisor == 1 and step == 0:
-                continue  # SimDIT's choice, the starting point
-            index = first + step
-            owt, oht, nt = pick(index)
-            trial = dict(best, ict=ict_c, owt=owt, oht=oht, nt=nt, oct=oc_tile(ict_c, owt, oht, nt))
-            cost = _traffic(lt, hw, trial)
-            score = (cost["dram_total"], cost["compute_cycles"])
-            better = (index < lt["loop_cand_count"]) & (
-                (score[0] < best_score[0]) | ((score[0] == best_score[0]) & (score[1] < best_score[1])))
-            best = {k: np.where(better, trial[k], v) for k, v in best.items()}
-            best_score = tuple(np.where(better, new, old) for new, old in zip(score, best_score))
+    # the search: SEARCH_IC_DIVISORS × SEARCH_TILE_STEPS tilings per (config, layer) on a trailing axis,
+    # SimDIT's first; the legal one with the fewest DRAM bytes, then the fewest cycles, is kept
+    x = lambda a: np.asarray(a)[..., None]  # noqa: E731  (configs, layers) -> (configs, layers, 1)
+    ict_d = x(rows) * np.maximum(1, x(ic_mult_max) // np.asarray(SEARCH_IC_DIVISORS))  # (N, L, D)
+    first = np.maximum(x(leading_misfits(out_area, layer, ob / (cols * acc))),
+                       leading_misfits(in_area.reshape(-1, width), x(in_row), x(ib) / (ict_d * x(act))))
+    shape = first.shape[:2] + (len(SEARCH_IC_DIVISORS) * len(SEARCH_TILE_STEPS),)
+    index = (first[..., None] + np.asarray(SEARCH_TILE_STEPS)).reshape(shape)
+    ict_k = np.broadcast_to(ict_d[..., None], first.shape + (len(SEARCH_TILE_STEPS),)).reshape(shape)
+    owt, oht, nt = pick(index, x(layer))
+    mult = np.minimum(np.minimum(_floor_ratio(x(wb), x(kk) * ict_k * x(cols) * x(wgt)),
+                                 _floor_ratio(x(ob), owt * oht * nt * x(cols) * x(acc))),
+                      x(np.minimum(_floor_ratio(bb, cols * bias), ocp // cols)))
+    trial = dict(kwt=x(kwt), kht=x(kht), icp=x(icp), ocp=x(ocp), ict=ict_k, owt=owt, oht=oht, nt=nt,
+                 oct=x(cols) * np.maximum(1, mult))
+    cost = _traffic({k: x(v) for k, v in lt.items() if v.ndim == 2}, {k: x(v) for k, v in hw.items()}, trial)
+    legal = index < x(lt["loop_cand_count"])
+    dram = np.where(legal, cost["dram_total"], np.inf)
+    fewest = legal & (dram <= dram.min(axis=-1, keepdims=True) * (1 + 1e-12))
+    choice = np.argmin(np.where(fewest, cost["compute_cycles"], np.inf), axis=-1)[..., None]
+    for name in ("ict", "owt", "oht", "nt", "oct"):
+        best[name] = np.take_along_axis(np.broadcast_to(trial[name], shape), choice, -1)[..., 0]
     return best
 
 
@@ -344,7 +349,16 @@ def genesys_metrics(lt: dict, hw: dict, groups, ifmap_elems) -> dict[str, np.nda
     arrays (N, 1) of one group of configurations; ``groups``, ``ifmap_elems`` (1, L) as in
     :func:`frontend_sim.simulator.layer_table`. Groups of a grouped conv run one after another.
     """
-    t = _tiles(lt, hw, search=bool(hw["tiling_code"][0, 0] == TILINGS.index("search")))
+    if hw["tiling_code"][0, 0] == TILINGS.index("search"):
+        # the search holds (configs × layers × tilings) temporaries: configs in blocks of SEARCH_CHUNK of them
+        n_configs, n_layers = hw["array_rows"].shape[0], lt["loop_ow"].shape[1]
+        step = max(1, SEARCH_CHUNK // (n_layers * len(SEARCH_IC_DIVISORS) * len(SEARCH_TILE_STEPS)))
+        blocks = [_tiles(lt, {k: v[start:start + step] for k, v in hw.items()}, search=True)
+                  for start in range(0, n_configs, step)]
+        t = {k: np.concatenate([np.broadcast_to(b[k], (b["ict"].shape[0], n_layers)) for b in blocks])
+             for k in blocks[0]}
+    else:
+        t = _tiles(lt, hw, search=False)
     c = _traffic(lt, hw, t)
     stall = _stalls(hw, t, c, np.flatnonzero(lt["loop_fc"][0]))
     act, wgt, acc, bias = (hw[f"{x}_bits"] for x in ("act", "wgt", "acc", "bias"))

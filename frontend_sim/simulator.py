@@ -14,7 +14,7 @@ Units are in the column names: cycles, bytes; ratios are fractions in 0..1.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ from frontend_sim import mapping, memory, simd
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import (ARRAY_MAPPINGS, CHOICE_FIELDS, DATAFLOWS, FIELD_NAMES, INT_FIELDS,
                                    POSITIVE_FLOAT_FIELDS, TILINGS, HardwareConfig)
-from frontend_sim.workloads import Workload
+from frontend_sim.workloads import GEMM_OPS, Workload
 
 #: Per-config totals returned by simulate_batch (the shared contract), then extras.
 TOTAL_COLUMNS = ["total_cycles", "compute_cycles", "stall_cycles", "simd_cycles", "macs", "utilization",
@@ -38,16 +38,45 @@ CHUNK_ELEMENTS = 2_000_000
 
 @dataclass(frozen=True)
 class NetworkResult:
-    """Result of one network on one configuration."""
+    """Result of one network on one configuration: network totals, and the per-layer table built
+    from the per-layer arrays when first asked for (most callers of a search need totals only)."""
 
     workload: str
     hardware: HardwareConfig
-    layers: pd.DataFrame  # one row per layer
     totals: dict  # network totals, keys as TOTAL_COLUMNS plus per-buffer/tensor bytes
+    columns: dict  # per-layer arrays (L,) of LAYER_COLUMNS + MAPPING_COLUMNS, "layer", "op"
+
+    @cached_property
+    def layers(self) -> pd.DataFrame:
+        """One row per layer: name, op, LAYER_COLUMNS, the chosen mapping (MAPPING_COLUMNS, loop order,
+        where partial sums live)."""
+        frame = pd.DataFrame(self.columns)
+        gemm = frame["op"].isin(GEMM_OPS).to_numpy()
+        order = (mapping.GENESYS_LOOP_ORDER if self.hardware.array_mapping == "genesys"
+                 else memory.FIXED_LOOP_ORDER[self.hardware.dataflow])
+        frame["loop_order"] = np.where(gemm, order, "")
+        frame["psum_in"] = np.where(gemm, np.where(frame["psum_passes"] > 1, "dram", "obuf"), "")
+        return frame
+
+
+#: Recently used workloads by identity: a repeated call with the same Workload object skips hashing it.
+_RECENT_TABLES: dict[int, tuple[Workload, dict]] = {}
+
+
+def layer_table(workload: Workload) -> dict[str, np.ndarray]:
+    """Per-layer arrays of ``workload`` (see :func:`build_layer_table`), cached by identity, then by value."""
+    hit = _RECENT_TABLES.get(id(workload))
+    if hit is not None and hit[0] is workload:
+        return hit[1]
+    table = build_layer_table(workload)
+    if len(_RECENT_TABLES) >= 64:
+        _RECENT_TABLES.pop(next(iter(_RECENT_TABLES)))
+    _RECENT_TABLES[id(workload)] = (workload, table)
+    return table
 
 
 @lru_cache(maxsize=64)
-def layer_table(workload: Workload) -> dict[str, np.ndarray]:
+def build_layer_table(workload: Workload) -> dict[str, np.ndarray]:
     """Per-layer arrays (shape (1, L)): GEMM sizes, groups, MACs, SIMD work. Raises on unknown ops."""
     if not isinstance(workload, Workload):
         raise SimulatorInputError(f"workload: expected a Workload (see frontend_sim.loader.load_workload), "
@@ -311,23 +340,27 @@ def finish_totals(totals: dict, hw: dict) -> dict[str, np.ndarray]:
 
 
 def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
-    """Simulate ``workload`` on one configuration: per-layer DataFrame and network totals."""
+    """Simulate ``workload`` on one configuration: network totals and (``.layers``) the per-layer table."""
     if not isinstance(hw, HardwareConfig):
         raise SimulatorInputError(f"hw: expected a HardwareConfig, got {type(hw).__name__}")
     layers = layer_table(workload)
-    hw_table = config_table([hw])
+    hw_table = one_config_table(hw)
     out = evaluate(layers, hw_table)
-    frame = pd.DataFrame({"layer": layers["name"], "op": layers["op"],
-                          **{name: out[name][0] for name in LAYER_COLUMNS + MAPPING_COLUMNS}})
-    gemm = layers["groups"][0] > 0
-    genesys = hw.array_mapping == "genesys"
-    frame["loop_order"] = np.where(gemm, mapping.GENESYS_LOOP_ORDER if genesys else
-                                   memory.FIXED_LOOP_ORDER[hw.dataflow], "")
-    frame["psum_in"] = np.where(gemm, np.where(frame["psum_passes"] > 1, "dram", "obuf"), "")
     sums = {name: out[name].sum(axis=1) for name in SUMMED}
     sums.update({name: (out[name] * out["compute_cycles"]).sum(axis=1) for name in WEIGHTED})
     totals = {name: value[0].item() for name, value in finish_totals(sums, hw_table).items()}
-    return NetworkResult(workload=workload.name, hardware=hw, layers=frame, totals=totals)
+    columns = {"layer": layers["name"], "op": layers["op"],
+               **{name: out[name][0] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
+    return NetworkResult(workload=workload.name, hardware=hw, totals=totals, columns=columns)
+
+
+@lru_cache(maxsize=256)
+def one_config_table(hw: HardwareConfig) -> dict[str, np.ndarray]:
+    """:func:`config_table` of one configuration, cached (read-only arrays)."""
+    table = config_table([hw])
+    for value in table.values():
+        value.setflags(write=False)
+    return table
 
 
 def simulate_batch(workload: Workload, configs) -> pd.DataFrame:
