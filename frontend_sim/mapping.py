@@ -218,19 +218,38 @@ def _tiles(lt: dict, hw: dict, search: bool):
     index = (first[..., None] + np.asarray(SEARCH_TILE_STEPS)).reshape(shape)
     ict_k = np.broadcast_to(ict_d[..., None], first.shape + (len(SEARCH_TILE_STEPS),)).reshape(shape)
     owt, oht, nt = pick(index, x(layer))
-    mult = np.minimum(np.minimum(_floor_ratio(x(wb), x(kk) * ict_k * x(cols) * x(wgt)),
-                                 _floor_ratio(x(ob), owt * oht * nt * x(cols) * x(acc))),
+    mult = np.minimum(np.minimum(_floor_ratio(x(wb / (kk * cols * wgt)), ict_k),
+                                 _floor_ratio(x(ob / (cols * acc)), owt * oht * nt)),
                       x(np.minimum(_floor_ratio(bb, cols * bias), ocp // cols)))
     trial = dict(kwt=x(kwt), kht=x(kht), icp=x(icp), ocp=x(ocp), ict=ict_k, owt=owt, oht=oht, nt=nt,
                  oct=x(cols) * np.maximum(1, mult))
-    cost = _traffic({k: x(v) for k, v in lt.items() if v.ndim == 2}, {k: x(v) for k, v in hw.items()}, trial)
+    f32 = lambda a: np.asarray(a, np.float32)  # noqa: E731  (scores rank candidates; float32 halves the traffic)
+    dram, cycles = _search_score({k: f32(x(v)) for k, v in lt.items() if v.ndim == 2}, *map(f32, (x(rows), x(cols),
+                                 x(act), x(acc))), {k: f32(v) for k, v in trial.items()})
     legal = index < x(lt["loop_cand_count"])
-    dram = np.where(legal, cost["dram_total"], np.inf)
-    fewest = legal & (dram <= dram.min(axis=-1, keepdims=True) * (1 + 1e-12))
-    choice = np.argmin(np.where(fewest, cost["compute_cycles"], np.inf), axis=-1)[..., None]
+    dram = np.where(legal, dram, np.inf)
+    fewest = legal & (dram <= dram.min(axis=-1, keepdims=True) * (1 + 1e-6))
+    choice = np.argmin(np.where(fewest, cycles, np.inf), axis=-1)[..., None]
     for name in ("ict", "owt", "oht", "nt", "oct"):
         best[name] = np.take_along_axis(np.broadcast_to(trial[name], shape), choice, -1)[..., 0]
     return best
+
+
+def _search_score(lt: dict, rows, cols, act, acc, t: dict):
+    """(DRAM bits that depend on the tiling, compute cycles) of candidate tilings: :func:`_traffic`'s ifmap
+    and psum terms (weights, bias and outputs move the same bytes under every tiling), cycles without
+    the final rounding (they only break ties)."""
+    n_oc = t["ocp"] / t["oct"]
+    halo = ((t["owt"] - 1) * lt["loop_stride_w"] + t["kwt"]) * ((t["oht"] - 1) * lt["loop_stride_h"] + t["kht"])
+    window = lt["loop_kw"] * lt["loop_kh"] / (t["kwt"] * t["kht"])
+    outputs = lt["loop_ow"] * lt["loop_oh"] * lt["loop_n"]
+    reduction = np.ceil(t["icp"] / t["ict"]) * np.ceil(lt["loop_kw"] / t["kwt"]) * np.ceil(lt["loop_kh"] / t["kht"])
+    conv = (halo * outputs / (t["owt"] * t["oht"]) * t["icp"] * window * np.ceil(n_oc) * act
+            + outputs * t["ocp"] * (2 * reduction - 2) * acc)
+    dram = np.where(lt["loop_fc"], t["icp"] * n_oc * act, conv)
+    tile = t["owt"] * t["oht"] * t["nt"] * t["kwt"] * t["kht"] * np.ceil(t["ict"] / rows) * np.ceil(t["oct"] / cols)
+    tiles = outputs / (t["owt"] * t["oht"] * t["nt"]) * t["icp"] / t["ict"] * window * n_oc
+    return dram, (tile + rows + cols - 2) * tiles
 
 
 def _traffic(lt: dict, hw: dict, t: dict) -> dict[str, np.ndarray]:
