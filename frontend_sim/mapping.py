@@ -314,13 +314,14 @@ def _stalls(hw: dict, t: dict, c: dict, fc_columns: np.ndarray):
     out = model(_conv_stalls, t, c)
     if fc_columns.size:
         width = out.shape[1]
-        out[:, fc_columns] = model(_fc_stalls, *(_columns(d, fc_columns, width) for d in (t, c)))
+        out[:, fc_columns] = model(_fc_stalls, _columns(t, ("kwt", "kht", "ict", "oct"), fc_columns, width),
+                                   _columns(c, ("n_ic", "n_oc", "tile_cycles"), fc_columns, width))
     return out
 
 
-def _columns(arrays: dict, columns: np.ndarray, width: int) -> dict:
-    """The layer ``columns`` of every (configs × layers) array; per-config (N, 1) arrays as they are."""
-    return {k: v[:, columns] if np.ndim(v) == 2 and v.shape[1] == width else v for k, v in arrays.items()}
+def _columns(arrays: dict, names: tuple, columns: np.ndarray, width: int) -> dict:
+    """The layer ``columns`` of the (configs × layers) arrays ``names``; per-config (N, 1) arrays as they are."""
+    return {k: arrays[k][:, columns] if np.shape(arrays[k])[-1] == width else arrays[k] for k in names}
 
 
 def _conv_stalls(t, c, case, ports, wgt_t, bias_t, hw):
