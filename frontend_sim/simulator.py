@@ -24,7 +24,7 @@ from frontend_sim import mapping, memory, simd
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import (ARRAY_MAPPINGS, CHOICE_FIELDS, DATAFLOWS, FIELD_NAMES, INT_FIELDS,
                                    POSITIVE_FLOAT_FIELDS, TILINGS, HardwareConfig)
-from frontend_sim.workloads import GEMM_OPS, Workload
+from frontend_sim.workloads import Workload
 
 #: Per-config totals returned by simulate_batch (the shared contract), then extras.
 TOTAL_COLUMNS = ["total_cycles", "compute_cycles", "stall_cycles", "simd_cycles", "macs", "utilization",
@@ -44,19 +44,13 @@ class NetworkResult:
     workload: str
     hardware: HardwareConfig
     totals: dict  # network totals, keys as TOTAL_COLUMNS plus per-buffer/tensor bytes
-    columns: dict  # per-layer arrays (L,) of LAYER_COLUMNS + MAPPING_COLUMNS, "layer", "op"
+    columns: dict  # per-layer arrays (L,): "layer", "op", LAYER_COLUMNS, MAPPING_COLUMNS, "loop_order", "psum_in"
 
     @cached_property
     def layers(self) -> pd.DataFrame:
         """One row per layer: name, op, LAYER_COLUMNS, the chosen mapping (MAPPING_COLUMNS, loop order,
         where partial sums live)."""
-        frame = pd.DataFrame(self.columns)
-        gemm = frame["op"].isin(GEMM_OPS).to_numpy()
-        order = (mapping.GENESYS_LOOP_ORDER if self.hardware.array_mapping == "genesys"
-                 else memory.FIXED_LOOP_ORDER[self.hardware.dataflow])
-        frame["loop_order"] = np.where(gemm, order, "")
-        frame["psum_in"] = np.where(gemm, np.where(frame["psum_passes"] > 1, "dram", "obuf"), "")
-        return frame
+        return pd.DataFrame(self.columns)
 
 
 #: Recently used workloads by identity: a repeated call with the same Workload object skips hashing it.
@@ -351,6 +345,10 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     totals = {name: value[0].item() for name, value in finish_totals(sums, hw_table).items()}
     columns = {"layer": layers["name"], "op": layers["op"],
                **{name: out[name][0] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
+    gemm = layers["groups"][0] > 0
+    order = mapping.GENESYS_LOOP_ORDER if hw.array_mapping == "genesys" else memory.FIXED_LOOP_ORDER[hw.dataflow]
+    columns["loop_order"] = np.where(gemm, order, "")
+    columns["psum_in"] = np.where(gemm, np.where(columns["psum_passes"] > 1, "dram", "obuf"), "")
     return NetworkResult(workload=workload.name, hardware=hw, totals=totals, columns=columns)
 
 
