@@ -22,8 +22,8 @@ import pandas as pd
 from frontend_sim import dataflow as df_model
 from frontend_sim import mapping, memory, simd
 from frontend_sim.errors import SimulatorInputError
-from frontend_sim.hardware import (ARRAY_MAPPINGS, CHOICE_FIELDS, DATAFLOWS, FIELD_NAMES, INT_FIELDS,
-                                   POSITIVE_FLOAT_FIELDS, TILINGS, HardwareConfig)
+from frontend_sim.hardware import (ARRAY_MAPPINGS, CHOICE_FIELDS, DATAFLOWS, FIELD_NAMES, INT_FIELDS, KIB_BITS,
+                                   POSITIVE_FLOAT_FIELDS, TILINGS, HardwareConfig, genesys_minimum_buffers)
 from frontend_sim.workloads import Workload
 
 #: Per-config totals returned by simulate_batch (the shared contract), then extras.
@@ -151,6 +151,7 @@ def config_table(configs) -> dict[str, np.ndarray]:
                           np.full(len(frame), getattr(defaults, name), dtype=object))
                    for name in FIELD_NAMES}
         validate_columns(columns)
+        validate_combinations(columns)
     else:
         configs = list(configs)
         if not configs or not all(isinstance(c, HardwareConfig) for c in configs):
@@ -191,6 +192,27 @@ def validate_columns(columns: dict[str, np.ndarray]) -> None:
             row = int(np.flatnonzero(bad)[0])
             value = values[row].item() if isinstance(values[row], np.generic) else values[row]
             raise SimulatorInputError(f"configs row {row}: {name}={value!r}; expected {expected}")
+
+
+def validate_combinations(columns: dict[str, np.ndarray]) -> None:
+    """Vectorized :func:`~frontend_sim.hardware.combination_problem` of validated DataFrame columns: the
+    first bad row is rebuilt as a HardwareConfig, whose message is raised naming the row."""
+    genesys = columns["array_mapping"] == "genesys"
+    bad = (genesys == (columns["tiling"] == "fixed")) | (genesys & (columns["dataflow"] != "ws"))
+    numbers = {name: pd.to_numeric(pd.Series(columns[name])).to_numpy()
+               for name in ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits")}
+    least = genesys_minimum_buffers(*numbers.values())
+    for name, (bits, _) in least.items():
+        bad |= genesys & (pd.to_numeric(pd.Series(columns[name])).to_numpy() * KIB_BITS < bits)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        values = {name: columns[name][row] for name in FIELD_NAMES}
+        values = {name: (int(v) if name in INT_FIELDS else float(v) if name in POSITIVE_FLOAT_FIELDS
+                         else bool(v) if name == "fetch_padding" else v) for name, v in values.items()}
+        try:
+            HardwareConfig(**values)
+        except SimulatorInputError as exc:
+            raise SimulatorInputError(f"configs row {row}: {str(exc).removeprefix('HardwareConfig.')}") from None
 
 
 def gemm_parts(layers: dict, hw: dict):

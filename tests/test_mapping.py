@@ -163,3 +163,14 @@ def test_bad_hardware_files_name_file_field_and_least_value(tmp_path):
     ours.write_text('array_mapping = "genesys"\ntiling = "search"\ndataflow = "ws"\nibuf_kib = 0.01\n')
     with pytest.raises(SimulatorInputError, match=r"ours\.toml: ibuf_kib=0\.01: too small .* expected >= 0\.0625 KiB"):
         read_hardware_file(ours)
+
+
+def test_batch_frames_with_bad_combinations_name_the_row():
+    frame = pd.DataFrame({"array_rows": [16, 16], "array_cols": [16, 16], "dataflow": ["ws", "ws"],
+                          "array_mapping": ["genesys", "genesys"], "tiling": ["genesys", "search"],
+                          "obuf_kib": [64.0, 0.1]})
+    with pytest.raises(SimulatorInputError, match=r"configs row 1: obuf_kib=0\.1: too small for any legal GeneSys "
+                                                  r"tile; expected >= 0\.125 KiB"):
+        simulate_batch(get_workload("resnet18"), frame)
+    with pytest.raises(SimulatorInputError, match=r"configs row 0: dataflow='os': expected 'ws'"):
+        simulate_batch(get_workload("resnet18"), frame.assign(dataflow=["os", "ws"], obuf_kib=64.0))
