@@ -1,11 +1,15 @@
 """The simulator flow, top to bottom like SCALE-Sim, vectorized over (configs × layers).
 
-1. topology  -> per-layer arrays (GEMM sizes M, N, K per group, groups, SIMD work)   ``layer_table``
+1. topology  -> per-layer arrays (GEMM sizes M, N, K per group, GeneSys loop bounds, SIMD work)  ``layer_table``
 2. hardware  -> per-config arrays (one row per configuration)                         ``config_table``
-3. mapping + compute cycles (SCALE-Sim-exact)                                          ``dataflow.compute``
-4. memory: SRAM/DRAM traffic and DRAM stalls                                           ``memory.gemm_traffic``
-5. SIMD unit cycles for non-GEMM layers                                                ``simd.simd_cycles``
-6. report: per-layer DataFrame and totals (``simulate``) or one row per config (``simulate_batch``)
+3. GEMM layers, per ``array_mapping``:
+   * ``im2col`` (SCALE-Sim): compute cycles (SCALE-Sim-exact, ``dataflow.compute``), then traffic and
+     stalls of its fixed loop order (``memory.gemm_traffic``);
+   * ``genesys``: DRAM tiling (SimDIT's generator or the search), cycles, traffic and per-port stalls
+     (``mapping.genesys_metrics``), with the chosen tiles per layer
+4. SIMD unit cycles and stalls for non-GEMM layers (``simd``; ``simd_model``)
+5. report: totals and per-layer arrays (``simulate``; its ``.layers`` DataFrame is built when first
+   read) or one row per config (``simulate_batch``)
 
 Layers run one after another (no overlap between layers or between the array and the SIMD unit):
 ``total_cycles = compute_cycles + stall_cycles + simd_cycles`` per layer, summed over the network.
