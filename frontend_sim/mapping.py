@@ -306,8 +306,8 @@ def _stalls(hw: dict, t: dict, c: dict, fc_columns: np.ndarray):
             busy = slowest if all_ports else sum(loads) if no_ports else np.where(per_port, slowest, sum(loads))
             return np.maximum(busy - comp, 0)
 
-        wgt_t = np.ceil(t["kwt"] * t["kht"] * t["ict"] * t["oct"] * wgt / ports["param"])
-        bias_t = np.ceil(t["oct"] * bias / ports["param"])
+        wgt_t = np.ceil(t["kwt"] * t["kht"] * t["ict"] * t["oct"] * wgt * c["moved_filter"] / ports["param"])
+        bias_t = np.ceil(t["oct"] * bias * c["moved_bias"] / ports["param"])
         return stalls(t, c, case, ports, wgt_t, bias_t, hw)
 
     # the conv model runs on every column (cheaper than selecting), the FC model on the FC columns
@@ -315,7 +315,8 @@ def _stalls(hw: dict, t: dict, c: dict, fc_columns: np.ndarray):
     if fc_columns.size:
         width = out.shape[1]
         out[:, fc_columns] = model(_fc_stalls, _columns(t, ("kwt", "kht", "ict", "oct"), fc_columns, width),
-                                   _columns(c, ("n_ic", "n_oc", "tile_cycles"), fc_columns, width))
+                                   _columns(c, ("n_ic", "n_oc", "tile_cycles", "moved_ifmap", "moved_filter",
+                                                "moved_bias", "moved_ofmap"), fc_columns, width))
     return out
 
 
@@ -326,8 +327,8 @@ def _columns(arrays: dict, names: tuple, columns: np.ndarray, width: int) -> dic
 
 def _conv_stalls(t, c, case, ports, wgt_t, bias_t, hw):
     """Weight-stationary conv model (sysarray_models.conv_stall_model_nofu, optimal loop order)."""
-    ifm_t = np.ceil(c["iwt"] * c["iht"] * t["ict"] * t["nt"] * hw["act_bits"] / ports["ibuf"])
-    ps_t = np.ceil(t["owt"] * t["oht"] * t["oct"] * t["nt"] * hw["acc_bits"] / ports["obuf"])
+    ifm_t = np.ceil(c["iwt"] * c["iht"] * t["ict"] * t["nt"] * hw["act_bits"] * c["moved_ifmap"] / ports["ibuf"])
+    ps_t = np.ceil(t["owt"] * t["oht"] * t["oct"] * t["nt"] * hw["acc_bits"] * c["moved_psum"] / ports["obuf"])
     nt_wgt_bias = c["n_oc"]
     nt_weight = c["n_kw"] * c["n_kh"] * c["n_ic"] * nt_wgt_bias
     nt_ps_wrtonly = c["n_out"] * nt_wgt_bias
@@ -346,9 +347,9 @@ def _conv_stalls(t, c, case, ports, wgt_t, bias_t, hw):
 
 def _fc_stalls(t, c, case, ports, wgt_t, bias_t, hw):
     """Batch-1 FC model (gemmb1_stall_model_nofu): input-stationary with one IC tile, else output-stationary."""
-    ifv_t = np.ceil(t["ict"] * hw["act_bits"] / ports["ibuf"])
+    ifv_t = np.ceil(t["ict"] * hw["act_bits"] * c["moved_ifmap"] / ports["ibuf"])
     write_bits = np.where(hw["ofmap_write_code"] == 1, hw["acc_bits"], hw["act_bits"])
-    of_t = np.ceil(t["oct"] * write_bits / ports["obuf"])
+    of_t = np.ceil(t["oct"] * write_bits * c["moved_ofmap"] / ports["obuf"])
     per_port = hw["dram_ports_code"] == 1
     first = np.where(per_port, np.maximum(ifv_t, wgt_t + bias_t), ifv_t + wgt_t + bias_t)
     k1 = c["n_oc"] - 2
@@ -380,18 +381,19 @@ def genesys_metrics(lt: dict, hw: dict, groups, ifmap_elems) -> dict[str, np.nda
     else:
         t = _tiles(lt, hw, search=False)
     c = _traffic(lt, hw, t)
-    stall = _stalls(hw, t, c, np.flatnonzero(lt["loop_fc"][0]))
     act, wgt, acc, bias = (hw[f"{x}_bits"] for x in ("act", "wgt", "acc", "bias"))
     rows, cols = hw["array_rows"], hw["array_cols"]
     g = groups
+    # share of each tensor's padded tile that moves: all of it when padding is fetched, else true / padded
     if_full = ((lt["loop_ow"] - 1) * lt["loop_stride_w"] + lt["loop_kw"]) * ((lt["loop_oh"] - 1) * lt["loop_stride_h"] + lt["loop_kh"])
-    unpadded = {"ifmap": (ifmap_elems // np.maximum(g, 1)) / (if_full * lt["loop_n"] * t["icp"]),
+    unpadded = {"ifmap": np.where(c["fc"], lt["loop_ic"] / t["icp"], np.minimum(
+                    1.0, (ifmap_elems // np.maximum(g, 1)) / (if_full * lt["loop_n"] * t["icp"]))),
                 "filter": lt["loop_ic"] * lt["loop_oc"] / (t["icp"] * t["ocp"]),
                 "bias": lt["loop_oc"] / t["ocp"], "psum": lt["loop_oc"] / t["ocp"], "ofmap": lt["loop_oc"] / t["ocp"]}
-    unpadded["ifmap"] = np.where(c["fc"], lt["loop_ic"] / t["icp"], np.minimum(unpadded["ifmap"], 1.0))
     fetch = hw["fetch_padding"]
-    dram = {name: g * c[f"dram_{name}"] / 8 * np.where(fetch, 1.0, unpadded[name])
-            for name in ("ifmap", "filter", "bias", "psum", "ofmap")}
+    c.update({f"moved_{name}": np.where(fetch, 1.0, share) for name, share in unpadded.items()})
+    stall = _stalls(hw, t, c, np.flatnonzero(lt["loop_fc"][0]))
+    dram = {name: g * c[f"dram_{name}"] / 8 * c[f"moved_{name}"] for name in ("ifmap", "filter", "bias", "psum", "ofmap")}
     # SRAM accesses (sysarray_models.conv_SRAM_access_NoStationary), bytes
     n_out_ceil = np.ceil(lt["loop_ow"] / t["owt"]) * np.ceil(lt["loop_oh"] / t["oht"]) * np.ceil(lt["loop_n"] / t["nt"])
     spatial = t["owt"] * t["oht"] * t["nt"]
