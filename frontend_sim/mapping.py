@@ -21,8 +21,8 @@ Tiling (per configuration and layer, vectorized over both; ``bits`` are operand 
   ((OH_t−1)·S+KH_t) × IC_t`` fits IB; last ``OC_t = C·j`` for the largest ``j`` with weights in WB,
   partial sums in OB, bias in BB and ``OC_t ≤ OCp``.
 * ``tiling = "search"`` -- the same legality, searched: ``IC_t`` the largest legal multiple of R or
-  its half or quarter, for each the largest legal output tile and the next three smaller candidates,
-  each with the largest legal ``OC_t`` (12 tilings, SimDIT's among them), scored by DRAM bytes, then
+  its half, for each the largest legal output tile and the next two smaller candidates, each with the
+  largest legal ``OC_t`` (6 tilings, SimDIT's among them), scored by DRAM bytes, then
   cycles; the minimum per (configuration, layer) is kept (Marvel's off-chip-first order). Smaller IC
   tiles trade partial-sum traffic for larger OC tiles (fewer input refetches); smaller output tiles
   trade halo traffic for larger OC tiles. It is a local search around SimDIT's choice, not exhaustive.
@@ -127,9 +127,9 @@ def _fits(value, limit):
 
 
 #: The search's IC tiles: the largest legal multiple of R divided by these (at least R).
-SEARCH_IC_DIVISORS = (1, 2, 4)
+SEARCH_IC_DIVISORS = (1, 2)
 #: The search's output tiles: the largest legal one for that IC tile and the next smaller ones.
-SEARCH_TILE_STEPS = (0, 1, 2, 3)
+SEARCH_TILE_STEPS = (0, 1, 2)
 #: Elements of the search's (configs × layers × tilings) temporaries evaluated at once.
 SEARCH_CHUNK = 1_000_000
 #: Bits of a search key that hold a candidate's value (the rest hold its row).
