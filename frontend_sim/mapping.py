@@ -15,9 +15,10 @@ Tiling (per configuration and layer, vectorized over both; ``bits`` are operand 
   kernel tile ``ceil(KW/i) × ceil(KH/i)`` for the smallest ``i`` with an R×C weight slice in WB and
   an R-channel input column in IB; ``IC_t = R·j`` for the largest ``j`` with the weight tile (C
   filters) in WB, the input column in IB and ``IC_t ≤ ICp``; then the largest output tile in SimDIT's
-  candidate order (``OW/i × OH/i`` with ``i`` dividing both when the kernel is at most 3×3,
-  ``ceil(OW/i) × ceil(OH/i)`` otherwise; for a GEMM with M > 1 rows, the batch ``M/k`` for ``k``
-  dividing M) whose C-filter partial-sum tile fits OB and input tile ``((OW_t−1)·S+KW_t) ×
+  candidate order (``OW/i × OH/i`` with ``i`` dividing both when the kernel is at most 3×3, then --
+  where SimDIT would loop forever because no dividing tile fits -- smaller ``ceil(OW/i) × ceil(OH/i)``
+  tiles; ``ceil(OW/i) × ceil(OH/i)`` for larger kernels; for a GEMM with M > 1 rows, the batch ``M/k``
+  for ``k`` dividing M) whose C-filter partial-sum tile fits OB and input tile ``((OW_t−1)·S+KW_t) ×
   ((OH_t−1)·S+KH_t) × IC_t`` fits IB; last ``OC_t = C·j`` for the largest ``j`` with weights in WB,
   partial sums in OB, bias in BB and ``OC_t ≤ OCp``.
 * ``tiling = "search"`` -- the same legality, searched: ``IC_t`` the largest legal multiple of R or
@@ -59,7 +60,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import TILINGS
 
 logger = logging.getLogger(__name__)
@@ -96,10 +96,13 @@ def loop_dims(layer) -> LoopDims:
         batch = [(1, 1, m // d) for d in range(1, m + 1) if m % d == 0]
         return LoopDims(1, 1, m, 1, 1, k, n, 1, 1, tuple(batch), fc=m == 1)
     ow, oh, kw, kh = layer.ofmap_w, layer.ofmap_h, layer.filter_w, layer.filter_h
+    shrinking = list(dict.fromkeys((math.ceil(ow / i), math.ceil(oh / i)) for i in range(1, max(ow, oh) + 1)))
     if kw <= MAX_UNSPLIT_KERNEL and kh <= MAX_UNSPLIT_KERNEL:
         tiles = [(ow // i, oh // i) for i in range(1, max(ow, oh) + 1) if ow % i == 0 and oh % i == 0]
+        # SimDIT stops at dividing tiles (and loops forever when none fits); we go on with smaller ones
+        tiles += [(w, h) for w, h in shrinking if w <= tiles[-1][0] and h <= tiles[-1][1] and (w, h) != tiles[-1]]
     else:
-        tiles = list(dict.fromkeys((math.ceil(ow / i), math.ceil(oh / i)) for i in range(1, max(ow, oh) + 1)))
+        tiles = shrinking
     return LoopDims(ow, oh, 1, kw, kh, layer.channels // layer.groups, layer.num_filters // layer.groups,
                     layer.stride_w, layer.stride_h, tuple((w, h, 1) for w, h in tiles))
 
@@ -197,13 +200,10 @@ def _tiles(lt: dict, hw: dict, search: bool):
         flat = layer * width + np.minimum(index, width - 1)
         return tuple(c.ravel()[flat] for c in cand)
 
+    # every candidate list ends with a 1×1 (batch 1) tile, which the minimum buffers
+    # (hardware.genesys_minimum_buffers) and the kernel split above make legal
     ict = rows * ic_mult_max
-    index = first_output_tile(ict)
-    if (index >= lt["loop_cand_count"]).any():
-        bad = np.argwhere(index >= lt["loop_cand_count"])[0]
-        raise SimulatorInputError(f"config row {bad[0]}: no output tile of layer column {bad[1]} fits "
-                                  f"obuf_kib / ibuf_kib (GeneSys tiling); enlarge the OBUF or IBUF")
-    owt, oht, nt = pick(index)
+    owt, oht, nt = pick(first_output_tile(ict))
     best = dict(kwt=kwt, kht=kht, ict=ict, icp=icp, ocp=ocp, owt=owt, oht=oht, nt=nt,
                 oct=oc_tile(ict, owt, oht, nt))
     if not search:

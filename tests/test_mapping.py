@@ -177,3 +177,15 @@ def test_batch_frames_with_bad_combinations_name_the_row():
         simulate_batch(get_workload("resnet18"), frame)
     with pytest.raises(SimulatorInputError, match=r"configs row 0: dataflow='os': expected 'ws'"):
         simulate_batch(get_workload("resnet18"), frame.assign(dataflow=["os", "ws"], obuf_kib=64.0))
+
+
+def test_output_tile_beyond_simdits_dividing_tiles():
+    """An 8×7 output has no dividing tile but itself; where SimDIT's generator would loop forever, the
+    tile goes on shrinking as ceil(OW/i) × ceil(OH/i)."""
+    layer = Layer("c", "conv", 15, 17, 8, 3, 3, 20, 2, 2)
+    assert loop_dims(layer).candidates == ((8, 7, 1), (4, 4, 1), (3, 3, 1), (2, 2, 1), (2, 1, 1), (1, 1, 1))
+    hw = HardwareConfig(array_rows=32, array_cols=32, dataflow="ws", array_mapping="genesys", tiling="genesys",
+                        obuf_kib=4)  # half = 16384 bits = 16 pixels of 32 filters × 32 bits
+    row = simulate(Workload("one", (layer,)), hw).layers.iloc[0]
+    assert (row.tile_ow, row.tile_oh) == (4, 4)
+    assert row.folds == 4  # 2 × 2 output tiles
