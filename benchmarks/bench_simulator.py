@@ -6,9 +6,10 @@ latency of one whole-network ``simulate`` call.
 Configurations are drawn at random from a DSE-like space (array 4–256 × 4–256, all dataflows,
 4/8/16-bit operands, 1 KiB–8 MiB buffers, 1–256 DRAM bytes/cycle); every zoo workload is run on
 the same batch in each mapping mode: ``fixed`` (SCALE-Sim's im2col mapping and loop order, one shared
-link), ``genesys`` (GeneSys mapping, SimDIT's tiling, one AXI port per buffer of 32–512 bits/cycle,
-weight-stationary) and ``search`` (the same with the tiling search); for the GeneSys modes buffers
-smaller than the smallest legal tile are raised to it. Throughput = configs × layers / best wall time
+link), ``genesys`` (GeneSys's behaviour as a SimDIT file gives it: GeneSys mapping, SimDIT's tiling,
+one AXI port per buffer of 32–512 bits/cycle, GeneSys SIMD unit, weight-stationary) and ``search``
+(the same with the tiling search); for the GeneSys modes buffers smaller than the smallest legal tile
+are raised to it. Throughput = configs × layers / best wall time
 of ``repeats`` runs (one process, numpy's element-wise kernels are single-threaded). Latency = median
 of 200 ``simulate`` calls on the ``genesys-16x16`` preset per mode (totals and per-layer arrays), and
 with the per-layer DataFrame read (``.layers``). Writes reports/benchmarks/simulator.{csv,md}.
@@ -55,14 +56,15 @@ def random_configs(n: int, seed: int) -> pd.DataFrame:
 
 
 def genesys_configs(configs: pd.DataFrame, tiling: str, seed: int) -> pd.DataFrame:
-    """The same configurations under the GeneSys mapping: weight-stationary, per-buffer AXI ports, buffers
-    raised to the smallest legal tile (double-buffered R×C weights, R inputs, C partial sums, C biases)."""
+    """The same configurations with GeneSys's behaviour (as a SimDIT file gives): GeneSys mapping
+    (weight-stationary), per-buffer AXI ports, GeneSys SIMD unit, buffers raised to the smallest legal tile
+    (double-buffered R×C weights, R inputs, C partial sums, C biases)."""
     rng = np.random.default_rng(seed + 1)
     rows, cols, kib = configs["array_rows"], configs["array_cols"], 8 * 1024
     ports = {f"{b}_axi_bits": 2 ** rng.integers(5, 10, len(configs)) for b in ("ibuf", "parambuf", "obuf", "simd")}
     return configs.assign(
         dataflow="ws", array_mapping="genesys", tiling=tiling, dram_ports="per_buffer", ofmap_write="acc",
-        fetch_padding=True, **ports,
+        fetch_padding=True, simd_model="genesys", vmem_buffers=1, simd_write="act_if_next_gemm", **ports,
         wbuf_kib=np.maximum(configs["wbuf_kib"], 2 * rows * cols * configs["wgt_bits"] / kib),
         ibuf_kib=np.maximum(configs["ibuf_kib"], 2 * rows * configs["act_bits"] / kib),
         obuf_kib=np.maximum(configs["obuf_kib"], 2 * cols * configs["acc_bits"] / kib),
