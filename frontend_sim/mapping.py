@@ -208,48 +208,44 @@ def _tiles(lt: dict, hw: dict, search: bool):
                 oct=oc_tile(ict, owt, oht, nt))
     if not search:
         return best
-    # the search: SEARCH_IC_DIVISORS × SEARCH_TILE_STEPS tilings per (config, layer) on a trailing axis,
-    # SimDIT's first; the legal one with the fewest DRAM bytes, then the fewest cycles, is kept
-    x = lambda a: np.asarray(a)[..., None]  # noqa: E731  (configs, layers) -> (configs, layers, 1)
-    ict_d = x(rows) * np.maximum(1, x(ic_mult_max) // np.asarray(SEARCH_IC_DIVISORS))  # (N, L, D)
+    # the search: SEARCH_IC_DIVISORS × SEARCH_TILE_STEPS tilings per (config, layer), SimDIT's first;
+    # the legal one with the fewest DRAM bytes, then the fewest cycles, is kept. Axes: (N, L, D) per IC
+    # tile, (N, L, D, S) per tiling; scores in float32 (they only rank candidates).
+    x = lambda a: np.asarray(a)[..., None]  # noqa: E731  adds a trailing axis
+    f32 = lambda a: np.asarray(a, np.float32)  # noqa: E731
+    ict_d = x(rows) * np.maximum(1, x(ic_mult_max) // np.asarray(SEARCH_IC_DIVISORS))
     first = np.maximum(x(leading_misfits(out_area, layer, ob / (cols * acc))),
                        leading_misfits(in_area.reshape(-1, width), x(in_row), x(ib) / (ict_d * x(act))))
-    shape = first.shape[:2] + (len(SEARCH_IC_DIVISORS) * len(SEARCH_TILE_STEPS),)
-    index = (first[..., None] + np.asarray(SEARCH_TILE_STEPS)).reshape(shape)
-    ict_k = np.broadcast_to(ict_d[..., None], first.shape + (len(SEARCH_TILE_STEPS),)).reshape(shape)
-    owt, oht, nt = pick(index, x(layer))
-    mult = np.minimum(np.minimum(_floor_ratio(x(wb / (kk * cols * wgt)), ict_k),
-                                 _floor_ratio(x(ob / (cols * acc)), owt * oht * nt)),
-                      x(np.minimum(_floor_ratio(bb, cols * bias), ocp // cols)))
-    trial = dict(kwt=x(kwt), kht=x(kht), icp=x(icp), ocp=x(ocp), ict=ict_k, owt=owt, oht=oht, nt=nt,
-                 oct=x(cols) * np.maximum(1, mult))
-    f32 = lambda a: np.asarray(a, np.float32)  # noqa: E731  (scores rank candidates; float32 halves the traffic)
-    dram, cycles = _search_score({k: f32(x(v)) for k, v in lt.items() if v.ndim == 2}, *map(f32, (x(rows), x(cols),
-                                 x(act), x(acc))), {k: f32(v) for k, v in trial.items()})
-    legal = index < x(lt["loop_cand_count"])
-    dram = np.where(legal, dram, np.inf)
-    fewest = legal & (dram <= dram.min(axis=-1, keepdims=True) * (1 + 1e-6))
-    choice = np.argmin(np.where(fewest, cycles, np.inf), axis=-1)[..., None]
-    for name in ("ict", "owt", "oht", "nt", "oct"):
-        best[name] = np.take_along_axis(np.broadcast_to(trial[name], shape), choice, -1)[..., 0]
+    index = first[..., None] + np.asarray(SEARCH_TILE_STEPS)
+    legal = index < x(x(lt["loop_cand_count"]))
+    index = np.minimum(index, width - 1)
+    out_k = f32(out_area.ravel()[x(x(layer)) * width + index])  # OW_t·OH_t·N_t
+    in_k = f32(in_area.ravel()[x(x(in_row)) * width + index])  # IW_t·IH_t·N_t
+    oc_mult = np.minimum(x(np.minimum(_floor_ratio(f32(x(wb / (kk * cols * wgt))), f32(ict_d)),
+                                      x(f32(np.minimum(_floor_ratio(bb, cols * bias), ocp // cols))))),
+                         _floor_ratio(f32(x(x(ob / (cols * acc)))), out_k))
+    oc_mult = np.maximum(1, oc_mult)  # OC_t / C
+    n_oc = x(x(f32(ocp / cols))) / oc_mult
+    window = f32(kw * kh / kk)
+    outputs = f32(lt["loop_ow"] * lt["loop_oh"] * lt["loop_n"])
+    reduction = np.ceil(x(f32(icp)) / ict_d) * x(np.ceil(kw / kwt) * np.ceil(kh / kht))
+    icp_window_act = f32(icp * window * act)
+    conv = (in_k * x(x(outputs * icp_window_act)) / out_k * np.ceil(n_oc)
+            + x(x(f32(outputs * ocp * acc)) * (2 * reduction - 2)))
+    dram = np.where(x(x(lt["loop_fc"])), x(x(f32(icp * act))) * n_oc, conv)
+    tile = out_k * x(x(f32(kk))) * x(np.ceil(ict_d / x(rows))) * oc_mult
+    cycles = (tile + x(x(f32(rows + cols - 2)))) * x(x(outputs * window) * x(f32(icp)) / ict_d) / out_k * n_oc
+    shape = first.shape[:2] + (-1,)
+    dram = np.where(legal, dram, np.inf).reshape(shape)
+    fewest = dram <= dram.min(axis=-1, keepdims=True) * (1 + 1e-6)
+    choice = np.argmin(np.where(fewest, cycles.reshape(shape), np.inf), axis=-1)
+    steps = len(SEARCH_TILE_STEPS)
+    pick_d = choice // steps
+    best_index = np.take_along_axis(index.reshape(shape), choice[..., None], -1)[..., 0]
+    best["ict"] = np.take_along_axis(ict_d, pick_d[..., None], -1)[..., 0]
+    best["owt"], best["oht"], best["nt"] = pick(best_index)
+    best["oct"] = oc_tile(best["ict"], best["owt"], best["oht"], best["nt"])
     return best
-
-
-def _search_score(lt: dict, rows, cols, act, acc, t: dict):
-    """(DRAM bits that depend on the tiling, compute cycles) of candidate tilings: :func:`_traffic`'s ifmap
-    and psum terms (weights, bias and outputs move the same bytes under every tiling), cycles without
-    the final rounding (they only break ties)."""
-    n_oc = t["ocp"] / t["oct"]
-    halo = ((t["owt"] - 1) * lt["loop_stride_w"] + t["kwt"]) * ((t["oht"] - 1) * lt["loop_stride_h"] + t["kht"])
-    window = lt["loop_kw"] * lt["loop_kh"] / (t["kwt"] * t["kht"])
-    outputs = lt["loop_ow"] * lt["loop_oh"] * lt["loop_n"]
-    reduction = np.ceil(t["icp"] / t["ict"]) * np.ceil(lt["loop_kw"] / t["kwt"]) * np.ceil(lt["loop_kh"] / t["kht"])
-    conv = (halo * outputs / (t["owt"] * t["oht"]) * t["icp"] * window * np.ceil(n_oc) * act
-            + outputs * t["ocp"] * (2 * reduction - 2) * acc)
-    dram = np.where(lt["loop_fc"], t["icp"] * n_oc * act, conv)
-    tile = t["owt"] * t["oht"] * t["nt"] * t["kwt"] * t["kht"] * np.ceil(t["ict"] / rows) * np.ceil(t["oct"] / cols)
-    tiles = outputs / (t["owt"] * t["oht"] * t["nt"]) * t["icp"] / t["ict"] * window * n_oc
-    return dram, (tile + rows + cols - 2) * tiles
 
 
 def _traffic(lt: dict, hw: dict, t: dict) -> dict[str, np.ndarray]:
