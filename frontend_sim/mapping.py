@@ -43,7 +43,7 @@ With ``nX = X / X_t`` tile counts (fractional where SimDIT's are), per group (bi
 A GEMM with one row (a batch-1 FC layer) keeps its outputs in the OBUF (SimDIT's output-stationary
 FC model): no psum traffic, the input vector refetched once per OC tile (``ICp · nOC``).
 With ``fetch_padding = False`` the zero padding (spatial halo, padded channels and filters) is not
-moved: each tensor's DRAM bytes are scaled by its true / padded size.
+moved: each tensor's DRAM bytes and tile transfer times are scaled by its true / padded size.
 
 DRAM stalls follow SimDIT's double-buffered three-stage pipeline: every tile's transfers overlap the
 previous tile's compute (``tile_cycles``), by tile kind (first, weight+bias, weight only, psum read
