@@ -185,9 +185,11 @@ class GenesysSimd:
     vmem_write_bytes: np.ndarray
 
 
-def genesys_simd(geo: dict, divisors: np.ndarray, hw: dict) -> GenesysSimd:
+def genesys_simd(geo: dict, divisors: np.ndarray, hw: dict, names=None) -> GenesysSimd:
     """SimDIT's GeneSys SIMD model (module docstring) for SIMD layers ``geo`` (arrays (1, L) of
-    :data:`GENESYS_COLUMNS`) on configs ``hw`` (arrays (N, 1)); ``divisors`` from :func:`tile_divisors`."""
+    :data:`GENESYS_COLUMNS`) on configs ``hw`` (arrays (N, 1)); ``divisors`` from :func:`tile_divisors`;
+    ``names`` of the layers for errors. A VMEM too small for a layer's smallest tile (one output pixel ×
+    the lanes) raises :class:`SimulatorInputError` naming ``vmem_kib`` and its smallest legal value."""
     lanes = hw["lanes"].astype(float)
     b_in = np.where(hw["ofmap_write_code"] == 1, hw["acc_bits"], hw["act_bits"]).astype(float)
     write = hw["simd_write_code"]  # 0 act, 1 acc, 2 act_if_next_gemm
@@ -199,9 +201,19 @@ def genesys_simd(geo: dict, divisors: np.ndarray, hw: dict) -> GenesysSimd:
     ih_c = (oh_c - 1) * stride[0][:, None] + kh[0][:, None]
     iw_c = (ow_c - 1) * stride[0][:, None] + kw[0][:, None]
     pixels = ih_c * iw_c  # (L, D), decreasing along D
-    # First candidate that fits one bank; the smallest tile when none does.
+    # First candidate that fits one bank.
     cap = bank / (lanes * b_in)  # (N, 1): input pixels per channel group that fit
-    pick = np.minimum((pixels[None, :, :] > cap[:, :, None]).sum(axis=2), divisors.shape[1] - 1)
+    too_small = (pixels[None, :, -1] > cap) & (geo["g_free"] == 0)  # not even the smallest tile fits
+    if too_small.any():
+        row, col = (int(v[0]) for v in np.nonzero(too_small))
+        buffers = 2 if hw["vmem_buffers"][row, 0] == 2 else 1
+        need = 2 * buffers * lanes[row, 0] * pixels[col, -1] * b_in[row, 0] / KIB_BITS
+        layer = f"layer {names[col]!r}" if names is not None else f"SIMD layer {col}"
+        raise SimulatorInputError(
+            f"vmem_kib = {hw['vmem_kib'][row, 0]:g} is too small for {layer}: its smallest VMEM tile "
+            f"({pixels[col, -1]:g} pixels x {lanes[row, 0]:g} lanes x {b_in[row, 0]:g} bits, "
+            f"{'double' if buffers == 2 else 'single'}-buffered) needs vmem_kib >= {need:g}")
+    pick = (pixels[None, :, :] > cap[:, :, None]).sum(axis=2)
     rows = np.arange(divisors.shape[0])[None, :]
     oh_t, ow_t, ih_t, iw_t = oh_c[rows, pick], ow_c[rows, pick], ih_c[rows, pick], iw_c[rows, pick]
     clip = ~hw["fetch_padding"]  # (N, 1): without padding fetch a tile's input is clipped to the input

@@ -212,7 +212,7 @@ def simd_part(layers: dict, hw: dict):
     genesys = hw["simd_model_code"] == 1  # (N, 1): configs with GeneSys's SIMD unit
     if genesys.any():
         geo = {key: layers[key][:, cols] for key in simd.GENESYS_COLUMNS}
-        unit = simd.genesys_simd(geo, layers["g_divisors"], hw)
+        unit = simd.genesys_simd(geo, layers["g_divisors"], hw, [layers["name"][c] for c in cols])
         cycles, stall = np.where(genesys, unit.simd_cycles, cycles), np.where(genesys, unit.stall_cycles, stall)
         read_b = np.where(genesys, unit.dram_ifmap_bytes, read_b)
         write_b = np.where(genesys, unit.dram_ofmap_bytes, write_b)

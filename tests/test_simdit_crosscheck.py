@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import HardwareConfig, load_hardware
 from frontend_sim.simdit_spec import simdit_workload
 from frontend_sim.simulator import simulate, simulate_batch
@@ -93,6 +94,18 @@ def test_genesys_simd_closed_forms():
     # Fewer lanes through simd_lanes: channels padded to 8, more cycles per tile.
     narrow = simulate(work, HardwareConfig(**{**hw.__dict__, "simd_lanes": 8})).layers.set_index("layer")
     assert narrow.loc["r", "simd_cycles"] == 8 * 8 * 24 / 8 + 5 + 7
+
+
+def test_vmem_too_small_for_any_tile_names_the_smallest_legal_value():
+    work = Workload("w", (Layer("p", "maxpool", 8, 8, 4, 3, 3, 4, 2, 2, 2, 2),))
+    hw = HardwareConfig(array_cols=16, vmem_kib=1.0, simd_model="genesys", ofmap_write="acc", vmem_buffers=1)
+    # smallest tile: one output pixel = a 3x3 input window x 16 lanes x 32 bits in one of two banks
+    with pytest.raises(SimulatorInputError, match=r"^vmem_kib = 1 is too small for layer 'p': its smallest VMEM "
+                       r"tile \(9 pixels x 16 lanes x 32 bits, single-buffered\) needs vmem_kib >= 1.125$"):
+        simulate(work, hw)
+    assert simulate(work, HardwareConfig(**{**hw.__dict__, "vmem_kib": 1.125})).totals["simd_cycles"] > 0
+    with pytest.raises(SimulatorInputError, match=r"double-buffered\) needs vmem_kib >= 2.25$"):
+        simulate_batch(work, [HardwareConfig(**{**hw.__dict__, "vmem_kib": 2.0, "vmem_buffers": 2})])
 
 
 def test_stream_model_unchanged_and_batch_agrees():
