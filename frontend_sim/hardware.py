@@ -27,13 +27,14 @@ import numpy as np
 from frontend_sim.errors import SimulatorInputError
 
 DATAFLOWS = ("os", "ws", "is")
+KIB_BITS = 8 * 1024
 #: How a GEMM tile maps onto the array: SCALE-Sim's im2col (the K = KH·KW·C window on the stationary
 #: axis, fill/drain per fold) or GeneSys's (input channels on the rows padded to the array, the window
 #: iterated in time, fill/drain once per DRAM tile).
 ARRAY_MAPPINGS = ("im2col", "genesys")
-#: DRAM tiling: SCALE-Sim's one fixed loop order per dataflow, or the searched off-chip tiling
-#: (:mod:`frontend_sim.mapping`).
-TILINGS = ("fixed", "search")
+#: DRAM tiling: SCALE-Sim's one fixed loop order per dataflow (im2col mapping), SimDIT's tiling
+#: generator, or the searched off-chip tiling (GeneSys mapping; :mod:`frontend_sim.mapping`).
+TILINGS = ("fixed", "genesys", "search")
 #: DRAM interface: one link shared by all buffers (``dram_bytes_per_cycle``) or one AXI port per
 #: buffer (``ibuf_axi_bits``, ``parambuf_axi_bits``, ``obuf_axi_bits``, ``simd_axi_bits``).
 DRAM_PORTS = ("shared", "per_buffer")
@@ -91,6 +92,9 @@ class HardwareConfig:
             problem = field_problem(name, value)
             if problem:
                 raise SimulatorInputError(f"HardwareConfig.{name}={value!r}: expected {problem}")
+        problem = combination_problem(self)
+        if problem:
+            raise SimulatorInputError(f"HardwareConfig.{problem}")
 
     @property
     def lanes(self) -> int:
@@ -127,6 +131,45 @@ def field_problem(name: str, value) -> str:
     return f"a known field ({', '.join(FIELD_NAMES)})"
 
 
+def combination_problem(hw: HardwareConfig) -> str:
+    """What is wrong with a combination of fields ('' when none), as ``field=value: expected ...``.
+
+    The im2col mapping runs SCALE-Sim's fixed loop order; the GeneSys mapping is weight-stationary,
+    tiled by SimDIT's generator or the search, and needs buffers that hold the smallest legal tile
+    (:func:`frontend_sim.mapping.minimum_buffers`).
+    """
+    if hw.array_mapping == "im2col" and hw.tiling != "fixed":
+        return f"tiling={hw.tiling!r}: expected 'fixed' with array_mapping='im2col' (genesys/search need 'genesys')"
+    if hw.array_mapping == "genesys":
+        if hw.tiling == "fixed":
+            return "tiling='fixed': expected 'genesys' or 'search' with array_mapping='genesys'"
+        if hw.dataflow != "ws":
+            return f"dataflow={hw.dataflow!r}: expected 'ws' with array_mapping='genesys' (weight-stationary)"
+        for name, (bits, what) in genesys_minimum_buffers(hw.array_rows, hw.array_cols, hw.act_bits, hw.wgt_bits,
+                                                          hw.acc_bits, hw.bias_bits).items():
+            if getattr(hw, name) * KIB_BITS < bits:
+                return (f"{name}={getattr(hw, name)!r}: too small for any legal GeneSys tile; expected >= "
+                        f"{bits / KIB_BITS:g} KiB ({bits} bits: {what}, double-buffered)")
+    return ""
+
+
+def genesys_minimum_buffers(rows, cols, act_bits, wgt_bits, acc_bits, bias_bits) -> dict[str, tuple[int, str]]:
+    """Smallest legal buffer (bits) per field under the GeneSys mapping: the smallest tile, 1×1 kernel
+    and one output pixel, double-buffered (what SimDIT's tiling generator can shrink to)."""
+    return {"wbuf_kib": (2 * rows * cols * wgt_bits, "R x C weights"),
+            "ibuf_kib": (2 * rows * act_bits, "one pixel of R input channels"),
+            "obuf_kib": (2 * cols * acc_bits, "one pixel of C partial sums"),
+            "bbuf_kib": (2 * cols * bias_bits, "C biases")}
+
+
+def build(values: dict, source: str) -> HardwareConfig:
+    """HardwareConfig(**values); a bad combination names ``source``."""
+    try:
+        return HardwareConfig(**values)
+    except SimulatorInputError as exc:
+        raise SimulatorInputError(f"{source}: {str(exc).removeprefix('HardwareConfig.')}") from None
+
+
 def from_mapping(values: dict, source: str = "mapping") -> HardwareConfig:
     """HardwareConfig from a dict of field values; unknown keys and bad values name ``source``."""
     unknown = sorted(set(values) - set(FIELD_NAMES))
@@ -141,7 +184,7 @@ def from_mapping(values: dict, source: str = "mapping") -> HardwareConfig:
         if problem:
             raise SimulatorInputError(f"{source}: key {name!r} = {value!r}; expected {problem}")
         cleaned[name] = float(value) if name in POSITIVE_FLOAT_FIELDS else value
-    return HardwareConfig(**cleaned)
+    return build(cleaned, source)
 
 
 # ---------------------------------------------------------------- SCALE-Sim .cfg
@@ -189,11 +232,10 @@ def read_scalesim_cfg(path: str | Path) -> HardwareConfig:
         if problem:
             raise SimulatorInputError(f"{path}: [{section}] {key} = {raw!r}; expected {problem}")
         values[name] = value
-    return HardwareConfig(**values)
+    return build(values, str(path))
 
 
 # ---------------------------------------------------------------- SimDIT / GeneSys JSON
-KIB_BITS = 8 * 1024
 #: SimDIT hardware-JSON key -> (HardwareConfig field, conversion from the JSON value).
 #: Capacities are in bits (-> KiB); the OBUF key is one of GeneSys' two output buffers (SimDIT
 #: doubles it); SIMD VMEM1 and VMEM2 are counted together. ``*_AXI_DATA_WIDTH`` are the per-buffer
@@ -222,13 +264,15 @@ SIMDIT_JSON_KEYS = {
     "SIMD_AXI_DATA_WIDTH": ("simd_axi_bits", int),
     "DATAFLOW": ("dataflow", lambda v: str(v).lower()),
 }
+SIMDIT_BUFFER_KEYS = {"wbuf_kib": "WBUF_CAPACITY_BITS", "ibuf_kib": "IBUF_CAPACITY_BITS",
+                      "obuf_kib": "OBUF_CAPACITY_BITS", "bbuf_kib": "BBUF_CAPACITY_BITS"}
 SIMDIT_AXI_KEYS = ("IBUF_AXI_DATA_WIDTH", "PARAMBUF_AXI_DATA_WIDTH", "OBUF_AXI_DATA_WIDTH")
 SIMDIT_REQUIRED = ("ARRAY_N", "ARRAY_M")
 #: What a SimDIT file implies beyond its keys: GeneSys's weight-stationary array with its channel-on-rows
-#: mapping, SimDIT's tiling search, one AXI port per buffer, outputs written at accumulator width,
+#: mapping, SimDIT's tiling generator, one AXI port per buffer, outputs written at accumulator width,
 #: padding/halos fetched, single-buffered VMEM, SIMD results quantised only before a conv/GEMM, GeneSys's
 #: SIMD unit model.
-SIMDIT_DEFAULTS = {"dataflow": "ws", "array_mapping": "genesys", "tiling": "search", "dram_ports": "per_buffer",
+SIMDIT_DEFAULTS = {"dataflow": "ws", "array_mapping": "genesys", "tiling": "genesys", "dram_ports": "per_buffer",
                    "ofmap_write": "acc", "fetch_padding": True, "vmem_buffers": 1, "simd_write": "act_if_next_gemm",
                    "simd_model": "genesys"}
 
@@ -254,7 +298,16 @@ def from_simdit(data: dict, source: str = "SimDIT JSON") -> HardwareConfig:
     axi = [data[key] for key in SIMDIT_AXI_KEYS if key in data]
     if axi:
         values["dram_bytes_per_cycle"] = sum(axi) / 8
-    return HardwareConfig(**values)
+    defaults = HardwareConfig()
+    widths = [values.get(name, getattr(defaults, name))
+              for name in ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits")]
+    for name, (bits, what) in genesys_minimum_buffers(*widths).items():
+        key = SIMDIT_BUFFER_KEYS[name]
+        least = bits // 2 if key == "OBUF_CAPACITY_BITS" else bits  # the key is one of two OBUF banks
+        if key in data and data[key] < least:
+            raise SimulatorInputError(f"{source}: key {key!r} = {data[key]!r} is too small for any legal GeneSys "
+                                      f"tile; expected >= {least} ({what}, double-buffered)")
+    return build(values, source)
 
 
 # ---------------------------------------------------------------- files, presets

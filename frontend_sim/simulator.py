@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from frontend_sim import dataflow as df_model
-from frontend_sim import memory, simd
+from frontend_sim import mapping, memory, simd
 from frontend_sim.errors import SimulatorInputError
-from frontend_sim.hardware import (CHOICE_FIELDS, DATAFLOWS, FIELD_NAMES, INT_FIELDS, POSITIVE_FLOAT_FIELDS,
-                                   HardwareConfig)
+from frontend_sim.hardware import (ARRAY_MAPPINGS, CHOICE_FIELDS, DATAFLOWS, FIELD_NAMES, INT_FIELDS,
+                                   POSITIVE_FLOAT_FIELDS, TILINGS, HardwareConfig)
 from frontend_sim.workloads import Workload
 
 #: Per-config totals returned by simulate_batch (the shared contract), then extras.
@@ -54,7 +54,7 @@ def layer_table(workload: Workload) -> dict[str, np.ndarray]:
                                   f"got {type(workload).__name__}")
     if not workload.layers:
         raise SimulatorInputError(f"workload {workload.name!r} has no layers")
-    cols = {key: [] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems", "simd_elems",
+    cols = {key: [] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems", "ifmap_padded_elems", "simd_elems",
                                 "simd_passes", "simd_in", "simd_out", "simd_row", "simd_row_passes",
                                 *simd.GENESYS_COLUMNS)}
     for index, layer in enumerate(workload.layers):
@@ -64,11 +64,13 @@ def layer_table(workload: Workload) -> dict[str, np.ndarray]:
         following = workload.layers[index + 1] if index + 1 < len(workload.layers) else None
         geometry = (0,) * len(simd.GENESYS_COLUMNS) if gemm else simd.genesys_geometry(layer, following)
         values = (layer.gemm_m if gemm else 0, layer.gemm_n if gemm else 0, layer.gemm_k if gemm else 0,
-                  layer.groups if gemm else 0, layer.macs, ifmap_elements_read(layer) if gemm else 0, *work,
-                  *geometry)
+                  layer.groups if gemm else 0, layer.macs, ifmap_elements_read(layer) if gemm else 0,
+                  ifmap_elements_read(layer, padded=True) if gemm else 0, *work, *geometry)
         for key, value in zip(cols, values):
             cols[key].append(value)
     table = {key: np.asarray(value, dtype=np.int64)[None, :] for key, value in cols.items()}
+    table.update(mapping.loop_table([mapping.loop_dims(layer) if layer.is_gemm else None
+                                     for layer in workload.layers]))
     simd_cols = table["groups"][0] == 0
     table["g_divisors"] = simd.tile_divisors(table["g_oh"][0][simd_cols], table["g_ow"][0][simd_cols]) \
         if simd_cols.any() else None
@@ -77,16 +79,17 @@ def layer_table(workload: Workload) -> dict[str, np.ndarray]:
     return table
 
 
-def ifmap_elements_read(layer) -> int:
+def ifmap_elements_read(layer, padded: bool = False) -> int:
     """Input elements a GEMM layer touches: padding is not fetched (taken at the end, as SCALE-Sim's
-    partial last window) and a stride larger than the window skips rows/columns (a 1×1/2 conv
-    reads a quarter of its input)."""
+    partial last window) unless ``padded`` (the zero rows/columns counted as read), and a stride larger
+    than the window skips rows/columns (a 1×1/2 conv reads a quarter of its input)."""
     def extent(size, out, window, stride):
         if stride <= window:
             return min(size, (out - 1) * stride + window)
         return sum(max(0, min(window, size - o * stride)) for o in range(out))
-    return (extent(layer.ifmap_h, layer.ofmap_h, layer.filter_h, layer.stride_h)
-            * extent(layer.ifmap_w, layer.ofmap_w, layer.filter_w, layer.stride_w) * layer.channels)
+    pad_h, pad_w = (layer.pad_h, layer.pad_w) if padded else (0, 0)
+    return (extent(layer.ifmap_h + pad_h, layer.ofmap_h, layer.filter_h, layer.stride_h)
+            * extent(layer.ifmap_w + pad_w, layer.ofmap_w, layer.filter_w, layer.stride_w) * layer.channels)
 
 
 def check_layer(layer) -> None:
@@ -168,24 +171,36 @@ def validate_columns(columns: dict[str, np.ndarray]) -> None:
 
 
 def gemm_parts(layers: dict, hw: dict):
-    """Yield (config rows, GEMM layer columns, metrics) once per dataflow present in ``hw``.
+    """Yield (config rows, GEMM layer columns, metrics) once per model present in ``hw``.
 
-    Configs are grouped by dataflow (at most three groups, not a loop over configs); metrics are
-    arrays of shape (configs in the group, GEMM layers).
+    Configs are grouped by (array mapping, dataflow, tiling) -- a handful of groups, not a loop over
+    configs; metrics are arrays of shape (configs in the group, GEMM layers). The im2col mapping
+    runs SCALE-Sim's compute model (:mod:`frontend_sim.dataflow`) and fixed-loop-order traffic
+    (:mod:`frontend_sim.memory`); the GeneSys mapping runs :mod:`frontend_sim.mapping`.
     """
     cols = np.flatnonzero(layers["groups"][0] > 0)
     if cols.size == 0:
         return
-    m, n, k, groups, macs, ifmap = (layers[key][:, cols] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems"))
-    codes = hw["dataflow_code"][:, 0]
-    for code, dataflow in enumerate(DATAFLOWS):
-        mask = codes == code
-        if not mask.any():
-            continue
+    m, n, k, groups, macs, ifmap, padded = (layers[key][:, cols] for key in ("m", "n", "k", "groups", "macs",
+                                                                           "ifmap_elems", "ifmap_padded_elems"))
+    keys = (hw["array_mapping_code"] * len(DATAFLOWS) + hw["dataflow_code"]) * len(TILINGS) + hw["tiling_code"]
+    for key in np.unique(keys):
+        mask = keys[:, 0] == key
         rows = slice(None) if mask.all() else np.flatnonzero(mask)
-        sub = {key: value[rows] for key, value in hw.items()}
+        sub = {name: value[rows] for name, value in hw.items()}
+        if ARRAY_MAPPINGS[int(key) // (len(DATAFLOWS) * len(TILINGS))] == "genesys":
+            loops = {name: value[:, cols] for name, value in layers.items() if name.startswith("loop_")}
+            metrics = mapping.genesys_metrics(loops, sub, groups, ifmap)
+            metrics.update(macs=macs, mapping_efficiency=macs / np.maximum(
+                               metrics["compute_cycles"] * sub["array_rows"] * sub["array_cols"], 1),
+                           sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),
+                           sram_write_bytes=sum(metrics[f"sram_{b}_write_bytes"] for b in BUFFERS[:4]))
+            metrics["compute_utilization"] = metrics["mapping_efficiency"]
+            yield rows, cols, metrics
+            continue
+        dataflow = DATAFLOWS[int(key) // len(TILINGS) % len(DATAFLOWS)]
         comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow)
-        traffic = memory.gemm_traffic(m, n, k, groups, ifmap, sub, dataflow, comp)
+        traffic = memory.gemm_traffic(m, n, k, groups, ifmap, padded, sub, dataflow, comp)
         metrics = {f.name: getattr(traffic, f.name) for f in fields(traffic)}
         metrics.update(macs=macs, compute_cycles=comp.compute_cycles, folds=comp.folds * groups,
                        mapping_efficiency=comp.mapping_efficiency,
@@ -228,7 +243,7 @@ def simd_part(layers: dict, hw: dict):
 def evaluate(layers: dict, hw: dict) -> dict[str, np.ndarray]:
     """All per-(config, layer) metrics as arrays of shape (N configs, L layers)."""
     shape = (hw["array_rows"].shape[0], layers["m"].shape[1])
-    out = {name: np.zeros(shape) for name in LAYER_COLUMNS}
+    out = {name: np.zeros(shape) for name in LAYER_COLUMNS + MAPPING_COLUMNS}
     for rows, cols, metrics in gemm_parts(layers, hw):
         index = (slice(None), cols) if isinstance(rows, slice) else np.ix_(rows, cols)
         for name, value in metrics.items():
@@ -250,6 +265,11 @@ LAYER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total
                  *[f"sram_{b}_{d}_bytes" for b in BUFFERS for d in ("read", "write")],
                  *[f"dram_{t}_bytes" for t in TENSORS], "dram_read_bytes", "dram_write_bytes",
                  "sram_read_bytes", "sram_write_bytes"]
+#: The chosen off-chip mapping per layer (GeneSys mapping; 0 under the im2col mapping, which streams
+#: SCALE-Sim's fixed loop order): DRAM tile sizes, refetch factors, reduction tiles whose partial sums
+#: go to DRAM and back (1 = partial sums stay in the OBUF).
+MAPPING_COLUMNS = ["tile_ow", "tile_oh", "tile_n", "tile_kw", "tile_kh", "tile_ic", "tile_oc",
+                   "ifmap_refetch", "filter_refetch", "psum_passes"]
 INTEGER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total_cycles", "folds"]
 WEIGHTED = ("mapping_efficiency", "compute_utilization")
 SUMMED = [c for c in LAYER_COLUMNS if c not in WEIGHTED + ("utilization",)]
@@ -265,6 +285,8 @@ def batch_totals(layers: dict, hw: dict) -> dict[str, np.ndarray]:
     totals = {name: np.zeros(n_configs) for name in SUMMED + list(WEIGHTED)}
     for rows, _, metrics in gemm_parts(layers, hw):
         for name, value in metrics.items():
+            if name not in totals:
+                continue  # per-layer mapping columns have no network total
             if name in WEIGHTED:
                 value = value * metrics["compute_cycles"]
             totals[name][rows] += np.broadcast_to(value, metrics["compute_cycles"].shape).sum(axis=1)
@@ -295,7 +317,12 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     hw_table = config_table([hw])
     out = evaluate(layers, hw_table)
     frame = pd.DataFrame({"layer": layers["name"], "op": layers["op"],
-                          **{name: out[name][0] for name in LAYER_COLUMNS}})
+                          **{name: out[name][0] for name in LAYER_COLUMNS + MAPPING_COLUMNS}})
+    gemm = layers["groups"][0] > 0
+    genesys = hw.array_mapping == "genesys"
+    frame["loop_order"] = np.where(gemm, mapping.GENESYS_LOOP_ORDER if genesys else
+                                   memory.FIXED_LOOP_ORDER[hw.dataflow], "")
+    frame["psum_in"] = np.where(gemm, np.where(frame["psum_passes"] > 1, "dram", "obuf"), "")
     sums = {name: out[name].sum(axis=1) for name in SUMMED}
     sums.update({name: (out[name] * out["compute_cycles"]).sum(axis=1) for name in WEIGHTED})
     totals = {name: value[0].item() for name, value in finish_totals(sums, hw_table).items()}

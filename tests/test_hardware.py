@@ -20,7 +20,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "scalesim"
     ("simd_lanes", -4, "integer >= 0"),
     ("act_bits", True, "integer >= 1"),
     ("array_mapping", "rowwise", "one of im2col, genesys"),
-    ("tiling", "greedy", "one of fixed, search"),
+    ("tiling", "greedy", "one of fixed, genesys, search"),
     ("dram_ports", "per_port", "one of shared, per_buffer"),
     ("obuf_axi_bits", 0, "integer >= 1"),
     ("ofmap_write", "psum", "one of act, acc"),
@@ -89,7 +89,7 @@ def test_simdit_json_mapping():
     assert hw.dram_bytes_per_cycle == (128 + 128 + 128) / 8
     assert (hw.ibuf_axi_bits, hw.parambuf_axi_bits, hw.obuf_axi_bits, hw.simd_axi_bits) == (128, 128, 128, 512)
     # GeneSys behaviour comes with the file: its mapping, SimDIT's tiling search and per-buffer ports.
-    assert (hw.array_mapping, hw.tiling, hw.dram_ports, hw.ofmap_write) == ("genesys", "search", "per_buffer", "acc")
+    assert (hw.array_mapping, hw.tiling, hw.dram_ports, hw.ofmap_write) == ("genesys", "genesys", "per_buffer", "acc")
     assert hw.fetch_padding and hw.vmem_buffers == 1 and hw.simd_write == "act_if_next_gemm"
     with pytest.raises(SimulatorInputError, match="SimDIT JSON: key 'SIMD_AXI_DATA_WIDTH' = 0; expected an integer >= 1"):
         from_simdit({"ARRAY_N": 4, "ARRAY_M": 4, "SIMD_AXI_DATA_WIDTH": 0})
