@@ -1,6 +1,6 @@
 """accel-dse vs SimDIT (the GeneSys simulator) from the stored runs in tests/fixtures/simdit.
 
-The fixtures are SimDIT's outputs for its 13 published inference designs and 20 held-out GeneSys
+The fixtures are SimDIT's outputs for its 13 published inference designs and 26 held-out GeneSys
 designs × ResNet-18/50 (regenerate with tests/fixtures/simdit/generate.py). Our side runs
 ``simulate(simdit_workload(net), load_hardware(<design>.json))`` — the layers SimDIT ran, on the JSON it
 read. The network-level bars are issue 14's acceptance bar; the SIMD unit is checked layer by layer.
@@ -29,7 +29,7 @@ def compared() -> pd.DataFrame:
 def test_fixture_totals_are_the_layer_sums_and_published_rows_match():
     layers, totals = simdit_layers(), pd.read_csv(FIXTURES / "totals.csv")
     sums = layers.groupby(["design", "network"], sort=False).sum(numeric_only=True).reset_index()
-    assert len(totals) == 66 and (sums[["design", "network"]].to_numpy() == totals[["design", "network"]].to_numpy()).all()
+    assert len(totals) == 78 and (sums[["design", "network"]].to_numpy() == totals[["design", "network"]].to_numpy()).all()
     for column in ("total cycles", "total DRAM access", "SIMD stall cycles", "DRAM access psum"):
         np.testing.assert_allclose(sums[column], totals[column], rtol=1e-12)
     manifest = json.loads((FIXTURES / "manifest.json").read_text())
@@ -37,7 +37,7 @@ def test_fixture_totals_are_the_layer_sums_and_published_rows_match():
     design01 = totals[totals.design == "design01"].set_index("network")
     assert design01.loc["ResNet50", "total cycles"] == pytest.approx(28_519_672.285714287, rel=1e-15)
     assert design01.loc["ResNet18", "total DRAM access"] == pytest.approx(62_842.440088757394, rel=1e-15)
-    assert totals.groupby("network").size().to_dict() == {"ResNet18": 33, "ResNet50": 33}
+    assert totals.groupby("network").size().to_dict() == {"ResNet18": 39, "ResNet50": 39}
 
 
 # ---------------------------------------------------------------- the SIMD unit, layer by layer
@@ -151,4 +151,4 @@ def test_every_quantity_is_compared(compared):
     assert set(QUANTITIES) >= {"total_cycles", "sa_compute_cycles", "sa_stall_cycles", "simd_cycles",
                                "simd_stall_cycles", "dram_bytes", *[f"dram_{t}_bytes" for t in
                                                                      ("filter", "ifmap", "psum", "ofmap", "bias")]}
-    assert len(compared) == 66 and compared["published"].sum() == 26
+    assert len(compared) == 78 and compared["published"].sum() == 26
