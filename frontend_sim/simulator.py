@@ -221,7 +221,8 @@ def simd_part(layers: dict, hw: dict):
         layers[key][:, cols] for key in ("simd_elems", "simd_passes", "simd_in", "simd_out", "simd_row",
                                          "simd_row_passes"))
     cycles = simd.simd_cycles(elems, passes, hw["lanes"])
-    read_b, write_b, stall = memory.simd_stalls(n_in, n_out, row, row_passes, cycles, hw)
+    read_b, write_b, stall = memory.simd_stalls(n_in, n_out, row, row_passes, cycles, hw,
+                                                layers["next_gemm"][:, cols])
     vmem = simd.vmem_bytes(elems, passes, hw["acc_bits"])
     vmem_read = vmem_write = vmem
     genesys = hw["simd_model_code"] == 1  # (N, 1): configs with GeneSys's SIMD unit
