@@ -50,8 +50,8 @@ written at, ``ofmap_write``: acc for GeneSys), output width ``b_out`` (``simd_wr
 
 1. Channels are padded to the lanes: ``C' = L·ceil(C/L)``.
 2. VMEM tile: the output plane is cut into i×i tiles, i the smallest of 1 and the common divisors of
-   OH and OW for which ``L · IH_t · IW_t · b_in <= V`` (``IH_t = (OH/i − 1)·s + KH``; KH = KW = s = 1
-   for element-wise ops); then the channel tile grows in steps of L:
+   OH and OW for which ``L · IH_t · IW_t · b_in <= V`` (``IH_t = (OH/i − 1)·s_h + KH``, ``IW_t`` alike with
+   ``s_w``; KH = KW = s = 1 for element-wise ops; SimDIT uses its one pool stride ``sx`` for both); then the channel tile grows in steps of L:
    ``C_t = L · min(floor(V / (L·IH_t·IW_t·b_in)), C'/L)``. Tiles ``T = i² · C'/C_t`` (may be fractional).
 3. Compute: ``ceil((OH_t·OW_t·C_t/L · ops + (6 − 1) + (L − 1)) · T)`` cycles, ops per output element:
    relu/add 1, maxpool KH·KW, avgpool/globalavgpool KH·KW + 9 (divide), other element-wise ops their
@@ -142,26 +142,26 @@ DIV_CYCLES = 9
 #: Ops that only relabel a tensor: no SIMD cycles, no traffic.
 FREE_OPS = ("flatten", "reshape", "identity", "dropout")
 #: Per-layer GeneSys geometry columns (see :func:`genesys_geometry`).
-GENESYS_COLUMNS = ("g_oh", "g_ow", "g_c", "g_kh", "g_kw", "g_stride", "g_ih", "g_iw", "g_ops", "g_inputs",
+GENESYS_COLUMNS = ("g_oh", "g_ow", "g_c", "g_kh", "g_kw", "g_sh", "g_sw", "g_ih", "g_iw", "g_ops", "g_inputs",
                    "g_free", "next_gemm")
 
 
 def genesys_geometry(layer, next_layer) -> tuple[int, ...]:
     """GeneSys SIMD geometry of one non-GEMM layer, in the order of :data:`GENESYS_COLUMNS`:
-    output plane OH×OW, channels, window KH×KW, stride, unpadded input IH×IW, ops per output element,
+    output plane OH×OW, channels, window KH×KW, strides, unpadded input IH×IW, ops per output element,
     input tensors, 1 for a free op, 1 when ``next_layer`` runs on the array."""
     op = layer.op.lower()
     next_gemm = int(next_layer is not None and next_layer.is_gemm)
     if op in POOL_OPS:
         ops = layer.filter_h * layer.filter_w + (DIV_CYCLES if op == "avgpool" else 0)
         return (layer.ofmap_h, layer.ofmap_w, layer.channels, layer.filter_h, layer.filter_w, layer.stride_h,
-                layer.ifmap_h, layer.ifmap_w, ops, 1, 0, next_gemm)
+                layer.stride_w, layer.ifmap_h, layer.ifmap_w, ops, 1, 0, next_gemm)
     if op in ("globalavgpool", "mean"):
         ops = layer.ifmap_h * layer.ifmap_w + DIV_CYCLES
-        return (1, 1, layer.channels, layer.ifmap_h, layer.ifmap_w, 1, layer.ifmap_h, layer.ifmap_w, ops, 1, 0,
+        return (1, 1, layer.channels, layer.ifmap_h, layer.ifmap_w, 1, 1, layer.ifmap_h, layer.ifmap_w, ops, 1, 0,
                 next_gemm)
     passes, inputs, _ = SIMD_OPS[op]
-    return (layer.ifmap_h, layer.ifmap_w, layer.channels, 1, 1, 1, layer.ifmap_h, layer.ifmap_w, passes, inputs,
+    return (layer.ifmap_h, layer.ifmap_w, layer.channels, 1, 1, 1, 1, layer.ifmap_h, layer.ifmap_w, passes, inputs,
             int(op in FREE_OPS), next_gemm)
 
 
@@ -195,11 +195,11 @@ def genesys_simd(geo: dict, divisors: np.ndarray, hw: dict, names=None) -> Genes
     write = hw["simd_write_code"]  # 0 act, 1 acc, 2 act_if_next_gemm
     b_out = np.where((write == 0) | ((write == 2) & (geo["next_gemm"] == 1)), hw["act_bits"], hw["acc_bits"])
     bank = hw["vmem_kib"] * (KIB_BITS / 2) / np.where(hw["vmem_buffers"] == 2, 2.0, 1.0)
-    oh, ow, c, kh, kw, stride = (geo[k].astype(float) for k in ("g_oh", "g_ow", "g_c", "g_kh", "g_kw", "g_stride"))
+    oh, ow, c, kh, kw, sh, sw = (geo[k].astype(float) for k in ("g_oh", "g_ow", "g_c", "g_kh", "g_kw", "g_sh", "g_sw"))
     # Candidate tiles (layers, D): output and input extent per side for i tiles per side.
     oh_c, ow_c = oh[0][:, None] / divisors, ow[0][:, None] / divisors
-    ih_c = (oh_c - 1) * stride[0][:, None] + kh[0][:, None]
-    iw_c = (ow_c - 1) * stride[0][:, None] + kw[0][:, None]
+    ih_c = (oh_c - 1) * sh[0][:, None] + kh[0][:, None]
+    iw_c = (ow_c - 1) * sw[0][:, None] + kw[0][:, None]
     pixels = ih_c * iw_c  # (L, D), decreasing along D
     # First candidate that fits one bank.
     cap = bank / (lanes * b_in)  # (N, 1): input pixels per channel group that fit

@@ -96,6 +96,22 @@ def test_genesys_simd_closed_forms():
     assert narrow.loc["r", "simd_cycles"] == 8 * 8 * 24 / 8 + 5 + 7
 
 
+def test_genesys_pool_with_unequal_strides_and_without_padding_fetch():
+    # 2x3 window, strides 2 and 3 on 8x9x4: 4x3 outputs; the whole plane is one tile (1 is the only
+    # common divisor of 4 and 3): input (4-1)·2+2 = 8 rows by (3-1)·3+3 = 9 columns, 16 padded channels.
+    work = Workload("w", (Layer("p", "maxpool", 8, 9, 4, 2, 3, 4, 2, 3),))
+    hw = HardwareConfig(array_cols=16, vmem_kib=16, simd_model="genesys", ofmap_write="acc", simd_write="acc",
+                        vmem_buffers=1, fetch_padding=True, simd_axi_bits=128)
+    row = simulate(work, hw).layers.iloc[0]
+    assert row["dram_ifmap_bytes"] == 8 * 9 * 16 * 4 and row["dram_ofmap_bytes"] == 4 * 3 * 16 * 4
+    assert row["simd_cycles"] == 4 * 3 * 6 + 20
+    # Padded 3x3/2 pool: with fetch_padding the halo rows are fetched, without they are clipped.
+    padded = Workload("w", (Layer("p", "maxpool", 4, 4, 16, 3, 3, 16, 2, 2, 2, 2),))  # 2x2 out, window 5x5
+    fetched = simulate(padded, hw).layers.iloc[0]["dram_ifmap_bytes"]
+    clipped = simulate(padded, HardwareConfig(**{**hw.__dict__, "fetch_padding": False})).layers.iloc[0]
+    assert fetched == 5 * 5 * 16 * 4 and clipped["dram_ifmap_bytes"] == 4 * 4 * 16 * 4
+
+
 def test_vmem_too_small_for_any_tile_names_the_smallest_legal_value():
     work = Workload("w", (Layer("p", "maxpool", 8, 8, 4, 3, 3, 4, 2, 2, 2, 2),))
     hw = HardwareConfig(array_cols=16, vmem_kib=1.0, simd_model="genesys", ofmap_write="acc", vmem_buffers=1)
