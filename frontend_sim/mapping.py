@@ -20,9 +20,12 @@ Tiling (per configuration and layer, vectorized over both; ``bits`` are operand 
   dividing M) whose C-filter partial-sum tile fits OB and input tile ``((OW_t−1)·S+KW_t) ×
   ((OH_t−1)·S+KH_t) × IC_t`` fits IB; last ``OC_t = C·j`` for the largest ``j`` with weights in WB,
   partial sums in OB, bias in BB and ``OC_t ≤ OCp``.
-* ``tiling = "search"`` -- the same legality, searched: every legal ``IC_t`` multiple and every legal
-  output tile, with the largest legal ``OC_t`` for each, scored by DRAM bytes, then cycles; the
-  minimum per (configuration, layer) is kept (Marvel's off-chip-first order).
+* ``tiling = "search"`` -- the same legality, searched: ``IC_t`` the largest legal multiple of R or
+  its half or quarter, for each the largest legal output tile and the next three smaller candidates,
+  each with the largest legal ``OC_t`` (12 tilings, SimDIT's among them), scored by DRAM bytes, then
+  cycles; the minimum per (configuration, layer) is kept (Marvel's off-chip-first order). Smaller IC
+  tiles trade partial-sum traffic for larger OC tiles (fewer input refetches); smaller output tiles
+  trade halo traffic for larger OC tiles. It is a local search around SimDIT's choice, not exhaustive.
 
 Loop order (innermost first) ``ow, oh, n, kw, kh, ic, oc`` -- SimDIT's optimal weight-stationary order:
 each weight tile is fetched once, the input is refetched once per OC tile, and partial sums of
@@ -123,6 +126,28 @@ def _fits(value, limit):
     return value <= limit * (1 + 1e-12)
 
 
+#: The search's IC tiles: the largest legal multiple of R divided by these (at least R).
+SEARCH_IC_DIVISORS = (1, 2, 4)
+#: The search's output tiles: the largest legal one for that IC tile and the next smaller ones.
+SEARCH_TILE_STEPS = (0, 1, 2, 3)
+#: Bits of a search key that hold a candidate's value (the rest hold its row).
+KEY_BITS = 40
+
+
+def leading_misfits(values, row, limit):
+    """How many leading candidates of each row exceed ``limit`` (with :func:`_fits`'s tolerance).
+
+    ``values`` (rows, P): non-increasing integers per row; ``row``, ``limit``: arrays of one shape
+    naming each query's row and its bound. One sorted search over all rows at once.
+    """
+    top = (1 << KEY_BITS) - 1
+    keys = (np.arange(values.shape[0], dtype=np.int64)[:, None] << KEY_BITS) + (top - values)
+    bound = np.clip(np.floor(limit * (1 + 1e-12)), -1, top).astype(np.int64)
+    row, bound = np.broadcast_arrays(row, bound)
+    found = np.searchsorted(keys.ravel(), (row << KEY_BITS) + (top - bound), side="left")
+    return found - row * values.shape[1]
+
+
 def _floor_ratio(limit, size):
     return np.floor(limit / size * (1 + 1e-12))
 
@@ -145,18 +170,20 @@ def _tiles(lt: dict, hw: dict, search: bool):
     kk = kwt * kht
     ic_mult_max = np.maximum(1, np.minimum(np.minimum(_floor_ratio(wb, kk * rows * cols * wgt),
                                                       _floor_ratio(ib, kk * rows * act)), icp // rows))
-    cand = (lt["loop_cand_ow"], lt["loop_cand_oh"], lt["loop_cand_n"])
-    width = cand[0].shape[-1]
+    cand = (lt["loop_cand_ow"][0], lt["loop_cand_oh"][0], lt["loop_cand_n"][0])  # (L, P)
+    n_layers, width = cand[0].shape
+    layer = np.broadcast_to(np.arange(n_layers), kk.shape)
+    out_area = cand[0] * cand[1] * cand[2]
+    splits = np.arange(1, int(max(kw.max(), kh.max())) + 1)[:, None, None]  # kernel split i, (I, 1, 1)
+    in_area = (((cand[0] - 1) * sw[0][:, None] + -(-kw[0][:, None] // splits))
+               * ((cand[1] - 1) * sh[0][:, None] + -(-kh[0][:, None] // splits)) * cand[2])  # (I, L, P)
+    in_row = (i_kernel - 1) * n_layers + layer
 
     def first_output_tile(ict):
-        """Index of SimDIT's first candidate whose psum (C filters) and input tiles fit."""
-        index = np.zeros(ict.shape, np.int64)
-        for p in range(width):
-            owt, oht, nt = (c[..., p] for c in cand)
-            iwt, iht = (owt - 1) * sw + kwt, (oht - 1) * sh + kht
-            ok = _fits(owt * oht * nt * cols * acc, ob) & _fits(iwt * iht * ict * nt * act, ib)
-            index += ~ok
-        return index
+        """Index of SimDIT's first candidate whose psum (C filters) and input tiles fit: candidates shrink
+        monotonically, so it is the number of leading candidates that do not fit (a sorted search)."""
+        return np.maximum(leading_misfits(out_area, layer, ob / (cols * acc)),
+                          leading_misfits(in_area.reshape(-1, width), in_row, ib / (ict * act)))
 
     def oc_tile(ict, owt, oht, nt):
         mult = np.minimum(np.minimum(_floor_ratio(wb, kk * ict * cols * wgt),
@@ -165,9 +192,8 @@ def _tiles(lt: dict, hw: dict, search: bool):
         return cols * np.maximum(1, mult)
 
     def pick(index):
-        index = np.minimum(index, width - 1)
-        return tuple(np.take_along_axis(np.broadcast_to(c, index.shape + (width,)), index[..., None], -1)[..., 0]
-                     for c in cand)
+        flat = layer * width + np.minimum(index, width - 1)
+        return tuple(c.ravel()[flat] for c in cand)
 
     ict = rows * ic_mult_max
     index = first_output_tile(ict)
@@ -180,23 +206,23 @@ def _tiles(lt: dict, hw: dict, search: bool):
                 oct=oc_tile(ict, owt, oht, nt))
     if not search:
         return best
-    # the search starts from SimDIT's (legal) choice and keeps any legal tiling that moves fewer
-    # DRAM bytes, or as many in fewer cycles: IC_t = the largest legal or a power-of-two multiple of R,
-    # every legal output tile, the largest legal OC_t for each
+    # the search starts from SimDIT's (legal) choice and keeps any legal tiling that moves fewer DRAM
+    # bytes, or as many in fewer cycles (see SEARCH_IC_DIVISORS, SEARCH_TILE_STEPS)
     cost = _traffic(lt, hw, best)
     best_score = (cost["dram_total"], cost["compute_cycles"])
-    largest = int(ic_mult_max.max())
-    for mult in [2 ** e for e in range(largest.bit_length()) if 2 ** e < largest] + [0]:
-        ic_mult = ic_mult_max if mult == 0 else np.minimum(mult, ic_mult_max)
-        ict_c = np.broadcast_to(rows * ic_mult, index.shape)
+    for divisor in SEARCH_IC_DIVISORS:
+        ict_c = rows * np.maximum(1, ic_mult_max // divisor)
         first = first_output_tile(ict_c)
-        for p in range(width):
-            legal = (p >= first) & (p < lt["loop_cand_count"])
-            owt, oht, nt = (np.broadcast_to(c[..., p], index.shape) for c in cand)
+        for step in SEARCH_TILE_STEPS:
+            if divisor == 1 and step == 0:
+                continue  # SimDIT's choice, the starting point
+            index = first + step
+            owt, oht, nt = pick(index)
             trial = dict(best, ict=ict_c, owt=owt, oht=oht, nt=nt, oct=oc_tile(ict_c, owt, oht, nt))
             cost = _traffic(lt, hw, trial)
             score = (cost["dram_total"], cost["compute_cycles"])
-            better = legal & ((score[0] < best_score[0]) | ((score[0] == best_score[0]) & (score[1] < best_score[1])))
+            better = (index < lt["loop_cand_count"]) & (
+                (score[0] < best_score[0]) | ((score[0] == best_score[0]) & (score[1] < best_score[1])))
             best = {k: np.where(better, trial[k], v) for k, v in best.items()}
             best_score = tuple(np.where(better, new, old) for new, old in zip(score, best_score))
     return best
@@ -231,55 +257,84 @@ def _traffic(lt: dict, hw: dict, t: dict) -> dict[str, np.ndarray]:
     return out
 
 
-def _stalls(hw: dict, t: dict, c: dict):
-    """SimDIT's DRAM stall cycles per group (its tile-kind cases), per-buffer ports or one shared link."""
+def _stalls(hw: dict, t: dict, c: dict, fc_columns: np.ndarray):
+    """SimDIT's DRAM stall cycles per group (its tile-kind cases), per-buffer ports or one shared link.
+
+    ``fc_columns``: the layer columns that are batch-1 FC layers (SimDIT's separate FC model); each model
+    is evaluated on its own columns only.
+    """
     rows, act, wgt, acc, bias = hw["array_rows"], hw["act_bits"], hw["wgt_bits"], hw["acc_bits"], hw["bias_bits"]
     per_port = hw["dram_ports_code"] == 1
     shared = hw["dram_bytes_per_cycle"] * 8
     ports = {"ibuf": np.where(per_port, hw["ibuf_axi_bits"], shared),
              "param": np.where(per_port, np.minimum(hw["parambuf_axi_bits"], rows * wgt), shared),
              "obuf": np.where(per_port, hw["obuf_axi_bits"], shared)}
-    write_bits = np.where(hw["ofmap_write_code"] == 1, acc, act)
-    wgt_t = np.ceil(t["kwt"] * t["kht"] * t["ict"] * t["oct"] * wgt / ports["param"])
-    bias_t = np.ceil(t["oct"] * bias / ports["param"])
-    comp = c["tile_cycles"]
+    all_ports, no_ports = bool(per_port.all()), not per_port.any()
 
-    def case(*loads):
-        """Stall of one tile: transfers overlap compute; per port the slowest, shared link the sum."""
-        total = sum(loads)
-        return np.maximum(0, np.where(per_port, np.maximum.reduce(np.broadcast_arrays(*loads)), total) - comp)
+    def model(stalls, t, c):
+        comp = c["tile_cycles"]
 
-    # weight-stationary conv model (sysarray_models.conv_stall_model_nofu, optimal loop order)
-    ifm_t = np.ceil(c["iwt"] * c["iht"] * t["ict"] * t["nt"] * act / ports["ibuf"])
-    ps_t = np.ceil(t["owt"] * t["oht"] * t["oct"] * t["nt"] * acc / ports["obuf"])
-    nt_weight = c["n_kw"] * c["n_kh"] * c["n_ic"] * c["n_oc"]
+        def case(*loads):
+            """Stall of one tile: transfers overlap compute; per port the slowest, shared link the sum."""
+            slowest = loads[0]
+            for load in loads[1:]:
+                slowest = np.maximum(slowest, load)
+            busy = slowest if all_ports else sum(loads) if no_ports else np.where(per_port, slowest, sum(loads))
+            return np.maximum(busy - comp, 0)
+
+        wgt_t = np.ceil(t["kwt"] * t["kht"] * t["ict"] * t["oct"] * wgt / ports["param"])
+        bias_t = np.ceil(t["oct"] * bias / ports["param"])
+        return stalls(t, c, case, ports, wgt_t, bias_t, hw)
+
+    # the conv model runs on every column (cheaper than selecting), the FC model on the FC columns
+    out = model(_conv_stalls, t, c)
+    if fc_columns.size:
+        width = out.shape[1]
+        out[:, fc_columns] = model(_fc_stalls, *(_columns(d, fc_columns, width) for d in (t, c)))
+    return out
+
+
+def _columns(arrays: dict, columns: np.ndarray, width: int) -> dict:
+    """The layer ``columns`` of every (configs × layers) array; per-config (N, 1) arrays as they are."""
+    return {k: v[:, columns] if np.ndim(v) == 2 and v.shape[1] == width else v for k, v in arrays.items()}
+
+
+def _conv_stalls(t, c, case, ports, wgt_t, bias_t, hw):
+    """Weight-stationary conv model (sysarray_models.conv_stall_model_nofu, optimal loop order)."""
+    ifm_t = np.ceil(c["iwt"] * c["iht"] * t["ict"] * t["nt"] * hw["act_bits"] / ports["ibuf"])
+    ps_t = np.ceil(t["owt"] * t["oht"] * t["oct"] * t["nt"] * hw["acc_bits"] / ports["obuf"])
     nt_wgt_bias = c["n_oc"]
-    nt_ps_wrtonly = c["n_out"] * c["n_oc"]
-    nt_ps_rdwrt = nt_ps_wrtonly * c["n_ic"] * c["n_kw"] * c["n_kh"] - nt_ps_wrtonly
+    nt_weight = c["n_kw"] * c["n_kh"] * c["n_ic"] * nt_wgt_bias
+    nt_ps_wrtonly = c["n_out"] * nt_wgt_bias
+    nt_ps_rdwrt = nt_ps_wrtonly * (c["n_ic"] * c["n_kw"] * c["n_kh"] - 1)
     nt5 = nt_wgt_bias - 1
     nt4 = nt_weight - nt_wgt_bias
     nt1 = (nt_ps_wrtonly - 2) - nt5
     nt2 = nt_ps_rdwrt - nt4
     none = (nt2 + nt4) == 0
     nt2, nt4 = np.where(none, 0, nt2), np.where(none, 0, nt4)
-    conv = (case(ifm_t, ps_t) * nt1 + case(ifm_t, 2 * ps_t) * nt2 + case(ifm_t, wgt_t, 2 * ps_t) * nt4
-            + case(ifm_t, ps_t, wgt_t + bias_t) * nt5 + case(ifm_t) + case(ps_t)
-            + np.where(per_port, np.maximum(ifm_t, wgt_t + bias_t), ifm_t + wgt_t + bias_t) + ps_t)
-    # batch-1 FC model (gemmb1_stall_model_nofu): input-stationary when one IC tile, else output-stationary
-    ifv_t = np.ceil(t["ict"] * act / ports["ibuf"])
+    per_port = hw["dram_ports_code"] == 1
+    first = np.where(per_port, np.maximum(ifm_t, wgt_t + bias_t), ifm_t + wgt_t + bias_t)
+    return (case(ifm_t, ps_t) * nt1 + case(ifm_t, 2 * ps_t) * nt2 + case(ifm_t, wgt_t, 2 * ps_t) * nt4
+            + case(ifm_t, ps_t, wgt_t + bias_t) * nt5 + case(ifm_t) + case(ps_t) + first + ps_t)
+
+
+def _fc_stalls(t, c, case, ports, wgt_t, bias_t, hw):
+    """Batch-1 FC model (gemmb1_stall_model_nofu): input-stationary with one IC tile, else output-stationary."""
+    ifv_t = np.ceil(t["ict"] * hw["act_bits"] / ports["ibuf"])
+    write_bits = np.where(hw["ofmap_write_code"] == 1, hw["acc_bits"], hw["act_bits"])
     of_t = np.ceil(t["oct"] * write_bits / ports["obuf"])
+    per_port = hw["dram_ports_code"] == 1
     first = np.where(per_port, np.maximum(ifv_t, wgt_t + bias_t), ifv_t + wgt_t + bias_t)
     k1 = c["n_oc"] - 2
-    is_stall = np.where(k1 < 0, first + of_t,
-                        case(wgt_t + bias_t, of_t) * np.maximum(k1, 0) + first + case(wgt_t + bias_t)
-                        + case(of_t) + of_t)
-    os_nt1 = c["n_oc"] - 1
-    os_nt4 = c["n_oc"] - 1
-    os_nt3 = (c["n_ic"] * c["n_oc"] - c["n_oc"] - 1) - os_nt4
-    os_stall = (case(wgt_t + bias_t, ifv_t) * os_nt1 + case(wgt_t, ifv_t) * os_nt3
-                + case(wgt_t, ifv_t, of_t) * os_nt4 + first + case(wgt_t, ifv_t) + of_t)
-    fc_stall = np.where(np.ceil(c["n_ic"]) == 1, is_stall, os_stall)
-    return np.where(c["fc"], fc_stall, conv)
+    input_stationary = np.where(k1 < 0, first + of_t,
+                                case(wgt_t + bias_t, of_t) * np.maximum(k1, 0) + first + case(wgt_t + bias_t)
+                                + case(of_t) + of_t)
+    nt1 = nt4 = c["n_oc"] - 1
+    nt3 = (c["n_ic"] * c["n_oc"] - c["n_oc"] - 1) - nt4
+    output_stationary = (case(wgt_t + bias_t, ifv_t) * nt1 + case(wgt_t, ifv_t) * nt3
+                         + case(wgt_t, ifv_t, of_t) * nt4 + first + case(wgt_t, ifv_t) + of_t)
+    return np.where(np.ceil(c["n_ic"]) == 1, input_stationary, output_stationary)
 
 
 def genesys_metrics(lt: dict, hw: dict, groups, ifmap_elems) -> dict[str, np.ndarray]:
@@ -291,7 +346,7 @@ def genesys_metrics(lt: dict, hw: dict, groups, ifmap_elems) -> dict[str, np.nda
     """
     t = _tiles(lt, hw, search=bool(hw["tiling_code"][0, 0] == TILINGS.index("search")))
     c = _traffic(lt, hw, t)
-    stall = _stalls(hw, t, c)
+    stall = _stalls(hw, t, c, np.flatnonzero(lt["loop_fc"][0]))
     act, wgt, acc, bias = (hw[f"{x}_bits"] for x in ("act", "wgt", "acc", "bias"))
     rows, cols = hw["array_rows"], hw["array_cols"]
     g = groups

@@ -256,7 +256,7 @@ def evaluate(layers: dict, hw: dict) -> dict[str, np.ndarray]:
             out[name][:, cols] = value
     pes = hw["array_rows"] * hw["array_cols"]
     out["utilization"] = out["macs"] / (np.maximum(out["total_cycles"], 1) * pes)
-    for name in INTEGER_COLUMNS:
+    for name in INTEGER_COLUMNS + TILE_COLUMNS:
         out[name] = out[name].astype(np.int64)
     return out
 
@@ -272,6 +272,7 @@ LAYER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total
 MAPPING_COLUMNS = ["tile_ow", "tile_oh", "tile_n", "tile_kw", "tile_kh", "tile_ic", "tile_oc",
                    "ifmap_refetch", "filter_refetch", "psum_passes"]
 INTEGER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total_cycles", "folds"]
+TILE_COLUMNS = [c for c in MAPPING_COLUMNS if c.startswith("tile_")]
 WEIGHTED = ("mapping_efficiency", "compute_utilization")
 SUMMED = [c for c in LAYER_COLUMNS if c not in WEIGHTED + ("utilization",)]
 
