@@ -185,11 +185,31 @@ class GenesysSimd:
     vmem_write_bytes: np.ndarray
 
 
+#: The HardwareConfig columns the GeneSys SIMD model reads (config_table names).
+GENESYS_HW = ("lanes", "ofmap_write_code", "acc_bits", "act_bits", "simd_write_code", "vmem_kib", "vmem_buffers",
+              "fetch_padding", "simd_axi_bits")
+
+
 def genesys_simd(geo: dict, divisors: np.ndarray, hw: dict, names=None) -> GenesysSimd:
     """SimDIT's GeneSys SIMD model (module docstring) for SIMD layers ``geo`` (arrays (1, L) of
     :data:`GENESYS_COLUMNS`) on configs ``hw`` (arrays (N, 1)); ``divisors`` from :func:`tile_divisors`;
     ``names`` of the layers for errors. A VMEM too small for a layer's smallest tile (one output pixel ×
-    the lanes) raises :class:`SimulatorInputError` naming ``vmem_kib`` and its smallest legal value."""
+    the lanes) raises :class:`SimulatorInputError` naming ``vmem_kib`` and its smallest legal value.
+
+    Configs that differ only outside :data:`GENESYS_HW` share one evaluation (a design space rarely
+    varies the SIMD unit as much as the array and buffers)."""
+    keys = np.concatenate([hw[name].astype(float) for name in GENESYS_HW], axis=1)
+    unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+    if len(unique) == len(keys):
+        return _genesys_simd(geo, divisors, hw, names)
+    first = np.zeros(len(unique), dtype=np.int64)
+    first[inverse.ravel()[::-1]] = np.arange(len(keys))[::-1]  # a representative config of each group
+    result = _genesys_simd(geo, divisors, {name: hw[name][first] for name in GENESYS_HW}, names)
+    return GenesysSimd(**{name: value[inverse.ravel()] for name, value in result.__dict__.items()})
+
+
+def _genesys_simd(geo: dict, divisors: np.ndarray, hw: dict, names) -> GenesysSimd:
+    """:func:`genesys_simd` on every config row of ``hw``."""
     lanes = hw["lanes"].astype(float)
     b_in = np.where(hw["ofmap_write_code"] == 1, hw["acc_bits"], hw["act_bits"]).astype(float)
     write = hw["simd_write_code"]  # 0 act, 1 acc, 2 act_if_next_gemm
