@@ -131,6 +131,8 @@ def test_stream_model_unchanged_and_batch_agrees():
     relu = simulate(work, stream).layers.iloc[1]
     assert relu["simd_cycles"] == -(-(112 * 112 * 64) // 16)
     configs = [load_hardware(FIXTURES / "hardware" / f"{d}.json") for d in ("design01", "h08_12x20_a8w4")] + [stream]
+    # same SIMD unit as design01, other array height and IBUF: shares design01's SIMD evaluation
+    configs.append(HardwareConfig(**{**configs[0].__dict__, "array_rows": 32, "ibuf_kib": 64.0}))
     batch = simulate_batch(work, configs)
     for index, hw in enumerate(configs):
         single = simulate(work, hw).totals
