@@ -1,7 +1,8 @@
-"""SIMD vector unit: cycles and VMEM traffic of the non-GEMM layers.
+"""SIMD vector unit: cycles and VMEM traffic of the non-GEMM layers, two models (``simd_model``).
 
 The unit has ``lanes`` ALUs (``HardwareConfig.simd_lanes``, 0 = ``array_cols``, as in GeneSys).
-A layer is ``elements`` lane-operations repeated ``passes`` times, so
+Streaming model (``simd_model = "stream"``, the default and SCALE-Sim presets' — SCALE-Sim has no
+SIMD unit): a layer is ``elements`` lane-operations repeated ``passes`` times, so
 
     simd_cycles = ceil(elements / lanes) · passes                                  [cycles]
 
@@ -33,8 +34,9 @@ layernorm are amortised over the row and neglected.
 =====================  =============================================  =========  ==========
 
 VMEM traffic: each pass reads and writes one ``acc_bits``-wide word per element
-(GeneSys' SIMD datapath is 32-bit). DRAM traffic of SIMD layers (they stream their inputs in and
-the result out at ``act_bits``) is in :mod:`frontend_sim.memory`: softmax and layernorm reduce over
+(GeneSys' SIMD datapath is 32-bit). DRAM traffic and stalls of streaming SIMD layers (inputs in at
+the ``ofmap_write`` width, results out at the ``simd_write`` width, on the shared link or the SIMD port,
+overlapped unless the VMEM is single-buffered) are in :mod:`frontend_sim.memory`: softmax and layernorm reduce over
 a row (``ifmap_w × channels`` elements) and make 3 (max, exp-sum, normalise) and 2 (statistics,
 normalise) passes over it; when a row of ``acc_bits`` words does not fit half the VMEM (the other
 half streams), each pass re-reads the row from DRAM. Post-GEMM work fused into the
