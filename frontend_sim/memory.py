@@ -33,9 +33,12 @@ afterwards each fold's share of the remaining traffic overlaps the previous fold
 
     stall = fill_bytes / bw + folds · max(0, (dram_bytes − fill_bytes) / (folds · bw) − fold_cycles)
 
-SIMD layers stream their input(s) from DRAM and the result back (``act_bits``), overlapped with
-their SIMD cycles: ``stall = max(0, dram_bytes / bw − simd_cycles)``; softmax/layernorm re-read
-their input per data pass when a row does not fit half the VMEM (see :mod:`frontend_sim.simd`).
+SIMD layers (``simd_model = "stream"``) stream their input(s) from DRAM at the width GEMM outputs are
+written (``ofmap_write``) and the result back at ``simd_write`` width, through the shared link or, with
+per-buffer ports, the SIMD port (``simd_axi_bits``); a double-buffered VMEM overlaps that with the SIMD
+cycles, ``stall = max(0, dram_bytes / bw − simd_cycles)``, a single-buffered one does not,
+``stall = dram_bytes / bw``; softmax/layernorm re-read their input per data pass when a row does not fit
+half the VMEM (see :mod:`frontend_sim.simd`, also for the GeneSys SIMD model).
 With ``dram_ports = "per_buffer"`` each buffer has its own port (``ibuf_axi_bits``, ``parambuf_axi_bits``
 for weights and bias, ``obuf_axi_bits`` for outputs and partial sums) and a transfer takes as long as its
 slowest port; ``ofmap_write = "acc"`` writes outputs at ``acc_bits``; ``fetch_padding`` reads the
@@ -166,14 +169,19 @@ def transfer_cycles(hw, ibuf_bytes, param_bytes, obuf_bytes):
     return np.where(hw["dram_ports_code"] == 1, ports, shared)
 
 
-def simd_stalls(in_elems, out_elems, row_elems, row_passes, simd_cycles, hw):
+def simd_stalls(in_elems, out_elems, row_elems, row_passes, simd_cycles, hw, next_gemm=0):
     """(DRAM read bytes, DRAM write bytes, stall cycles) of SIMD layers streaming through DRAM.
 
-    Inputs are re-read ``row_passes`` times when a row of ``acc_bits`` words misses half the VMEM.
+    Inputs are re-read ``row_passes`` times when a row of ``acc_bits`` words misses half the VMEM;
+    ``next_gemm`` (per layer) is 1 where the next layer runs on the array (``simd_write`` rule).
     """
-    act = hw["act_bits"] / 8
+    in_bytes = np.where(hw["ofmap_write_code"] == 1, hw["acc_bits"], hw["act_bits"]) / 8
+    write = hw["simd_write_code"]  # 0 act, 1 acc, 2 act_if_next_gemm
+    out_bytes = np.where((write == 0) | ((write == 2) & (next_gemm == 1)), hw["act_bits"], hw["acc_bits"]) / 8
     row_fits = row_elems * (hw["acc_bits"] / 8) <= hw["vmem_kib"] * (KIB / 2)
-    read_b = in_elems * act * np.where(row_fits, 1, row_passes)
-    write_b = out_elems * act
-    stall = np.ceil(np.maximum((read_b + write_b) / hw["dram_bytes_per_cycle"] - simd_cycles, 0.0))
+    read_b = in_elems * in_bytes * np.where(row_fits, 1, row_passes)
+    write_b = out_elems * out_bytes
+    bw = np.where(hw["dram_ports_code"] == 1, hw["simd_axi_bits"] / 8, hw["dram_bytes_per_cycle"])
+    transfer = (read_b + write_b) / bw
+    stall = np.ceil(np.where(hw["vmem_buffers"] == 1, transfer, np.maximum(transfer - simd_cycles, 0.0)))
     return read_b, write_b, stall

@@ -269,19 +269,25 @@ def simd_part(layers: dict, hw: dict):
     elems, passes, n_in, n_out, row, row_passes = (
         layers[key][:, cols] for key in ("simd_elems", "simd_passes", "simd_in", "simd_out", "simd_row",
                                          "simd_row_passes"))
-    cycles = simd.simd_cycles(elems, passes, hw["lanes"])
-    read_b, write_b, stall = memory.simd_stalls(n_in, n_out, row, row_passes, cycles, hw)
-    vmem = simd.vmem_bytes(elems, passes, hw["acc_bits"])
-    vmem_read = vmem_write = vmem
     genesys = hw["simd_model_code"] == 1  # (N, 1): configs with GeneSys's SIMD unit
+    if not genesys.all():
+        cycles = simd.simd_cycles(elems, passes, hw["lanes"])
+        read_b, write_b, stall = memory.simd_stalls(n_in, n_out, row, row_passes, cycles, hw,
+                                                    layers["next_gemm"][:, cols])
+        vmem_read = vmem_write = simd.vmem_bytes(elems, passes, hw["acc_bits"])
     if genesys.any():
         geo = {key: layers[key][:, cols] for key in simd.GENESYS_COLUMNS}
-        unit = simd.genesys_simd(geo, layers["g_divisors"], hw)
-        cycles, stall = np.where(genesys, unit.simd_cycles, cycles), np.where(genesys, unit.stall_cycles, stall)
-        read_b = np.where(genesys, unit.dram_ifmap_bytes, read_b)
-        write_b = np.where(genesys, unit.dram_ofmap_bytes, write_b)
-        vmem_read = np.where(genesys, unit.vmem_read_bytes, vmem)
-        vmem_write = np.where(genesys, unit.vmem_write_bytes, vmem)
+        unit = simd.genesys_simd(geo, layers["g_divisors"], hw, [layers["name"][c] for c in cols])
+        if genesys.all():
+            cycles, stall, read_b, write_b = (unit.simd_cycles, unit.stall_cycles, unit.dram_ifmap_bytes,
+                                              unit.dram_ofmap_bytes)
+            vmem_read, vmem_write = unit.vmem_read_bytes, unit.vmem_write_bytes
+        else:
+            cycles, stall = np.where(genesys, unit.simd_cycles, cycles), np.where(genesys, unit.stall_cycles, stall)
+            read_b = np.where(genesys, unit.dram_ifmap_bytes, read_b)
+            write_b = np.where(genesys, unit.dram_ofmap_bytes, write_b)
+            vmem_read = np.where(genesys, unit.vmem_read_bytes, vmem_read)
+            vmem_write = np.where(genesys, unit.vmem_write_bytes, vmem_write)
     metrics = dict(simd_cycles=cycles, stall_cycles=stall, total_cycles=cycles + stall.astype(np.int64),
                    dram_ifmap_bytes=read_b, dram_ofmap_bytes=write_b, dram_read_bytes=read_b,
                    dram_write_bytes=write_b, sram_vmem_read_bytes=vmem_read, sram_vmem_write_bytes=vmem_write,

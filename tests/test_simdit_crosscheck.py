@@ -1,6 +1,6 @@
 """accel-dse vs SimDIT (the GeneSys simulator) from the stored runs in tests/fixtures/simdit.
 
-The fixtures are SimDIT's outputs for its 13 published inference designs and 20 held-out GeneSys
+The fixtures are SimDIT's outputs for its 13 published inference designs and 26 held-out GeneSys
 designs × ResNet-18/50 (regenerate with tests/fixtures/simdit/generate.py). Our side runs
 ``simulate(simdit_workload(net), load_hardware(<design>.json))`` — the layers SimDIT ran, on the JSON it
 read. The network-level bars are issue 14's acceptance bar; the SIMD unit is checked layer by layer.
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import HardwareConfig, load_hardware
 from frontend_sim.simdit_spec import simdit_workload
 from frontend_sim.simulator import simulate, simulate_batch
@@ -28,7 +29,7 @@ def compared() -> pd.DataFrame:
 def test_fixture_totals_are_the_layer_sums_and_published_rows_match():
     layers, totals = simdit_layers(), pd.read_csv(FIXTURES / "totals.csv")
     sums = layers.groupby(["design", "network"], sort=False).sum(numeric_only=True).reset_index()
-    assert len(totals) == 66 and (sums[["design", "network"]].to_numpy() == totals[["design", "network"]].to_numpy()).all()
+    assert len(totals) == 78 and (sums[["design", "network"]].to_numpy() == totals[["design", "network"]].to_numpy()).all()
     for column in ("total cycles", "total DRAM access", "SIMD stall cycles", "DRAM access psum"):
         np.testing.assert_allclose(sums[column], totals[column], rtol=1e-12)
     manifest = json.loads((FIXTURES / "manifest.json").read_text())
@@ -36,7 +37,7 @@ def test_fixture_totals_are_the_layer_sums_and_published_rows_match():
     design01 = totals[totals.design == "design01"].set_index("network")
     assert design01.loc["ResNet50", "total cycles"] == pytest.approx(28_519_672.285714287, rel=1e-15)
     assert design01.loc["ResNet18", "total DRAM access"] == pytest.approx(62_842.440088757394, rel=1e-15)
-    assert totals.groupby("network").size().to_dict() == {"ResNet18": 33, "ResNet50": 33}
+    assert totals.groupby("network").size().to_dict() == {"ResNet18": 39, "ResNet50": 39}
 
 
 # ---------------------------------------------------------------- the SIMD unit, layer by layer
@@ -95,6 +96,34 @@ def test_genesys_simd_closed_forms():
     assert narrow.loc["r", "simd_cycles"] == 8 * 8 * 24 / 8 + 5 + 7
 
 
+def test_genesys_pool_with_unequal_strides_and_without_padding_fetch():
+    # 2x3 window, strides 2 and 3 on 8x9x4: 4x3 outputs; the whole plane is one tile (1 is the only
+    # common divisor of 4 and 3): input (4-1)·2+2 = 8 rows by (3-1)·3+3 = 9 columns, 16 padded channels.
+    work = Workload("w", (Layer("p", "maxpool", 8, 9, 4, 2, 3, 4, 2, 3),))
+    hw = HardwareConfig(array_cols=16, vmem_kib=16, simd_model="genesys", ofmap_write="acc", simd_write="acc",
+                        vmem_buffers=1, fetch_padding=True, simd_axi_bits=128)
+    row = simulate(work, hw).layers.iloc[0]
+    assert row["dram_ifmap_bytes"] == 8 * 9 * 16 * 4 and row["dram_ofmap_bytes"] == 4 * 3 * 16 * 4
+    assert row["simd_cycles"] == 4 * 3 * 6 + 20
+    # Padded 3x3/2 pool: with fetch_padding the halo rows are fetched, without they are clipped.
+    padded = Workload("w", (Layer("p", "maxpool", 4, 4, 16, 3, 3, 16, 2, 2, 2, 2),))  # 2x2 out, window 5x5
+    fetched = simulate(padded, hw).layers.iloc[0]["dram_ifmap_bytes"]
+    clipped = simulate(padded, HardwareConfig(**{**hw.__dict__, "fetch_padding": False})).layers.iloc[0]
+    assert fetched == 5 * 5 * 16 * 4 and clipped["dram_ifmap_bytes"] == 4 * 4 * 16 * 4
+
+
+def test_vmem_too_small_for_any_tile_names_the_smallest_legal_value():
+    work = Workload("w", (Layer("p", "maxpool", 8, 8, 4, 3, 3, 4, 2, 2, 2, 2),))
+    hw = HardwareConfig(array_cols=16, vmem_kib=1.0, simd_model="genesys", ofmap_write="acc", vmem_buffers=1)
+    # smallest tile: one output pixel = a 3x3 input window x 16 lanes x 32 bits in one of two banks
+    with pytest.raises(SimulatorInputError, match=r"^vmem_kib = 1 is too small for layer 'p': its smallest VMEM "
+                       r"tile \(9 pixels x 16 lanes x 32 bits, single-buffered\) needs vmem_kib >= 1.125$"):
+        simulate(work, hw)
+    assert simulate(work, HardwareConfig(**{**hw.__dict__, "vmem_kib": 1.125})).totals["simd_cycles"] > 0
+    with pytest.raises(SimulatorInputError, match=r"double-buffered\) needs vmem_kib >= 2.25$"):
+        simulate_batch(work, [HardwareConfig(**{**hw.__dict__, "vmem_kib": 2.0, "vmem_buffers": 2})])
+
+
 def test_stream_model_unchanged_and_batch_agrees():
     """SCALE-Sim presets keep the streaming SIMD model; simulate_batch agrees with simulate per config."""
     work = simdit_workload("resnet18")
@@ -102,6 +131,8 @@ def test_stream_model_unchanged_and_batch_agrees():
     relu = simulate(work, stream).layers.iloc[1]
     assert relu["simd_cycles"] == -(-(112 * 112 * 64) // 16)
     configs = [load_hardware(FIXTURES / "hardware" / f"{d}.json") for d in ("design01", "h08_12x20_a8w4")] + [stream]
+    # same SIMD unit as design01, other array height and IBUF: shares design01's SIMD evaluation
+    configs.append(HardwareConfig(**{**configs[0].__dict__, "array_rows": 32, "ibuf_kib": 64.0}))
     batch = simulate_batch(work, configs)
     for index, hw in enumerate(configs):
         single = simulate(work, hw).totals
@@ -138,4 +169,4 @@ def test_every_quantity_is_compared(compared):
     assert set(QUANTITIES) >= {"total_cycles", "sa_compute_cycles", "sa_stall_cycles", "simd_cycles",
                                "simd_stall_cycles", "dram_bytes", *[f"dram_{t}_bytes" for t in
                                                                      ("filter", "ifmap", "psum", "ofmap", "bias")]}
-    assert len(compared) == 66 and compared["published"].sum() == 26
+    assert len(compared) == 78 and compared["published"].sum() == 26
