@@ -1,6 +1,10 @@
-"""Every package in the source tree is shipped by pyproject.toml's explicit package list."""
+"""Packaging: every package is shipped, the licenses are declared, the import names are this distribution's."""
+import importlib
+import json
 import tomllib
+from importlib import metadata
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -16,3 +20,32 @@ def test_every_package_is_listed():
             parts[0] = renamed.get(parts[0], parts[0])
             found.add(".".join(parts))
     assert found == listed, f"pyproject packages differ from the tree: missing {found - listed}, stale {listed - found}"
+
+
+def test_license_files_exist_and_are_declared():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License\n\nCopyright (c) 2026 the accel-dse developers")
+    assert project["license"].split(" AND ")[0] == "MIT"
+    for pattern in project["license-files"]:
+        assert list(ROOT.glob(pattern)), f"license-files pattern {pattern!r} matches no file"
+
+
+def test_import_names_resolve_to_this_distribution():
+    """The bare top-level names (``dse`` is also the import name of PyPI's Django package ``dse``) must be
+    claimed by accel-dse alone and import this project's files, not a same-named package's."""
+    dist = metadata.distribution("accel-dse")
+    top_level = dist.read_text("top_level.txt").split()
+    assert sorted(top_level) == ["accel_dse_datasets", "dse", "frontend_sim", "ppa"]
+    owners = metadata.packages_distributions()
+    direct_url = json.loads(dist.read_text("direct_url.json") or "{}")
+    if direct_url.get("dir_info", {}).get("editable"):
+        installed_root = Path(unquote(urlparse(direct_url["url"]).path)).resolve()
+        installed = lambda path: path.is_relative_to(installed_root)  # noqa: E731
+    else:
+        files = {dist.locate_file(f).resolve() for f in dist.files}
+        installed = files.__contains__
+    for name in top_level:
+        assert set(owners.get(name, ())) == {"accel-dse"}, f"import name {name!r} is installed by {owners.get(name)}"
+        module = Path(importlib.import_module(name).__file__).resolve()
+        # this source tree (tests run on a checkout) or the installed accel-dse's own files
+        assert module.is_relative_to(ROOT) or installed(module), f"{name} imports {module}, not accel-dse's file"
