@@ -46,6 +46,7 @@ def test_tuning_quiets_optuna_only_while_it_runs(caplog, restore_logging):
     optuna.logging.disable_default_handler()
     optuna.logging.enable_propagation()
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="ppa.tuning")  # an earlier `accel-dse` call may have set ppa's level
     # a study outside tuning logs its trials at this verbosity (the capture below sees them)
     optuna.create_study().optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=1)
     assert any(r.name.startswith("optuna") and "Trial 0 finished" in r.getMessage() for r in caplog.records)

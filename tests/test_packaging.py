@@ -1,6 +1,7 @@
 """Packaging: every package is shipped, the licenses are declared, the import names are this distribution's."""
 import importlib
 import json
+import re
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -49,3 +50,23 @@ def test_import_names_resolve_to_this_distribution():
         module = Path(importlib.import_module(name).__file__).resolve()
         # this source tree (tests run on a checkout) or the installed accel-dse's own files
         assert module.is_relative_to(ROOT) or installed(module), f"{name} imports {module}, not accel-dse's file"
+
+
+def test_min_constraints_pin_exactly_the_declared_floors():
+    """.ci/run tests the floors by installing .ci/constraints-min.txt: it must pin every dependency of the
+    package and of the test extra at its declared minimum, and nothing else."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    floors = {}
+    for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)(,<[0-9.]+)?", requirement)
+        assert match, f"pyproject.toml: {requirement!r} has no >= floor"
+        floors[match[1].lower()] = match[2]
+    pins = {}
+    for number, line in enumerate((ROOT / ".ci" / "constraints-min.txt").read_text().splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            name, _, pinned = line.partition("==")
+            assert pinned, f".ci/constraints-min.txt line {number}: expected NAME==VERSION, got {line!r}"
+            pins[name.lower()] = pinned
+    assert pins == floors, "constraints-min.txt differs from the floors: " + ", ".join(
+        f"{n} pinned {pins.get(n)} but floor {floors.get(n)}" for n in sorted(set(pins) | set(floors))
+        if pins.get(n) != floors.get(n))
