@@ -31,25 +31,31 @@ def test_license_files_exist_and_are_declared():
         assert list(ROOT.glob(pattern)), f"license-files pattern {pattern!r} matches no file"
 
 
+def _installed_by_accel_dse(module: Path) -> bool:
+    """Whether ``module`` is a file of an installed accel-dse: under an editable install's source tree or
+    among a regular install's files (every copy on the path counts, e.g. site-packages and an egg-info)."""
+    for dist in metadata.distributions(name="accel-dse"):
+        direct_url = json.loads(dist.read_text("direct_url.json") or "{}")
+        if direct_url.get("dir_info", {}).get("editable"):
+            if module.is_relative_to(Path(unquote(urlparse(direct_url["url"]).path)).resolve()):
+                return True
+        elif module in {dist.locate_file(f).resolve() for f in dist.files or ()}:
+            return True
+    return False
+
+
 def test_import_names_resolve_to_this_distribution():
     """The bare top-level names (``dse`` is also the import name of PyPI's Django package ``dse``) must be
     claimed by accel-dse alone and import this project's files, not a same-named package's."""
-    dist = metadata.distribution("accel-dse")
-    top_level = dist.read_text("top_level.txt").split()
+    top_level = metadata.distribution("accel-dse").read_text("top_level.txt").split()
     assert sorted(top_level) == ["accel_dse_datasets", "dse", "frontend_sim", "ppa"]
     owners = metadata.packages_distributions()
-    direct_url = json.loads(dist.read_text("direct_url.json") or "{}")
-    if direct_url.get("dir_info", {}).get("editable"):
-        installed_root = Path(unquote(urlparse(direct_url["url"]).path)).resolve()
-        installed = lambda path: path.is_relative_to(installed_root)  # noqa: E731
-    else:
-        files = {dist.locate_file(f).resolve() for f in dist.files}
-        installed = files.__contains__
     for name in top_level:
         assert set(owners.get(name, ())) == {"accel-dse"}, f"import name {name!r} is installed by {owners.get(name)}"
         module = Path(importlib.import_module(name).__file__).resolve()
-        # this source tree (tests run on a checkout) or the installed accel-dse's own files
-        assert module.is_relative_to(ROOT) or installed(module), f"{name} imports {module}, not accel-dse's file"
+        # this source tree (tests run on a checkout) or an installed accel-dse's own files
+        assert module.is_relative_to(ROOT) or _installed_by_accel_dse(module), \
+            f"{name} imports {module}, not a file of accel-dse"
 
 
 def test_min_constraints_pin_exactly_the_declared_floors():
