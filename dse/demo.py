@@ -12,11 +12,13 @@
    stored in ``<out>/study.db``;
 3. writes the report of that study into ``<out>`` and prints the chosen designs.
 
-Timings of each step are written to ``<out>/demo_run.json``.
+Timings of each step are written to ``<out>/demo_run.json``. Progress lines go to ``say`` (the CLI's
+``click.echo``), by default to this module's logger at INFO.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from pathlib import Path
@@ -27,6 +29,8 @@ import pandas as pd
 import accel_dse_datasets
 
 from dse.errors import DSEInputError
+
+logger = logging.getLogger(__name__)
 
 #: The bundled default space (dse/spaces/asap7.toml: joint architecture + backend search in ASAP7,
 #: minimising runtime, energy and area under an area constraint), searched for these workloads.
@@ -135,7 +139,7 @@ def top_designs(chosen: pd.DataFrame) -> str:
 
 def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = None, space: Path | str = SPACE,
              data: Path | str | None = None, budget_s: float = 45.0, tuning_trials: int = 15, seed: int = 0,
-             batch_size: int = 8, screenshot: bool = False, say=print) -> dict:
+             batch_size: int = 8, screenshot: bool = False, say=logger.info) -> dict:
     """Run the three steps into ``out``; returns the run summary written to ``demo_run.json``."""
     from dse.report import write_report
     from dse.space import load_space

@@ -20,6 +20,7 @@ is its slowest module's), fold by fold for its held-out error and member by memb
 """
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -37,6 +38,8 @@ from ppa.schema import ARCHITECTURE_COLUMNS
 from ppa.splits import SPLITS, config_groups, make_folds
 from ppa.structure import add_derived, term_matrix
 from ppa.tuning import fit_predict_folds, tune
+
+logger = logging.getLogger(__name__)
 
 
 def _check_frame(X: pd.DataFrame, what: str) -> None:
@@ -240,6 +243,8 @@ class PPASurrogate(BaseEstimator):
                    "configs": int(len(np.unique(groups))), **regression_metrics(yt, oof)}
             row["timing_accuracy"] = self._timing(target, X[keep], oof, timing_met, keep)
             rows.append(row)
+            logger.info("%s: %s on %s, held-out MAPE %.2f %% (%s split, %d configurations)", target, family,
+                        transform, row["mape_pct"], self.split, row["configs"])
             bar.update()
         bar.close()
         for target, parts in min_of.items():

@@ -11,20 +11,11 @@ from click.testing import CliRunner
 
 from dse.cli import main
 from dse.demo import bundled_file, train_surrogates
-from dse.errors import DSEInputError
-
-
-def dataset_or_skip():
-    try:
-        return bundled_file("asap7/ppa_samples.csv")
-    except DSEInputError as exc:
-        pytest.skip(f"bundled dataset not built yet: {exc}")
 
 
 @pytest.fixture(scope="module")
 def tiny_demo(tmp_path_factory):
     """``accel-dse demo`` at a tiny size: 5 s of surrogate tuning, 8 search trials."""
-    dataset_or_skip()
     out = tmp_path_factory.mktemp("demo") / "out"
     result = CliRunner().invoke(main, ["demo", "--out", str(out), "--trials", "8", "--budget-s", "5"])
     assert result.exit_code == 0, result.output
@@ -107,7 +98,6 @@ def test_demo_refuses_a_bad_space_before_training(tmp_path):
 @pytest.mark.slow
 def test_full_size_demo(tmp_path):
     """``accel-dse demo`` exactly as the README runs it (300 trials, default tuning budget)."""
-    dataset_or_skip()
     result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "demo" / "demo_run.json").read_text())

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import math
 import time
 from pathlib import Path
@@ -34,6 +35,8 @@ from ppa.backend_flow.rtl import MULT_STYLES, CoreConfig, module_sources
 from ppa.backend_flow.sampling import ACC_BITS, CLOCK_RANGE_GHZ, MAC_PIPELINE, OPERAND_BITS, _acc_bits
 from ppa.backend_flow.sta import module_power
 from ppa.backend_flow.synth import SynthKnobs, _module_netlist, abc_ladder_delay, abc_ladder_step
+
+logger = logging.getLogger(__name__)
 
 #: The PE's parameters: the key of a characterisation row (with pdk and abc_delay_ps).
 PE_KEY = ["dataflow", "act_bits", "wgt_bits", "acc_bits", "mac_pipeline", "mult_style"]
@@ -118,6 +121,8 @@ def run_characterisation(pdk: str, out_dir: str | Path, delays: int = 3, jobs: i
     todo = [(v, d) for d in delay_ladder(pdk, delays) for v in pe_variants()
             if tuple(str(x) for x in [pdk, *v.values(), d]) not in done]
     rows = table.to_dict("records")
+    logger.info("%s PE characterisation in %s: %d variant × delay rows to make, %d stored", pdk, out, len(todo),
+                len(table))
     sessions = work / "sessions.json"
     log = json.loads(sessions.read_text()) if sessions.exists() else []
     made_with = {tuple(map(tuple, entry["liberty"])) for entry in log}

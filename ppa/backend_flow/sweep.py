@@ -8,6 +8,7 @@ netlists, shared by every core with the same module text), ``liberty/`` (tool-re
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -25,6 +26,8 @@ from ppa.backend_flow.sampling import DesignPoint, design
 from ppa.backend_flow.sta import run_sta
 from ppa.backend_flow.store import SampleStore
 from ppa.backend_flow.synth import FLOW_VERSION, SynthKnobs, synthesize
+
+logger = logging.getLogger(__name__)
 
 #: Dataset columns in order (architecture, backend knobs, then results and bookkeeping); units in
 #: :data:`ppa.backend_flow.columns.COLUMN_UNITS`.
@@ -170,6 +173,8 @@ def sweep_backend_samples(pdk: str, n_samples: int, out_dir: str | Path, jobs: i
         done = store.keys()
         todo = [p for p in points if not set(p.sample_keys) <= done]
         total = sum(len(p.clocks_ghz) for p in points)
+        logger.info("%s sweep in %s: %d of %d design points to synthesise (the others are stored)", pdk, out,
+                    len(todo), len(points))
         bar = tqdm(total=total, initial=total - sum(len(p.clocks_ghz) for p in todo), unit="sample",
                    desc=f"{pdk} samples", disable=not progress)
         tasks = (delayed(_run_safely)(p, lib, out / "runs" / p.netlist_key, out / "modules") for p in todo)
