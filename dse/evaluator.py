@@ -46,8 +46,10 @@ from dse.space import SearchSpace
 
 
 def workload_key(name: str) -> str:
-    """Metric prefix of a workload: the zoo name, or the file stem of a CSV/ONNX path."""
-    return Path(name).stem if ("/" in name or Path(name).suffix) else name
+    """Metric prefix of a workload: the zoo name, or the file stem of a CSV/ONNX/JSON path."""
+    from frontend_sim.loader import SUFFIXES
+
+    return Path(name).stem if ("/" in name or Path(name).suffix.lower() in SUFFIXES) else name
 
 
 def load_workloads(names: dict[str, float], where: str) -> dict[str, tuple[object, float]]:
@@ -145,8 +147,9 @@ class Evaluator:
         return _scatter(parts, len(designs))
 
     def _accuracy(self, designs: pd.DataFrame) -> dict[str, np.ndarray]:
-        """``<workload>.top1`` per workload, ``top1`` (the lowest) and ``accuracy_uncertain`` (any beyond a row)."""
-        out, uncertain, lowest = {}, np.zeros(len(designs), dtype=bool), np.full(len(designs), np.inf)
+        """``<workload>.top1`` per workload, ``top1`` (the lowest; NaN when any is unknown) and
+        ``accuracy_uncertain`` (any workload's lookup went beyond an exact row)."""
+        out, uncertain = {}, np.zeros(len(designs), dtype=bool)
         for key in self.workloads:
             answers = {}
             picks = network.choices(designs, key)
@@ -155,9 +158,8 @@ class Evaluator:
                     answers[choice] = self.accuracy.lookup(choice)
             top1 = np.array([answers[c].top1 for c in picks], dtype=float)
             uncertain |= np.array([answers[c].uncertain for c in picks], dtype=bool)
-            lowest = np.fmin(lowest, top1) if np.isfinite(lowest).any() else top1
             out[f"{key}.top1"] = top1
-        out["top1"] = np.where(np.isinf(lowest), np.nan, lowest)
+        out["top1"] = np.min(np.vstack([out[f"{key}.top1"] for key in self.workloads]), axis=0)  # NaN if any unknown
         out["accuracy_uncertain"] = uncertain
         return out
 

@@ -164,3 +164,19 @@ def test_space_errors_name_the_file(tmp_path, models):
     space = load_space(path)
     with pytest.raises(DSEInputError, match="net_width scale a zoo family, but workload 'bert_base' is none"):
         Evaluator(space, load_model_bundle(models, space), load_workloads(space.workloads, space.path))
+
+
+def test_top1_over_several_workloads_is_the_lowest_and_unknown_when_one_is(tmp_path, models):
+    path = write_space(tmp_path, models, '"top1 >= 0"', PRECISION, SAME_WIDTHS)
+    (tmp_path / "acc.csv").write_text(TINY + "resnet,1,224,34,8,8,8,73.0,tiny\nresnet,1,224,34,2,2,8,40.0,tiny\n")
+    space = load_space(path)
+    evaluator = Evaluator(space, load_model_bundle(models, space),
+                          load_workloads({"resnet18": 1.0, "resnet34": 1.0}, space.path))
+    metrics = evaluator.evaluate(space.designs([{"net_act_bits": b} for b in (2, 4, 8)]))
+    assert metrics["resnet18.top1"].tolist() == [50.0, 64.0, 70.0]
+    assert metrics["top1"].tolist() == [40.0, 64.0, 70.0]  # resnet34 at 4 bits: bound 73 (its 8-bit row)
+    assert metrics["accuracy_uncertain"].tolist() == [False, True, False]
+    unknown = Evaluator(space, evaluator.bundle, load_workloads({"resnet18": 1.0, "resnet50": 1.0}, space.path))
+    assert unknown.evaluate(space.designs([{"net_act_bits": 8}]))["top1"].isna().all()  # no resnet50 rows
+    assert metrics["resnet34.total_cycles"].iloc[0] == simulate_batch(
+        with_precision(zoo.resnet(34), 2, 2, 8), space.designs([{"net_act_bits": 2}]))["total_cycles"].iloc[0]

@@ -91,3 +91,13 @@ def test_make_divisible_and_family_names():
     assert zoo.get_workload("resnet101").macs == pytest.approx(7.80e9, rel=1e-3)  # He et al.: 7.8 GFLOPs
     with pytest.raises(SimulatorInputError, match="family 'resnet' with width=0.5"):
         zoo.scaled_network("resnet", width=0.5, depth=50)
+
+
+def test_scaled_names_load_and_key_as_themselves():
+    from dse.evaluator import workload_key
+    from frontend_sim.loader import load_workload
+
+    assert load_workload("mobilenetv2_w0.5_r160").macs == zoo.mobilenetv2(0.5, 160).macs
+    assert load_workload("resnet34_r160").name == "resnet34_r160"
+    assert workload_key("mobilenetv2_w0.5_r160") == "mobilenetv2_w0.5_r160"
+    assert workload_key("nets/my.net.csv") == "my.net"
