@@ -229,6 +229,8 @@ def validate_combinations(columns: dict[str, np.ndarray]) -> None:
 def check_widths(layers: dict, hw: dict) -> None:
     """Every layer's own operand widths fit the array's built widths; raises naming the config row and layer."""
     for width in ("act_bits", "wgt_bits"):
+        if not layers[width].any():
+            continue  # no layer sets its own width
         too_wide = layers[width] > hw[width]  # (N, L); 0 (unset) never is
         if too_wide.any():
             row, col = (int(i[0]) for i in np.nonzero(too_wide))
