@@ -20,6 +20,11 @@ Equations (per workload ``w``; units in brackets):
 
 Several workloads combine with normalised weights ``ŵ``: cycles, runtime, energy and traffic are
 ``Σ ŵ·value`` (per average inference); throughput, EDP, power and the ratios follow from those.
+
+Network co-exploration (:mod:`dse.network`): where the space searches ``net_*`` columns, each design runs its
+own scaled / quantised network (designs with the same choice are simulated together). With an accuracy table
+(``[search] accuracy``, :mod:`dse.accuracy`) every design gets ``<workload>.top1`` (percent, looked up, never
+computed), ``top1`` = the lowest over the workloads, and ``accuracy_uncertain`` (any lookup beyond an exact row).
 """
 from __future__ import annotations
 
@@ -29,18 +34,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dse import network
+from dse.accuracy import AccuracyTable
 from dse.cost.logic import REQUIRED_TARGETS
-from dse.cost.protocols import LogicModel, MemoryDesign, MemoryModel, PerformanceModel, check_rows
+from dse.cost.protocols import LogicModel, MemoryDesign, MemoryModel, Performance, PerformanceModel, check_rows
 from dse.cost.registry import build
 from dse.errors import DSEInputError
-from dse.metrics import METRIC_UNITS, WORKLOAD_METRICS
+from dse.metrics import ACCURACY_METRICS, METRIC_UNITS, WORKLOAD_METRICS
 from dse.objectives import constraint_matrix, objective_matrix
 from dse.space import SearchSpace
 
 
 def workload_key(name: str) -> str:
-    """Metric prefix of a workload: the zoo name, or the file stem of a CSV/ONNX path."""
-    return Path(name).stem if ("/" in name or Path(name).suffix) else name
+    """Metric prefix of a workload: the zoo name, or the file stem of a CSV/ONNX/JSON path."""
+    from frontend_sim.loader import SUFFIXES
+
+    return Path(name).stem if ("/" in name or Path(name).suffix.lower() in SUFFIXES) else name
 
 
 def load_workloads(names: dict[str, float], where: str) -> dict[str, tuple[object, float]]:
@@ -108,12 +117,51 @@ class Evaluator:
         self.memory: MemoryModel = build("memory", space, bundle)
         #: The memory model's per-PDK parameters, recorded with a study.
         self.constants = self.memory.constants
+        network.check_workloads(space.column_names, workloads, space.path)
+        #: Measured accuracies (None: the space has no ``[search] accuracy``).
+        self.accuracy = AccuracyTable.read(*space.accuracy) if space.accuracy else None
 
     def metric_units(self) -> dict[str, str]:
         units = dict(METRIC_UNITS)
         for key in self.workloads:
             units.update({f"{key}.{m}": unit for m, unit in WORKLOAD_METRICS.items()})
+        if self.accuracy is not None:
+            units.update(ACCURACY_METRICS)
+            units.update({f"{key}.top1": ACCURACY_METRICS["top1"] for key in self.workloads})
         return units
+
+    def _simulate(self, key: str, workload, designs: pd.DataFrame) -> Performance:
+        """The performance model on every design, each running the network its ``net_*`` columns choose."""
+        columns = tuple(network.searched_columns(designs.columns))
+        if not columns:
+            return check_rows(self.performance.simulate(workload, designs), len(designs), "the performance model")
+        picks = network.choices(designs, key)
+        groups: dict[tuple, list[int]] = {}
+        for i, row in enumerate(designs[list(columns)].itertuples(index=False, name=None)):
+            groups.setdefault(row, []).append(i)
+        parts = []
+        for rows in groups.values():
+            variant = network.workload_for(picks[rows[0]], workload, columns)
+            parts.append((rows, check_rows(self.performance.simulate(variant, designs.iloc[rows]), len(rows),
+                                           "the performance model")))
+        return _scatter(parts, len(designs))
+
+    def _accuracy(self, designs: pd.DataFrame) -> dict[str, np.ndarray]:
+        """``<workload>.top1`` per workload, ``top1`` (the lowest; NaN when any is unknown) and
+        ``accuracy_uncertain`` (any workload's lookup went beyond an exact row)."""
+        out, uncertain = {}, np.zeros(len(designs), dtype=bool)
+        for key in self.workloads:
+            answers = {}
+            picks = network.choices(designs, key)
+            for choice in picks:
+                if choice not in answers:
+                    answers[choice] = self.accuracy.lookup(choice)
+            top1 = np.array([answers[c].top1 for c in picks], dtype=float)
+            uncertain |= np.array([answers[c].uncertain for c in picks], dtype=bool)
+            out[f"{key}.top1"] = top1
+        out["top1"] = np.min(np.vstack([out[f"{key}.top1"] for key in self.workloads]), axis=0)  # NaN if any unknown
+        out["accuracy_uncertain"] = uncertain
+        return out
 
     def evaluate(self, designs: pd.DataFrame) -> pd.DataFrame:
         """Metrics (columns named in dse.metrics) for complete design points (``SearchSpace.designs``)."""
@@ -123,7 +171,7 @@ class Evaluator:
         totals = {m: 0.0 for m in ("total_cycles", "runtime_s", "energy_j", "energy_logic_j", "energy_dram_j",
                                     "energy_sram_j", "dram_bytes", "sram_bytes", "utilization", "ops")}
         for key, (workload, _) in self.workloads.items():
-            perf = check_rows(self.performance.simulate(workload, designs), len(designs), "the performance model")
+            perf = self._simulate(key, workload, designs)
             energy = check_rows(self.memory.energy(designs, perf), len(designs), "the memory model")
             runtime = perf.total_cycles / (out["clock_ghz"].to_numpy() * 1e9)
             parts = {
@@ -144,6 +192,9 @@ class Evaluator:
                 totals[name] = totals[name] + self.weights[key] * parts[name]
         for name, value in self._derived(totals, area_mm2).items():
             out[name] = value
+        if self.accuracy is not None:
+            for name, value in self._accuracy(designs).items():
+                out[name] = value
         return out
 
     @staticmethod
@@ -188,6 +239,7 @@ class Evaluator:
         """Rules, evaluation, surrogate trust policy, objectives and constraints for a batch of designs."""
         designs = designs.reset_index(drop=True)
         rejected = self.space.rule_violations(designs).map(lambda name: f"rule:{name}" if name else "")
+        rejected[(rejected == "").to_numpy() & network.too_wide(designs)] = "layers_wider_than_array"
         valid = (rejected == "").to_numpy()
         if valid.any():
             metrics = self.evaluate(designs[valid]).set_axis(designs.index[valid]).reindex(designs.index)
@@ -208,5 +260,29 @@ class Evaluator:
         constraints = constraint_matrix(self.space.constraints, metrics, penalize)
         constraints[~valid[:, None] | np.isnan(constraints)] = 1.0  # unevaluated designs count as infeasible
         names = [c.text for c in self.space.constraints] + (["surrogate_trust"] if penalize is not None else [])
+        if self.accuracy is not None and self.space.accuracy_uncertain != "allow":
+            doubtful = valid & metrics["accuracy_uncertain"].fillna(False).astype(bool).to_numpy()
+            if self.space.accuracy_uncertain == "reject":
+                rejected[doubtful & (rejected == "").to_numpy()] = "accuracy_uncertain"
+            else:
+                constraints = np.column_stack([constraints, np.where(doubtful, 1.0, 0.0)])
+                names.append("accuracy_trust")
         return Assessment(metrics=metrics, objectives=objectives, constraints=constraints, rejected=rejected,
                           constraint_names=names)
+
+
+def _scatter(parts: list[tuple[list[int], Performance]], count: int) -> Performance:
+    """One Performance over ``count`` designs from the Performances of row subsets."""
+    def gather(get) -> np.ndarray:
+        out = np.empty(count)
+        for rows, perf in parts:
+            out[rows] = get(perf)
+        return out
+
+    buffers = parts[0][1].sram_read_bytes
+    return Performance(
+        total_cycles=gather(lambda p: p.total_cycles), utilization=gather(lambda p: p.utilization),
+        macs=gather(lambda p: p.macs), dram_read_bytes=gather(lambda p: p.dram_read_bytes),
+        dram_write_bytes=gather(lambda p: p.dram_write_bytes),
+        sram_read_bytes={b: gather(lambda p, b=b: p.sram_read_bytes[b]) for b in buffers},
+        sram_write_bytes={b: gather(lambda p, b=b: p.sram_write_bytes[b]) for b in buffers})

@@ -41,6 +41,13 @@ WORKLOAD_METRICS = {
     "ips_per_w": "inferences/s/W (perf / W = inferences per joule)",
 }
 
+#: Accuracy metrics, present when the space names an accuracy table (``[search] accuracy``; :mod:`dse.accuracy`).
+#: ``<workload>.top1`` exists per workload; ``top1`` is the lowest of them.
+ACCURACY_METRICS = {
+    "top1": "% top-1 (looked up in the accuracy table: published or user-measured, not computed here)",
+    "accuracy_uncertain": "bool (top1 from a precision bound or a resolution interpolation, or unknown)",
+}
+
 #: Flags (stored as bool user attributes).
 FLAGS = {
     "in_domain": "bool (every surrogate feature inside the training range)",
@@ -60,6 +67,10 @@ def metric_units(workloads: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
     return units
 
 
-def metric_names(workloads: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """All metric names a study with these workloads can optimise or constrain."""
-    return list(metric_units(workloads))
+def metric_names(workloads: list[str] | tuple[str, ...] = (), accuracy: bool = False) -> list[str]:
+    """All metric names a study with these workloads (and an accuracy table when ``accuracy``) can optimise or
+    constrain."""
+    names = list(metric_units(workloads))
+    if accuracy:
+        names += ["top1", *[f"{workload}.top1" for workload in workloads]]
+    return names

@@ -122,7 +122,7 @@ def _space_views(data: StudyData, front) -> list:
     coordinates of the Pareto designs."""
     views: list = []
     metrics3 = [o.name for o in data.objectives][:3]
-    for extra in ("area_um2", "energy_j", "runtime_s", "power_mw"):
+    for extra in ("top1", "area_um2", "energy_j", "runtime_s", "power_mw"):
         if len(metrics3) < 3 and extra in data.trials and extra not in metrics3:
             metrics3.append(extra)
     if len(metrics3) == 3:

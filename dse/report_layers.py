@@ -15,11 +15,22 @@ from dse.report_storage import ReportError
 
 
 def hardware_of(data: StudyData, designs: pd.DataFrame) -> list:
-    """HardwareConfig of each design row: the study's stored space text completes the trial's
+    """HardwareConfig of each design row (:func:`complete_designs`)."""
+    from dse.space import HARDWARE_DEFAULTS
+    from frontend_sim.hardware import HardwareConfig
+
+    configs = []
+    for row in complete_designs(data, designs)[list(HARDWARE_DEFAULTS)].to_dict(orient="records"):
+        values = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        configs.append(HardwareConfig(**{k: type(HARDWARE_DEFAULTS[k])(v) for k, v in values.items()}))
+    return configs
+
+
+def complete_designs(data: StudyData, designs: pd.DataFrame) -> pd.DataFrame:
+    """Complete design points of the rows: the study's stored space text completes the trial's
     parameters; a study without stored space text uses its fixed values and the defaults."""
     from dse.errors import DSEInputError
     from dse.space import HARDWARE_DEFAULTS, SearchSpace
-    from frontend_sim.hardware import HardwareConfig
 
     params = [{k: v for k, v in row.items() if k in data.params and pd.notna(v)}
               for row in designs.to_dict(orient="records")]
@@ -32,19 +43,17 @@ def hardware_of(data: StudyData, designs: pd.DataFrame) -> list:
     else:
         fixed = {k: v for k, v in data.space_fixed.items() if k in HARDWARE_DEFAULTS}
         complete = pd.DataFrame([{**HARDWARE_DEFAULTS, **fixed, **p} for p in params])
-    configs = []
-    for row in complete[list(HARDWARE_DEFAULTS)].to_dict(orient="records"):
-        values = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
-        configs.append(HardwareConfig(**{k: type(HARDWARE_DEFAULTS[k])(v) for k, v in values.items()}))
-    return configs
+    return complete
 
 
 def layer_breakdown(data: StudyData, chosen: pd.DataFrame) -> pd.DataFrame:
     """Per-layer cycles and traffic of the chosen designs on every workload of the study.
 
-    One row per (design, workload, layer), with frontend_sim's per-layer columns (cycles, bytes);
-    ``design`` labels the design as ``#<trial> <role>``.
+    One row per (design, workload, layer), with frontend_sim's per-layer columns (cycles, bytes) and the
+    operand widths the layer runs at (``act_bits``, ``wgt_bits``); ``design`` labels the design as
+    ``#<trial> <role>``. A design that searches its network (:mod:`dse.network`) runs its own network.
     """
+    from dse import network
     from frontend_sim.loader import load_workload
     from frontend_sim.simulator import simulate
 
@@ -57,10 +66,16 @@ def layer_breakdown(data: StudyData, chosen: pd.DataFrame) -> pd.DataFrame:
         except (ValueError, OSError) as exc:
             raise ReportError(f"workload {name!r} of the study cannot be loaded for the per-layer view: {exc}") from None
     frames = []
-    for (_, design), hardware in zip(chosen.iterrows(), hardware_of(data, chosen)):
+    complete = complete_designs(data, chosen)
+    columns = tuple(network.searched_columns(complete.columns))
+    for i, ((_, design), hardware) in enumerate(zip(chosen.iterrows(), hardware_of(data, chosen))):
         label = f"#{int(design['trial'])} {design.get('role', '')}".strip()
         for name, workload in workloads.items():
+            if columns:
+                workload = network.workload_for(network.choices(complete.iloc[[i]], name)[0], workload, columns)
             layers = simulate(workload, hardware).layers.copy()
+            layers.insert(2, "act_bits", [layer.act_bits or hardware.act_bits for layer in workload.layers])
+            layers.insert(3, "wgt_bits", [layer.wgt_bits or hardware.wgt_bits for layer in workload.layers])
             layers.insert(0, "workload", name)
             layers.insert(0, "trial", int(design["trial"]))
             layers.insert(0, "design", label)

@@ -23,6 +23,8 @@ A space file::
     constraints = ["area_um2 <= 2e6"]
     out_of_domain = "penalize"         # reject | penalize | allow
     uncertainty_threshold = 0.25       # relative surrogate spread flagged as uncertain
+    accuracy = ["resnet50_lsq"]        # optional: accuracy tables (bundled names or CSV paths; dse.accuracy)
+    accuracy_uncertain = "penalize"    # reject | penalize | allow designs whose top1 is not a table row
 
     [constants]                        # optional overrides of the evaluator's memory constants
     dram_pj_per_byte = 20.0
@@ -49,7 +51,10 @@ import numpy as np
 import optuna
 import pandas as pd
 
+from dse.accuracy import BUNDLED as BUNDLED_ACCURACY
+from dse.accuracy import AccuracyTable
 from dse.cost.registry import MODEL_KINDS
+from dse.network import NETWORK_PARAMETERS
 from dse.errors import DSEInputError
 from ppa.expression_language import Expression
 from dse.metrics import metric_names
@@ -67,7 +72,7 @@ OUT_OF_DOMAIN = ("reject", "penalize", "allow")
 CONSTANT_KEYS = ("dram_pj_per_byte", "sram_pj_per_byte", "sram_um2_per_kib")
 _TOP_KEYS = {"parameters", "fixed", "derived", "rules", "search", "constants", "cost_models", "objectives",
              "description"}
-_SEARCH_KEYS = {"workloads", "constraints", "out_of_domain", "uncertainty_threshold"}
+_SEARCH_KEYS = {"workloads", "constraints", "out_of_domain", "uncertainty_threshold", "accuracy", "accuracy_uncertain"}
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,15 @@ class SearchSpace:
     text: str = ""
     #: ``{kind: {"name": ..., option: value}}`` from [cost_models] (kinds left out use the defaults).
     cost_models: dict[str, dict] = field(default_factory=dict)
+    #: Accuracy tables (bundled names or CSV paths, :mod:`dse.accuracy`); empty: no accuracy metrics.
+    accuracy: tuple[str, ...] = ()
+    #: What happens to a design whose top1 is not an exact table row: allow, penalize (infeasible) or reject.
+    accuracy_uncertain: str = "penalize"
+
+    @property
+    def column_names(self) -> set[str]:
+        """Names of the design columns the space sets (parameters, fixed and derived values)."""
+        return set(self.parameters) | set(self.fixed) | set(self.derived)
 
     @property
     def sha256(self) -> str:
@@ -167,23 +181,23 @@ class SearchSpace:
 
     def check_model_features(self, features: list[str], models: str) -> None:
         """Every parameter is known to the simulator or the model, and every model feature has a value."""
-        known = set(HARDWARE_DEFAULTS) | set(BACKEND_PARAMETERS) | set(features)
+        known = set(HARDWARE_DEFAULTS) | set(BACKEND_PARAMETERS) | set(NETWORK_PARAMETERS) | set(features)
         for name in self.parameters:
             if name not in known:
                 raise DSEInputError(
                     f"{self.path}: unknown parameter [parameters].{name}: not a HardwareConfig field "
-                    f"({', '.join(HARDWARE_DEFAULTS)}), not a backend parameter ({', '.join(BACKEND_PARAMETERS)}) "
-                    f"and not a feature of the model bundle {models} ({', '.join(features)})")
+                    f"({', '.join(HARDWARE_DEFAULTS)}), not a backend parameter ({', '.join(BACKEND_PARAMETERS)}), "
+                    f"not a network parameter ({', '.join(NETWORK_PARAMETERS)}) and not a feature of the model bundle {models} ({', '.join(features)})")
         for name in self.fixed:
             if name not in known:
                 raise DSEInputError(
                     f"{self.path}: unknown fixed value [fixed].{name}: not a HardwareConfig field, not a backend "
-                    f"parameter and not a feature of the model bundle {models} ({', '.join(features)})")
+                    f"parameter, not a network parameter and not a feature of the model bundle {models} ({', '.join(features)})")
         for name in self.derived:
             if name not in known:
                 raise DSEInputError(
                     f"{self.path}: unknown derived value [derived].{name}: not a HardwareConfig field, not a "
-                    f"backend parameter and not a feature of the model bundle {models} ({', '.join(features)})")
+                    f"backend parameter, not a network parameter and not a feature of the model bundle {models} ({', '.join(features)})")
         given = set(self.parameters) | set(self.fixed) | set(self.derived)
         missing = [f for f in features if f not in given]
         if missing:
@@ -300,7 +314,23 @@ def _parse_space(text: str, where: str, workloads: dict[str, float] | None) -> S
     for name, weight in workloads.items():
         if not isinstance(weight, (int, float)) or not weight > 0:
             raise DSEInputError(f"{where}: workload {name!r} has weight {weight!r}; expected a number > 0")
-    known_metrics = metric_names(list(workloads))
+    accuracy = search.get("accuracy", [])
+    accuracy = [accuracy] if isinstance(accuracy, str) else accuracy
+    if not isinstance(accuracy, list) or not all(isinstance(name, str) for name in accuracy):
+        raise DSEInputError(f"{where}: [search].accuracy = {accuracy!r}; expected a table name or path, or a list "
+                            f"of them (bundled: {', '.join(BUNDLED_ACCURACY)})")
+    accuracy = [name if name in BUNDLED_ACCURACY or Path(name).is_absolute() or not (Path(where).parent / name).exists()
+                else str(Path(where).parent / name) for name in accuracy]
+    if accuracy:
+        try:
+            AccuracyTable.read(*accuracy)
+        except DSEInputError as exc:
+            raise DSEInputError(f"{where}: [search].accuracy: {exc}") from None
+    accuracy_uncertain = search.get("accuracy_uncertain", "penalize")
+    if accuracy_uncertain not in OUT_OF_DOMAIN:
+        raise DSEInputError(f"{where}: [search].accuracy_uncertain = {accuracy_uncertain!r}; expected one of "
+                            f"{OUT_OF_DOMAIN}")
+    known_metrics = metric_names(list(workloads), accuracy=bool(accuracy))
 
     objectives = raw.get("objectives", [])
     if not isinstance(objectives, list) or not objectives:
@@ -342,7 +372,7 @@ def _parse_space(text: str, where: str, workloads: dict[str, float] | None) -> S
                        constraints=constraints, workloads={k: float(v) for k, v in workloads.items()},
                        out_of_domain=out_of_domain, uncertainty_threshold=float(threshold),
                        constants={k: float(v) for k, v in constants.items()}, text=text,
-                       cost_models=cost_models)
+                       cost_models=cost_models, accuracy=tuple(accuracy), accuracy_uncertain=accuracy_uncertain)
 
 
 def _check_field(name: str, value, where: str) -> None:

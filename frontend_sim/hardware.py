@@ -47,10 +47,19 @@ SIMD_WRITE_WIDTHS = ("act", "acc", "act_if_next_gemm")
 #: traffic overlapped with compute; "genesys" = SimDIT's GeneSys SIMD: VMEM-bank tiles, channels padded
 #: to the lanes, a 6-stage pipeline filled per tile, VMEM buffering per ``vmem_buffers``.
 SIMD_MODELS = ("stream", "genesys")
+#: How an array built for ``act_bits``/``wgt_bits`` runs a layer with narrower operands (per-layer precision,
+#: :attr:`frontend_sim.workloads.Layer.act_bits`): "fixed" = one MAC per PE per cycle whatever the widths
+#: (only traffic and SRAM accesses shrink); "packed" = a PE whose activation and weight are both at most
+#: half (a quarter) of the built widths does 2 (4) MACs per cycle on as many output columns, i.e. the
+#: layer runs on an ``array_rows × (p · array_cols)`` array, p = 1, 2 or 4 (BitFusion-style sub-word MACs).
+#: ``utilization`` counts MACs per physical PE-cycle, so a packed layer can exceed 1 (up to p);
+#: ``mapping_efficiency`` is relative to the effective array. The PPA side charges the PE of the built
+#: widths in both modes (the packing logic's own area/power is not modelled).
+PRECISION_MODES = ("fixed", "packed")
 #: Fields whose value is one of a fixed set of names.
 CHOICE_FIELDS = {"dataflow": DATAFLOWS, "array_mapping": ARRAY_MAPPINGS, "tiling": TILINGS,
                  "dram_ports": DRAM_PORTS, "ofmap_write": WRITE_WIDTHS, "simd_write": SIMD_WRITE_WIDTHS,
-                 "simd_model": SIMD_MODELS}
+                 "simd_model": SIMD_MODELS, "precision_mode": PRECISION_MODES}
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,7 @@ class HardwareConfig:
     vmem_buffers: int = 2  # 1 = single-buffered VMEM (SIMD traffic not overlapped with SIMD compute)
     simd_write: str = "act"
     simd_model: str = "stream"
+    precision_mode: str = "fixed"  # narrower layers: "fixed" (no speed-up) or "packed" (2x/4x MACs per PE)
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():

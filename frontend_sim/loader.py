@@ -6,7 +6,7 @@ from pathlib import Path
 
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.workloads import Workload
-from frontend_sim.zoo import BERT_BASE_SEQ, WORKLOADS, get_workload
+from frontend_sim.zoo import BERT_BASE_SEQ, MOBILENETV2_SCALED, RESNET_SCALED, WORKLOADS, get_workload
 
 #: File suffixes :func:`load_workload` reads.
 SUFFIXES = (".csv", ".onnx", ".json")
@@ -23,7 +23,7 @@ def load_workload(name_or_path: str | Path | Workload) -> Workload:
     if isinstance(name_or_path, Workload):
         return name_or_path
     text = str(name_or_path)
-    if text in WORKLOADS or BERT_BASE_SEQ.fullmatch(text):
+    if text in WORKLOADS or any(p.fullmatch(text) for p in (BERT_BASE_SEQ, MOBILENETV2_SCALED, RESNET_SCALED)):
         return get_workload(text)
     path = Path(text)
     suffix = path.suffix.lower()
@@ -32,7 +32,8 @@ def load_workload(name_or_path: str | Path | Workload) -> Workload:
             raise SimulatorInputError(f"{path}: unsupported workload file type {path.suffix!r}; "
                                       f"expected {' or '.join(SUFFIXES)}")
         raise SimulatorInputError(f"unknown workload {text!r}: not a built-in workload "
-                                  f"({', '.join(sorted(WORKLOADS))}, bert_base_seq<N>) "
+                                  f"({', '.join(sorted(WORKLOADS))}, bert_base_seq<N>, mobilenetv2_w<W>_r<R>, "
+                                  f"resnet<depth>[_r<R>]) "
                                   f"nor a {'/'.join(SUFFIXES)} file")
     if not path.is_file():
         raise SimulatorInputError(f"{path}: workload file not found")

@@ -283,15 +283,15 @@ def _stalls(hw: dict, t: dict, c: dict, fc_columns: np.ndarray):
     ``fc_columns``: the layer columns that are batch-1 FC layers (SimDIT's separate FC model); each model
     is evaluated on its own columns only.
     """
-    rows, act, wgt, acc, bias = hw["array_rows"], hw["act_bits"], hw["wgt_bits"], hw["acc_bits"], hw["bias_bits"]
     per_port = hw["dram_ports_code"] == 1
-    shared = hw["dram_bytes_per_cycle"] * 8
-    ports = {"ibuf": np.where(per_port, hw["ibuf_axi_bits"], shared),
-             "param": np.where(per_port, np.minimum(hw["parambuf_axi_bits"], rows * wgt), shared),
-             "obuf": np.where(per_port, hw["obuf_axi_bits"], shared)}
     all_ports, no_ports = bool(per_port.all()), not per_port.any()
 
-    def model(stalls, t, c):
+    def model(stalls, t, c, hw):
+        rows, wgt, bias = hw["array_rows"], hw["wgt_bits"], hw["bias_bits"]
+        shared = hw["dram_bytes_per_cycle"] * 8
+        ports = {"ibuf": np.where(per_port, hw["ibuf_axi_bits"], shared),
+                 "param": np.where(per_port, np.minimum(hw["parambuf_axi_bits"], rows * wgt), shared),
+                 "obuf": np.where(per_port, hw["obuf_axi_bits"], shared)}
         comp = c["tile_cycles"]
 
         def case(*loads):
@@ -307,12 +307,13 @@ def _stalls(hw: dict, t: dict, c: dict, fc_columns: np.ndarray):
         return stalls(t, c, case, ports, wgt_t, bias_t, hw)
 
     # the conv model runs on every column (cheaper than selecting), the FC model on the FC columns
-    out = model(_conv_stalls, t, c)
+    out = model(_conv_stalls, t, c, hw)
     if fc_columns.size:
         width = out.shape[1]
         out[:, fc_columns] = model(_fc_stalls, _columns(t, ("kwt", "kht", "ict", "oct"), fc_columns, width),
                                    _columns(c, ("n_ic", "n_oc", "tile_cycles", "moved_ifmap", "moved_filter",
-                                                "moved_bias", "moved_ofmap"), fc_columns, width))
+                                                "moved_bias", "moved_ofmap"), fc_columns, width),
+                                   _columns(hw, tuple(hw), fc_columns, width))  # per-layer widths follow
     return out
 
 

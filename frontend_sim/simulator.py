@@ -101,6 +101,8 @@ def build_layer_table(workload: Workload) -> dict[str, np.ndarray]:
     simd_cols = table["groups"][0] == 0
     table["g_divisors"] = simd.tile_divisors(table["g_oh"][0][simd_cols], table["g_ow"][0][simd_cols]) \
         if simd_cols.any() else None
+    for width in ("act_bits", "wgt_bits"):  # per-layer precision; 0 = the hardware's width
+        table[width] = np.asarray([getattr(layer, width) or 0 for layer in workload.layers], np.int64)[None, :]
     table["name"] = [layer.name for layer in workload.layers]
     table["op"] = [layer.op for layer in workload.layers]
     return table
@@ -126,6 +128,11 @@ def check_layer(layer) -> None:
         value = getattr(layer, name)
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise SimulatorInputError(f"layer {layer.name!r}: {name}={value!r}; expected an integer >= 1")
+    for name in ("act_bits", "wgt_bits"):
+        value = getattr(layer, name)
+        if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1):
+            raise SimulatorInputError(f"layer {layer.name!r}: {name}={value!r}; expected an integer >= 1 or None "
+                                      f"(the hardware's width)")
     if layer.pad_h < 0 or layer.pad_w < 0:
         raise SimulatorInputError(f"layer {layer.name!r}: negative padding ({layer.pad_h}, {layer.pad_w})")
     if layer.is_gemm:
@@ -219,6 +226,38 @@ def validate_combinations(columns: dict[str, np.ndarray]) -> None:
             raise SimulatorInputError(f"configs row {row}: {str(exc).removeprefix('HardwareConfig.')}") from None
 
 
+def check_widths(layers: dict, hw: dict) -> None:
+    """Every layer's own operand widths fit the array's built widths; raises naming the config row and layer."""
+    for width in ("act_bits", "wgt_bits"):
+        if not layers[width].any():
+            continue  # no layer sets its own width
+        too_wide = layers[width] > hw[width]  # (N, L); 0 (unset) never is
+        if too_wide.any():
+            row, col = (int(i[0]) for i in np.nonzero(too_wide))
+            raise SimulatorInputError(
+                f"configs row {row}: {width}={int(hw[width][row, 0])} is narrower than layer "
+                f"{layers['name'][col]!r} ({width}={int(layers[width][0, col])}); expected an array built for at "
+                f"least the widest layer")
+
+
+def layer_widths(layers: dict, hw: dict, cols: np.ndarray) -> dict:
+    """``hw`` for the layer columns ``cols``: ``act_bits``/``wgt_bits`` become (configs × layers) arrays of the
+    widths each layer runs at (its own, else the array's), and under ``precision_mode = "packed"``
+    ``array_cols`` the effective columns ``p · array_cols`` (p = 4 when both operands are at most a quarter of
+    the built widths, 2 at most half, else 1; see :data:`frontend_sim.hardware.PRECISION_MODES`).
+    Returns ``hw`` itself when no layer sets its own widths."""
+    act, wgt = layers["act_bits"][:, cols], layers["wgt_bits"][:, cols]
+    if not (act.any() or wgt.any()):
+        return hw
+    out = dict(hw)
+    out["act_bits"] = np.where(act > 0, act, hw["act_bits"])
+    out["wgt_bits"] = np.where(wgt > 0, wgt, hw["wgt_bits"])
+    fits = {p: (p * out["act_bits"] <= hw["act_bits"]) & (p * out["wgt_bits"] <= hw["wgt_bits"]) for p in (2, 4)}
+    pack = np.where(fits[4], 4, np.where(fits[2], 2, 1))
+    out["array_cols"] = hw["array_cols"] * np.where(hw["precision_mode_code"] == 1, pack, 1)
+    return out
+
+
 def gemm_parts(layers: dict, hw: dict):
     """Yield (config rows, GEMM layer columns, metrics) once per model present in ``hw``.
 
@@ -233,6 +272,7 @@ def gemm_parts(layers: dict, hw: dict):
     m, n, k, groups, macs, ifmap, padded = (layers[key][:, cols] for key in ("m", "n", "k", "groups", "macs",
                                                                            "ifmap_elems", "ifmap_padded_elems"))
     keys = (hw["array_mapping_code"] * len(DATAFLOWS) + hw["dataflow_code"]) * len(TILINGS) + hw["tiling_code"]
+    hw = layer_widths(layers, hw, cols)
     for key in np.unique(keys):
         mask = keys[:, 0] == key
         rows = slice(None) if mask.all() else np.flatnonzero(mask)
@@ -269,6 +309,7 @@ def simd_part(layers: dict, hw: dict):
     elems, passes, n_in, n_out, row, row_passes = (
         layers[key][:, cols] for key in ("simd_elems", "simd_passes", "simd_in", "simd_out", "simd_row",
                                          "simd_row_passes"))
+    hw = layer_widths(layers, hw, cols)
     genesys = hw["simd_model_code"] == 1  # (N, 1): configs with GeneSys's SIMD unit
     if not genesys.all():
         cycles = simd.simd_cycles(elems, passes, hw["lanes"])
@@ -371,6 +412,7 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
         raise SimulatorInputError(f"hw: expected a HardwareConfig, got {type(hw).__name__}")
     layers = layer_table(workload)
     hw_table = one_config_table(hw)
+    check_widths(layers, hw_table)
     out = evaluate(layers, hw_table)
     sums = {name: out[name].sum(axis=1) for name in SUMMED}
     sums.update({name: (out[name] * out["compute_cycles"]).sum(axis=1) for name in WEIGHTED})
@@ -401,6 +443,7 @@ def simulate_batch(workload: Workload, configs) -> pd.DataFrame:
     """
     hw_table = config_table(configs)
     layers = layer_table(workload)
+    check_widths(layers, hw_table)
     # Blocks of configs keep the (configs × layers) temporaries near CHUNK_ELEMENTS elements.
     step = max(1, CHUNK_ELEMENTS // layers["m"].shape[1])
     n_configs = hw_table["array_rows"].shape[0]

@@ -5,11 +5,12 @@ a fully connected / GEMM layer (M×K)·(K×N) is ``ifmap_h=M, ifmap_w=K, filter_
 filter_h=1, channels=1, num_filters=N`` exactly as SCALE-Sim's ``-i gemm`` reader does.
 Non-GEMM layers (pooling, element-wise, normalisation, activations) run on the SIMD unit
 and use the same H×W×C fields for their input tensor.
-Sizes are in elements; bytes follow from the hardware's operand widths.
+Sizes are in elements; bytes follow from the operand widths: a layer's own ``act_bits``/``wgt_bits``
+when set (per-layer precision, e.g. from :func:`with_precision`), else the hardware's.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 #: Layers mapped onto the systolic array.
 GEMM_OPS = ("conv", "gemm")
@@ -32,6 +33,11 @@ class Layer:
     pad_h: int = 0
     pad_w: int = 0
     groups: int = 1
+    #: bits of this layer's activations (inputs and outputs) and weights; None = the hardware's widths.
+    #: An array built for ``HardwareConfig.act_bits``/``wgt_bits`` runs a narrower layer per its
+    #: ``precision_mode``; a layer wider than the array is an error.
+    act_bits: int | None = None
+    wgt_bits: int | None = None
 
     @property
     def is_gemm(self) -> bool:
@@ -76,3 +82,18 @@ class Workload:
     @property
     def macs(self) -> int:
         return sum(layer.macs for layer in self.layers)
+
+
+def with_precision(workload: Workload, act_bits: int, wgt_bits: int, edge_bits: int | None = None,
+                   name: str | None = None) -> Workload:
+    """``workload`` with per-layer widths in three layer groups: the first and the last GEMM layer
+    (``edge_bits`` for activations and weights; default ``act_bits``/``wgt_bits``) and the body (every
+    other layer: GEMM layers ``act_bits``/``wgt_bits``, SIMD layers ``act_bits``) -- the grouping of the
+    quantisation papers that keep the first and last layer at higher precision (e.g. LSQ: 8 bits)."""
+    gemm = [i for i, layer in enumerate(workload.layers) if layer.is_gemm]
+    edges = {gemm[0], gemm[-1]} if gemm and edge_bits is not None else set()
+    layers = tuple(replace(layer, act_bits=edge_bits, wgt_bits=edge_bits) if i in edges
+                   else replace(layer, act_bits=act_bits, wgt_bits=wgt_bits)
+                   for i, layer in enumerate(workload.layers))
+    suffix = f"_a{act_bits}w{wgt_bits}" + (f"e{edge_bits}" if edge_bits is not None else "")
+    return Workload(name or workload.name + suffix, layers)

@@ -80,8 +80,8 @@ def _batched_matmul(name: str, groups: int, m: int, k: int, n: int) -> Layer:
                  num_filters=groups * n, groups=groups)
 
 
-def _resnet(name: str, blocks: tuple[int, ...], bottleneck: bool) -> Workload:
-    net = _Net(224, 224, 3)
+def _resnet(name: str, blocks: tuple[int, ...], bottleneck: bool, resolution: int = 224) -> Workload:
+    net = _Net(resolution, resolution, 3)
     net.conv("conv1", 64, 7, 2, 3).simd("conv1.relu", "relu").pool("maxpool", "maxpool", 3, 2, 1)
     expansion = 4 if bottleneck else 1
     for stage, (count, width) in enumerate(zip(blocks, (64, 128, 256, 512)), start=1):
@@ -116,6 +116,21 @@ def resnet50() -> Workload:
     return _resnet("resnet50", (3, 4, 6, 3), bottleneck=True)
 
 
+#: torchvision's ResNet family by depth: blocks per stage and whether they are bottlenecks (He et al. 2016, Table 1).
+RESNET_DEPTHS = {18: ((2, 2, 2, 2), False), 34: ((3, 4, 6, 3), False), 50: ((3, 4, 6, 3), True),
+                 101: ((3, 4, 23, 3), True), 152: ((3, 8, 36, 3), True)}
+
+
+def resnet(depth: int = 50, resolution: int = 224) -> Workload:
+    """torchvision ResNet-``depth`` (:data:`RESNET_DEPTHS`) on ``resolution``×``resolution`` inputs, BN folded."""
+    if depth not in RESNET_DEPTHS or not isinstance(resolution, int) or resolution < 32:
+        raise SimulatorInputError(f"resnet: depth must be one of {sorted(RESNET_DEPTHS)} and resolution an "
+                                  f"integer >= 32 (got depth={depth!r}, resolution={resolution!r})")
+    blocks, bottleneck = RESNET_DEPTHS[depth]
+    name = f"resnet{depth}" + ("" if resolution == 224 else f"_r{resolution}")
+    return _resnet(name, blocks, bottleneck, resolution)
+
+
 def vgg16() -> Workload:
     """torchvision VGG-16 (configuration D, no BN), 224×224: 15.470 GMACs."""
     net = _Net(224, 224, 3)
@@ -127,10 +142,30 @@ def vgg16() -> Workload:
     return Workload("vgg16", tuple(net.layers))
 
 
-def mobilenetv2() -> Workload:
-    """torchvision MobileNetV2 (width 1.0), 224×224, BN folded: 0.301 GMACs."""
-    net = _Net(224, 224, 3)
-    net.conv("features.0", 32, 3, 2).simd("features.0.relu6", "relu6")
+def make_divisible(channels: float, divisor: int = 8) -> int:
+    """MobileNet's channel rounding (Sandler et al. 2018; torchvision/TF-slim ``_make_divisible``): the nearest
+    multiple of ``divisor`` (at least ``divisor``), raised by one step where rounding lost more than 10 %."""
+    rounded = max(divisor, int(channels + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * channels else rounded
+
+
+#: The paper's family: width multipliers and input resolutions of the released MobileNetV2 checkpoints.
+MOBILENETV2_WIDTHS = (0.35, 0.5, 0.75, 1.0, 1.3, 1.4)
+MOBILENETV2_RESOLUTIONS = (96, 128, 160, 192, 224)
+
+
+def mobilenetv2(width: float = 1.0, resolution: int = 224) -> Workload:
+    """torchvision MobileNetV2, BN folded. Default (width 1.0, 224×224): 0.301 GMACs.
+
+    ``width`` multiplies every layer's channels, rounded to multiples of 8 (:func:`make_divisible`); the last
+    1×1 conv keeps 1280 channels unless ``width > 1`` (the paper's rule); ``resolution`` is the square input
+    side in pixels. Other widths and resolutions give the paper's family (e.g. 0.5 at 224: 97 M MACs).
+    """
+    if not (width > 0 and isinstance(resolution, int) and resolution >= 32):
+        raise SimulatorInputError(f"mobilenetv2: need width > 0 and an integer resolution >= 32 "
+                                  f"(got width={width!r}, resolution={resolution!r})")
+    net = _Net(resolution, resolution, 3)
+    net.conv("features.0", make_divisible(32 * width), 3, 2).simd("features.0.relu6", "relu6")
     settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
                 (6, 160, 3, 2), (6, 320, 1, 1)]  # expansion t, channels c, repeats n, stride s
     index = 1
@@ -141,13 +176,14 @@ def mobilenetv2() -> Workload:
             if t != 1:
                 net.conv(f"{p}.expand", hidden, 1).simd(f"{p}.expand.relu6", "relu6")
             net.conv(f"{p}.dw", hidden, 3, stride, groups=hidden).simd(f"{p}.dw.relu6", "relu6")
-            net.conv(f"{p}.project", c, 1)
-            if stride == 1 and cin == c:
+            net.conv(f"{p}.project", make_divisible(c * width), 1)
+            if stride == 1 and cin == net.c:
                 net.simd(f"{p}.add", "add")
             index += 1
-    net.conv(f"features.{index}", 1280, 1).simd(f"features.{index}.relu6", "relu6")
+    net.conv(f"features.{index}", make_divisible(1280 * max(1.0, width)), 1).simd(f"features.{index}.relu6", "relu6")
     net.global_pool("avgpool").fc("classifier", 1000)
-    return Workload("mobilenetv2", tuple(net.layers))
+    name = "mobilenetv2" if (width, resolution) == (1.0, 224) else f"mobilenetv2_w{width:g}_r{resolution}"
+    return Workload(name, tuple(net.layers))
 
 
 def bert_encoder(seq_len: int = 128, num_layers: int = 12, hidden: int = 768, heads: int = 12,
@@ -202,12 +238,38 @@ WORKLOADS: dict[str, Workload] = {name: build() for name, build in _BUILDERS.ite
 BERT_BASE_SEQ = re.compile(r"bert_base_seq([1-9]\d*)")
 
 
+#: Name patterns of scaled family members, e.g. ``mobilenetv2_w0.75_r192``, ``resnet101``, ``resnet50_r160``.
+MOBILENETV2_SCALED = re.compile(r"mobilenetv2_w(\d+(?:\.\d+)?)_r([1-9]\d*)")
+RESNET_SCALED = re.compile(r"resnet([1-9]\d*)(?:_r([1-9]\d*))?")
+#: Networks with a published family the zoo scales (:func:`scaled_network`): their scaling parameters.
+FAMILIES = {"mobilenetv2": ("width", "resolution"), "resnet": ("depth", "resolution")}
+
+
+def scaled_network(family: str, width: float = 1.0, resolution: int = 224, depth: int | None = None) -> Workload:
+    """A member of a published family: MobileNetV2 by width multiplier and resolution, ResNet by depth and
+    resolution (see :data:`FAMILIES`); a parameter the family does not scale must keep its default."""
+    if family == "mobilenetv2" and depth is None:
+        return mobilenetv2(float(width), int(resolution))
+    if family == "resnet" and float(width) == 1.0 and depth is not None:
+        return resnet(int(depth), int(resolution))
+    raise SimulatorInputError(f"scaled_network: family {family!r} with width={width!r}, depth={depth!r}; expected "
+                              f"mobilenetv2 (width, resolution; no depth) or resnet (depth, resolution; width 1.0)")
+
+
 def get_workload(name: str) -> Workload:
-    """The built-in workload ``name`` (see :data:`WORKLOADS`) or ``bert_base_seq<N>``."""
+    """The built-in workload ``name`` (see :data:`WORKLOADS`), ``bert_base_seq<N>``, or a scaled family member
+    ``mobilenetv2_w<width>_r<resolution>``, ``resnet<depth>``, ``resnet<depth>_r<resolution>``."""
     if name in WORKLOADS:
         return WORKLOADS[name]
     match = BERT_BASE_SEQ.fullmatch(name)
     if match:
         return bert_encoder(int(match.group(1)), 12, name=name)
+    match = MOBILENETV2_SCALED.fullmatch(name)
+    if match:
+        return mobilenetv2(float(match.group(1)), int(match.group(2)))
+    match = RESNET_SCALED.fullmatch(name)
+    if match and int(match.group(1)) in RESNET_DEPTHS:
+        return resnet(int(match.group(1)), int(match.group(2) or 224))
     raise SimulatorInputError(f"unknown workload {name!r}; built-in workloads: "
-                              f"{', '.join(sorted(WORKLOADS))}, bert_base_seq<N>")
+                              f"{', '.join(sorted(WORKLOADS))}, bert_base_seq<N>, mobilenetv2_w<W>_r<R>, "
+                              f"resnet<{'|'.join(map(str, RESNET_DEPTHS))}>[_r<R>]")

@@ -86,9 +86,9 @@ def test_every_zoo_op_is_one_the_simulator_models():
 
 def test_unknown_names_list_the_zoo(tmp_path):
     with pytest.raises(SimulatorInputError, match="built-in workloads: bert_base, mobilenetv2, resnet18"):
-        get_workload("resnet101")
-    with pytest.raises(SimulatorInputError, match=r"unknown workload 'resnet101'.*resnet50"):
-        load_workload("resnet101")
+        get_workload("resnet33")
+    with pytest.raises(SimulatorInputError, match=r"unknown workload 'resnet33'.*resnet50"):
+        load_workload("resnet33")
     with pytest.raises(SimulatorInputError, match="workload file not found"):
         load_workload(str(tmp_path / "net.csv"))
     (tmp_path / "net.txt").write_text("x")
