@@ -16,6 +16,7 @@ column             meaning                                                      
 ``leakage_mw``     mW, standby leakage, >= 0                                             yes
 ``min_period_ns``  ns, minimum clock period, > 0                                         yes
 ``access_ns``      ns, clock to data out                                                 no
+``width_um``       µm, footprint width (``height_um``: height)                           no
 ``source``         ``macro`` (silicon data), ``modelled`` or anything else (e.g. ``user``)  no (``user``)
 =================  ====================================================================  ==========
 
@@ -46,7 +47,8 @@ from ppa.errors import PPAInputError
 REQUIRED = {"pdk": "a node name", "macro": "a macro name", "words": "an integer >= 1", "bits": "an integer >= 1",
             "area_um2": "a number > 0", "read_pj": "a number >= 0", "write_pj": "a number >= 0",
             "leakage_mw": "a number >= 0", "min_period_ns": "a number > 0"}
-OPTIONAL = {"access_ns": "a number >= 0 or empty", "source": "text"}
+OPTIONAL = {"access_ns": "a number >= 0 or empty", "width_um": "a number >= 0 or empty",
+            "height_um": "a number >= 0 or empty", "source": "text"}
 #: Default limit on the macros of one buffer: beyond it, wiring between macros (not modelled) dominates.
 MAX_MACROS = 4096
 
@@ -101,7 +103,7 @@ def read_macro_table(path: str | Path) -> pd.DataFrame:
         values = []
         for i, text in table[column].items():
             line = int(i) + 2
-            if column == "access_ns" and not text.strip():
+            if column in OPTIONAL and not text.strip():
                 values.append(math.nan)
                 continue
             try:
@@ -115,8 +117,9 @@ def read_macro_table(path: str | Path) -> pd.DataFrame:
                 raise PPAInputError(f"{path}:{line}: column {column!r} is {text!r}; expected {expected}")
             values.append(int(value) if integer else value)
         out[column] = values
-    if "access_ns" not in out:
-        out["access_ns"] = math.nan
+    for column in ("access_ns", "width_um", "height_um"):
+        if column not in out:
+            out[column] = math.nan
     out["source"] = table["source"].str.strip().replace("", "user") if "source" in table else "user"
     duplicated = out.duplicated(["pdk", "macro"])
     if duplicated.any():

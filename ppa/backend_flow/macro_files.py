@@ -87,7 +87,9 @@ def parse_liberty(path: str | Path) -> Group:
     line, pos = 1, 0
     for match in _TOKEN.finditer(text):
         if match.start() != pos:
-            raise BackendFlowError(f"{path}:{line}: unreadable text {text[pos:match.start()][:20]!r}")
+            bad = text[pos:match.start()]
+            what = "unterminated string" if bad.startswith('"') else f"unreadable text {bad[:20]!r}"
+            raise BackendFlowError(f"{path}:{line}: {what}")
         token = match.group()
         if not (token.isspace() or token.startswith(("/*", "//", "\\"))):
             tokens.append((token, line))
