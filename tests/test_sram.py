@@ -238,6 +238,8 @@ LEF64 = f"{GF180_MACROS[0]}.lef.gz"
     (LEF64, lambda t: t.replace("SIZE 431.86 BY 232.88 ;", "SIZE 431.86 232.88 ;"),
      r"\.lef\.gz: MACRO gf180mcu_fd_ip_sram__sram64x8m8wm1 has no 'SIZE <w> BY <h> ;' line"),
     (LEF64, lambda t: t.replace("END gf180mcu_fd_ip_sram__sram64x8m8wm1", "END"), r"no complete 'MACRO"),
+    (LEF64, lambda t: t.replace("SIZE 431.86 BY 232.88 ;", "SIZE 431.86 BY 484.88 ;"),
+     r"\.lib\.gz: cell area 100572 µm² differs from the LEF SIZE 431\.86 × 484\.88 = 209400 µm²"),
 ])
 def test_a_corrupted_liberty_or_lef_is_a_one_line_error_and_no_table_is_written(tmp_path, name, edit, message):
     d = _corrupt(tmp_path, name, edit)

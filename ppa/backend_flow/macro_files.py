@@ -3,7 +3,7 @@
 A small Liberty reader (groups, simple and complex attributes, comments, line continuations) and a LEF
 reader for ``MACRO … SIZE w BY h``. What is taken, per macro (units as stored in :class:`MacroView`):
 
-* area: LEF ``SIZE`` width × height (µm²);
+* area: LEF ``SIZE`` width × height (µm²), which must equal the liberty cell's ``area`` when it gives one;
 * read / write energy per access: the ``internal_power`` groups of the clock pin whose ``when`` is a read
   (``!CEN & GWEN``) or a write (``… !GWEN …``) — **one table value is one access** (pJ: the files use
   1 V × 1 pF). The liberty lists the access on both clock edges (``rise_power`` and ``fall_power``);
@@ -246,6 +246,11 @@ def read_macro(liberty: str | Path, lef: str | Path) -> MacroView:
     if "cell_leakage_power" not in cell.attrs:
         raise BackendFlowError(f"{liberty}: cell {name} has no cell_leakage_power")
     width, height = parse_lef_size(lef, name)
+    if "area" in cell.attrs:
+        stated = _number(cell.attrs["area"], "cell area", liberty)
+        if abs(stated - width * height) > 1e-6 * width * height:
+            raise BackendFlowError(f"{liberty}: cell area {stated:g} µm² differs from the LEF SIZE {width:g} × "
+                                   f"{height:g} = {width * height:g} µm² of {Path(lef).name}")
     time = _TIME_UNITS[time_unit]
     return MacroView(name=name, words=words, bits=bits, width_um=width, height_um=height,
                      read_pj=energies["read"], write_pj=energies["write"],
