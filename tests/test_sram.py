@@ -173,9 +173,10 @@ def test_cacti_output_is_parsed_and_scaled_by_the_stillmaker_baas_factors(tmp_pa
                                                                        5.9737e-05 * 1e3, 0.8)
     assert r.area_um2 == pytest.approx(0.0158459 * 0.00489173 * 1e6, rel=1e-12)
     assert r.leakage_mw == pytest.approx(0.00907427 + 0.000129518, rel=1e-12)
-    # 22 nm lies 10/12 of the way from 32 to 20 nm; area to 7 nm: 0.13 and 0.28 interpolated
-    assert area_factor(22, 7) == pytest.approx(1 / (0.13 / 6 + 0.28 * 5 / 6), rel=1e-12)
-    assert area_factor(20, 7) == pytest.approx(1 / 0.28, rel=1e-12) and energy_factor(45, 0.9, 45, 0.9) == 1.0
+    # 22 nm lies 10/12 of the way from 32 to 20 nm; area to 7 nm: 0.13 and 0.28 interpolated (a shrink)
+    assert area_factor(22, 7) == pytest.approx(0.13 / 6 + 0.28 * 5 / 6, rel=1e-12)
+    assert area_factor(20, 7) == pytest.approx(0.28, rel=1e-12) and area_factor(45, 20) == pytest.approx(0.059 / 0.28)
+    assert area_factor(7, 20) * area_factor(20, 7) == pytest.approx(1.0) and energy_factor(45, 0.9, 45, 0.9) == 1.0
     e7 = 0.1776 * 0.49 - 0.09097 * 0.7 + 0.02447
     e20 = 0.373 * 0.64 - 0.1582 * 0.8 + 0.04104
     assert energy_factor(20, 0.8, 7, 0.7) == pytest.approx(e7 / e20, rel=1e-12)

@@ -30,8 +30,8 @@ from ppa.backend_flow.errors import BackendFlowError
 
 logger = logging.getLogger(__name__)
 
-#: Stillmaker & Baas 2017 nodes (nm) with their area factor to 7 nm and energy polynomial (a, b, c): the
-#: energy of a node at supply V is proportional to a·V² + b·V + c.
+#: Stillmaker & Baas 2017 nodes (nm) with the factor that takes an area at that node to 7 nm (area at 7 nm =
+#: area × factor) and the energy polynomial (a, b, c): a node's energy at supply V is proportional to a·V² + b·V + c.
 SCALING_NODES_NM = (130, 90, 65, 45, 32, 20, 16, 14, 10, 7)
 AREA_TO_7NM = (0.0092, 0.021, 0.039, 0.059, 0.13, 0.28, 0.31, 0.34, 0.58, 1.0)
 ENERGY_POLY = ((7.171, -6.709, 2.904), (4.762, -4.781, 2.092), (3.755, -4.398, 1.975), (1.103, -0.362, 0.2767),
@@ -53,8 +53,9 @@ def _interpolate(node_nm: float, values) -> float:
 
 
 def area_factor(from_nm: float, to_nm: float) -> float:
-    """Area at ``to_nm`` / area at ``from_nm`` (Stillmaker & Baas)."""
-    return _interpolate(to_nm, AREA_TO_7NM) / _interpolate(from_nm, AREA_TO_7NM)
+    """Area at ``to_nm`` / area at ``from_nm`` (Stillmaker & Baas): ``AREA_TO_7NM`` is the factor taking a node's
+    area to 7 nm, so from → to is from's factor over to's."""
+    return _interpolate(from_nm, AREA_TO_7NM) / _interpolate(to_nm, AREA_TO_7NM)
 
 
 def energy_factor(from_nm: float, from_v: float, to_nm: float, to_v: float) -> float:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from datetime import datetime, timezone
 from importlib.resources import files
 from pathlib import Path
@@ -139,14 +140,14 @@ def characterise_memory(out_dir: str | Path, cacti: str | Path, publish: str | P
 
 
 def _version(cacti: Path) -> str:
-    version = cacti.resolve().parent / "version_cacti.h"
+    """CACTI's version from ``version_cacti.h`` beside the binary, and the binary's sha256."""
+    header = cacti.resolve().parent / "version_cacti.h"
     try:
-        for line in version.read_text().splitlines():
-            if "VER_" in line or "version" in line.lower():
-                return line.strip()
-    except OSError:
-        pass
-    return "CACTI 7 (version_cacti.h not found beside the binary)"
+        fields = dict(re.findall(r"#define\s+VER_(\w+)_CACTI\s+(\S+(?: \S+)*?)\s*(?:/\*.*)?$", header.read_text(), re.M))
+        version = f"CACTI {fields['MAJOR']}.{fields['MINOR']} ({fields['COMMENT'].strip(chr(34))}, {fields['UPDATE'].strip(chr(34))})"
+    except (OSError, KeyError):
+        version = "CACTI (version_cacti.h not found beside the binary)"
+    return f"{version}, binary sha256 `{file_sha256(cacti)}`"
 
 
 def provenance(table: pd.DataFrame, validation: pd.DataFrame, digests: list[tuple[str, str]], cacti: Path,
@@ -167,7 +168,8 @@ The four GF180MCU SRAM macros (google/globalfoundries-pdk-ip-gf180mcu_fd_ip_sram
 shipped with their LICENSE in `ppa/backend_flow/sram/gf180/`), typical corner 3.3 V 25 °C. Area = LEF SIZE
 w × h; read/write energy = the clock pin's READ (`!CEN & GWEN`) / WRITE internal_power table value, **one
 value per access** (the liberty lists each access on both clock edges; the rise table is taken, the fall table
-checked equal — Debian's OpenSTA adds both and reports twice the energy); leakage = `cell_leakage_power` (mW);
+checked equal; Debian's OpenSTA counts an access more than once — 4× for a read every cycle, measured in the
+macros' README — so its SRAM power is not used); leakage = `cell_leakage_power` (mW);
 `min_period_ns` = the clock pin's `min_period`; `access_ns` = CLK→Q, worse of rise/fall at the first table
 point (0.02 ns slew, 0.01 pF).
 
@@ -177,7 +179,7 @@ point (0.02 ns slew, 0.01 pF).
 
 ## asap7 — modelled (`source = modelled`)
 No silicon-characterised ASAP7 SRAM exists (the open flow's "fakeram" abstracts carry placeholder timing and
-power and are not used). CACTI 7 ({_version(cacti)}; github.com/HewlettPackard/cacti @ 1ffd8df, built here
+power and are not used). {_version(cacti)} — github.com/HewlettPackard/cacti @ 1ffd8df, built here
 with `make opt`) models each words × bits shape as a single-bank, one read/write-port scratch RAM at
 **22 nm** (CACTI's smallest node; ITRS-HP devices, CACTI Vdd 0.8 V, 300 K, area-optimised), then:
 area × {area_factor(22, 7):.4f} (22 → 7 nm), energy and leakage × {energy_factor(22, 0.8, 7, 0.7):.4f}
