@@ -32,7 +32,7 @@ from dse.evaluator import Assessment, Evaluator, load_model_bundle, load_workloa
 from dse.pareto import hypervolume  # noqa: E402
 from dse.space import load_space  # noqa: E402
 from dse.study import make_sampler, open_storage, open_study, run_trials  # noqa: E402
-from dse.sweep import run_sweep  # noqa: E402
+from dse.sweep import sweep_design_space  # noqa: E402
 
 OUT = ROOT / "reports" / "benchmarks"
 GOALS = (0.95, 0.99)
@@ -157,7 +157,7 @@ def main() -> None:
     evaluator = Evaluator(space, bundle, load_workloads(space.workloads, space.path))
 
     start = time.perf_counter()
-    table = run_sweep(space, evaluator, progress=False)
+    table = sweep_design_space(space, evaluator, progress=False)
     sweep_s = time.perf_counter() - start
     feasible = table["feasible"].to_numpy()
     columns = [f"objective:{o.name}" for o in space.objectives]

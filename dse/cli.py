@@ -1,18 +1,59 @@
-"""The ``accel-dse`` command: one group, with the commands each layer contributes."""
+"""The ``accel-dse`` command: one group, with the commands each layer contributes.
+
+The library logs through module loggers and never configures logging; this command does: records of
+the ``frontend_sim``, ``ppa`` and ``dse`` loggers go to stderr (warnings by default, ``-v`` adds INFO,
+``-vv`` DEBUG and Optuna's per-trial lines).
+"""
 from __future__ import annotations
 
 import importlib
+import logging
 
 import click
+import optuna
 
 #: Modules that export ``COMMANDS``, a list of click commands.
 COMMAND_MODULES = ("frontend_sim.cli", "ppa.cli", "dse.commands", "dse.report_commands")
+#: The library's top-level loggers, whose records the command shows.
+LIBRARY_LOGGERS = ("frontend_sim", "ppa", "dse")
+
+
+class EchoHandler(logging.Handler):
+    """A record as one stderr line through ``click.echo`` (the stream current when it is written);
+    warnings and errors start with their level, e.g. ``warning: ...``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = self.format(record)
+            if record.levelno >= logging.WARNING:
+                message = f"{record.levelname.lower()}: {message}"
+            click.echo(message, err=True)
+        except Exception:  # logging's contract: a failing handler reports and does not raise
+            self.handleError(record)
+
+
+def configure_logging(verbose: int) -> None:
+    """Show the library's log records on stderr: WARNING and above, INFO for ``verbose`` 1, DEBUG for 2+.
+
+    Replaces the handler an earlier call added (one line per record however often it runs). Optuna
+    logs each trial at INFO; it is shown from ``verbose`` 2 on (the commands show a progress bar)."""
+    level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    for name in LIBRARY_LOGGERS:
+        library_logger = logging.getLogger(name)
+        for old in [h for h in library_logger.handlers if isinstance(h, EchoHandler)]:
+            library_logger.removeHandler(old)
+        library_logger.addHandler(EchoHandler())
+        library_logger.setLevel(level)
+    optuna.logging.set_verbosity(logging.INFO if verbose >= 2 else logging.WARNING)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="accel-dse")
-def main() -> None:
+@click.option("-v", "--verbose", count=True,
+              help="More log lines on stderr: -v progress (INFO), -vv details (DEBUG) and Optuna's trials.")
+def main(verbose: int) -> None:
     """ML-accelerator design space exploration: simulate, train surrogates, search, report."""
+    configure_logging(verbose)
 
 
 for _module in COMMAND_MODULES:

@@ -92,11 +92,11 @@ def search(space_path, models, workloads, n_trials, storage, study_name, sampler
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(space_path, models, workloads, out_dir, max_points, quiet):
     """Evaluate every point of a discrete space (batched) and write the table and its Pareto front."""
-    from dse.sweep import MAX_POINTS, run_sweep, write_sweep
+    from dse.sweep import MAX_POINTS, sweep_design_space, write_sweep
 
     try:
         space, evaluator = _setup(space_path, models, workloads)
-        table = run_sweep(space, evaluator, max_points=max_points or MAX_POINTS, progress=not quiet)
+        table = sweep_design_space(space, evaluator, max_points=max_points or MAX_POINTS, progress=not quiet)
         summary = write_sweep(table, space, evaluator, out_dir)
     except DSEInputError as exc:
         raise click.ClickException(str(exc)) from exc

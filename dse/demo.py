@@ -12,11 +12,13 @@
    stored in ``<out>/study.db``;
 3. writes the report of that study into ``<out>`` and prints the chosen designs.
 
-Timings of each step are written to ``<out>/demo_run.json``.
+Timings of each step are written to ``<out>/demo_run.json``. Progress lines go to ``say`` (the CLI's
+``click.echo``), by default to this module's logger at INFO.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from pathlib import Path
@@ -28,6 +30,8 @@ import accel_dse_datasets
 
 from dse.errors import DSEInputError
 
+logger = logging.getLogger(__name__)
+
 #: The bundled default space (dse/spaces/asap7.toml: joint architecture + backend search in ASAP7,
 #: minimising runtime, energy and area under an area constraint), searched for these workloads.
 SPACE = "asap7"
@@ -37,16 +41,12 @@ TARGETS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz")
 
 
 def design_inputs() -> set[str]:
-    """Columns of a backend dataset that are design inputs: the synthesised core's architecture
-    (``CoreConfig``), the synthesis knobs (``SynthKnobs``), the target clock and the node (``pdk``, a key
-    of the measured PE table). Everything else in
-    the CSV (tool outputs such as cell counts, run times, keys) must not become a feature."""
-    from dataclasses import fields
+    """Columns of a backend dataset that are design inputs (:data:`ppa.backend_flow.columns.DESIGN_INPUTS`:
+    the synthesised core, the synthesis knobs, the target clock and the node). Everything else in the CSV
+    (tool outputs such as cell counts, run times, keys) must not become a feature."""
+    from ppa.backend_flow.columns import DESIGN_INPUTS
 
-    from ppa.backend_flow.rtl import CoreConfig
-    from ppa.backend_flow.synth import SynthKnobs
-
-    return {f.name for f in fields(CoreConfig)} | {f.name for f in fields(SynthKnobs)} | {"target_clock_ghz", "pdk"}
+    return set(DESIGN_INPUTS)
 
 
 #: Columns of the printed top-designs table (those present in the study).
@@ -66,7 +66,8 @@ def bundled_file(name: str) -> Path:
 def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed: int, say) -> Path:
     """Train (or reuse, when ``out`` holds a bundle of the same data and spec) the demo's surrogate bundle."""
     from ppa.bundle import read_manifest, save_bundle
-    from ppa.schema import file_sha256, load_spec, read_table
+    from ppa.hashing import file_sha256
+    from ppa.schema import load_spec, read_table
     from ppa.surrogate import PPASurrogate
 
     try:
@@ -138,9 +139,9 @@ def top_designs(chosen: pd.DataFrame) -> str:
 
 def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = None, space: Path | str = SPACE,
              data: Path | str | None = None, budget_s: float = 45.0, tuning_trials: int = 15, seed: int = 0,
-             batch_size: int = 8, screenshot: bool = False, say=print) -> dict:
+             batch_size: int = 8, screenshot: bool = False, say=logger.info) -> dict:
     """Run the three steps into ``out``; returns the run summary written to ``demo_run.json``."""
-    from dse.report import chosen_designs, load_study, pareto_table, write_report
+    from dse.report import write_report
     from dse.space import load_space
 
     if n_trials < 1:
@@ -170,10 +171,8 @@ def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = N
             f"{check.errors or 'none'}")
     timings["report_s"] = time.perf_counter() - mark
     timings["total_s"] = time.perf_counter() - started
-    study = load_study(storage, STUDY)
-    chosen = chosen_designs(study, pareto_table(study))
     summary = {
-        "trials": n_trials, "pareto_designs": len(study.best_trials), "models": str(models),
+        "trials": n_trials, "pareto_designs": files_written.n_pareto, "models": str(models),
         "storage": storage, "cpu_count": os.cpu_count(), "seed": seed,
         "timings_s": {k: round(v, 1) for k, v in timings.items()},
         "report": str(files_written.html), "notes": files_written.notes,
@@ -182,7 +181,7 @@ def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = N
     say("")
     say(f"Pareto report: {files_written.html}  (tables: {files_written.csv.name}, {files_written.json.name})")
     say(f"{summary['pareto_designs']} Pareto-optimal designs out of {n_trials} trials; chosen designs:")
-    say(top_designs(chosen))
+    say(top_designs(files_written.chosen))
     say(f"done in {timings['total_s']:.0f} s (surrogates {timings['surrogates_s']:.0f} s, "
         f"search {timings['search_s']:.0f} s, report {timings['report_s']:.0f} s)")
     return summary

@@ -23,7 +23,6 @@ Several workloads combine with normalised weights ``ŵ``: cycles, runtime, energ
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,17 +56,6 @@ def load_workloads(names: dict[str, float], where: str) -> dict[str, tuple[objec
         except ValueError as exc:
             raise DSEInputError(f"{where}: workload {name!r}: {exc}") from None
     return loaded
-
-
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a file, or of every file under a directory (relative names + contents, sorted)."""
-    path = Path(path)
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
-        digest.update(file.read_bytes())
-    return digest.hexdigest()
 
 
 def load_model_bundle(path: str | Path, space: SearchSpace):

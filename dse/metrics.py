@@ -48,11 +48,18 @@ FLAGS = {
     "feasible": "bool (all constraints met)",
 }
 
+#: Unit (and meaning) of every aggregate metric: the one table of the DSE's metric units.
 METRIC_UNITS = {**DESIGN_METRICS, **WORKLOAD_METRICS}
+
+
+def metric_units(workloads: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
+    """Unit of every metric a study with these workloads records: :data:`METRIC_UNITS` plus
+    ``<workload>.<metric>`` for each workload metric."""
+    units = dict(METRIC_UNITS)
+    units.update({f"{workload}.{metric}": unit for workload in workloads for metric, unit in WORKLOAD_METRICS.items()})
+    return units
 
 
 def metric_names(workloads: list[str] | tuple[str, ...] = ()) -> list[str]:
     """All metric names a study with these workloads can optimise or constrain."""
-    names = list(METRIC_UNITS)
-    names += [f"{workload}.{metric}" for workload in workloads for metric in WORKLOAD_METRICS]
-    return names
+    return list(metric_units(workloads))

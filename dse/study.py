@@ -32,7 +32,8 @@ from optuna.trial import TrialState
 from tqdm import tqdm
 
 from dse.errors import DSEInputError
-from dse.evaluator import Assessment, Evaluator, file_sha256
+from dse.evaluator import Assessment, Evaluator
+from ppa.hashing import tree_sha256
 from dse.space import SearchSpace
 
 SAMPLERS = ("tpe", "nsga2", "random", "gp")
@@ -147,7 +148,7 @@ def study_attributes(space: SearchSpace, evaluator: Evaluator, models: str) -> d
         "out_of_domain": space.out_of_domain,
         "uncertainty_threshold": space.uncertainty_threshold,
         "workloads": {key: weight for key, (_, weight) in evaluator.workloads.items()},
-        "models": {"path": str(models), "sha256": file_sha256(models),
+        "models": {"path": str(models), "sha256": tree_sha256(models),
                    "features": list(evaluator.bundle.features), "targets": list(evaluator.bundle.targets)},
         "metric_units": evaluator.metric_units(),
         "memory_constants": {pdk: vars(c) for pdk, c in evaluator.constants.items()},

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
@@ -16,15 +15,18 @@ from dse.errors import DSEInputError
 from dse.evaluator import Evaluator
 from dse.pareto import pareto_mask
 from dse.space import SearchSpace
+from ppa.json_values import json_value
 
 #: Largest space ``sweep`` evaluates unless told otherwise (points).
 MAX_POINTS = 200_000
 
 
-def run_sweep(space: SearchSpace, evaluator: Evaluator, max_points: int = MAX_POINTS, chunk: int = 4096,
-              progress: bool = True) -> pd.DataFrame:
-    """All points of the space: parameters, metrics, ``objective:<name>`` and ``constraint:<name>``
-    (<= 0 met) columns, ``feasible``, ``rejected`` and ``pareto`` (non-dominated among the feasible points)."""
+def sweep_design_space(space: SearchSpace, evaluator: Evaluator, max_points: int = MAX_POINTS,
+                       chunk: int = 4096, progress: bool = True) -> pd.DataFrame:
+    """Every design point of a discrete search space, evaluated (the DSE's exhaustive sweep; the backend's
+    synthesis sweep is :func:`ppa.backend_flow.sweep.sweep_backend_samples`): parameters, metrics,
+    ``objective:<name>`` and ``constraint:<name>`` (<= 0 met) columns, ``feasible``, ``rejected`` and
+    ``pareto`` (non-dominated among the feasible points)."""
     size = space.grid_size()
     if size == 0:
         space.grid()  # raises, naming the continuous parameter
@@ -70,9 +72,6 @@ def write_sweep(table: pd.DataFrame, space: SearchSpace, evaluator: Evaluator, o
         "pareto": int(table["pareto"].sum()),
         "metric_units": evaluator.metric_units(),
     }
-    (out / "sweep.json").write_text(json.dumps(summary, indent=2, default=_jsonable))
+    (out / "sweep.json").write_text(json.dumps(json_value(summary), indent=2, allow_nan=False))
     return summary
 
-
-def _jsonable(value):
-    return value.item() if isinstance(value, np.generic) else str(value)

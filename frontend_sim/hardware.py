@@ -22,14 +22,43 @@ from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from frontend_sim.errors import SimulatorInputError
 
 DATAFLOWS = ("os", "ws", "is")
+KIB_BITS = 8 * 1024
+#: How a GEMM tile maps onto the array: SCALE-Sim's im2col (the K = KH·KW·C window on the stationary
+#: axis, fill/drain per fold) or GeneSys's (input channels on the rows padded to the array, the window
+#: iterated in time, fill/drain once per DRAM tile).
+ARRAY_MAPPINGS = ("im2col", "genesys")
+#: DRAM tiling: SCALE-Sim's one fixed loop order per dataflow (im2col mapping), SimDIT's tiling
+#: generator, or the searched off-chip tiling (GeneSys mapping; :mod:`frontend_sim.mapping`).
+TILINGS = ("fixed", "genesys", "search")
+#: DRAM interface: one link shared by all buffers (``dram_bytes_per_cycle``) or one AXI port per
+#: buffer (``ibuf_axi_bits``, ``parambuf_axi_bits``, ``obuf_axi_bits``, ``simd_axi_bits``).
+DRAM_PORTS = ("shared", "per_buffer")
+#: Width of words written to DRAM: activation (``act_bits``) or accumulator (``acc_bits``).
+WRITE_WIDTHS = ("act", "acc")
+#: SIMD results written back at act width, acc width, or acc width unless the next layer is a
+#: conv/GEMM (GeneSys: the SIMD output is quantised only when the array reads it next).
+SIMD_WRITE_WIDTHS = ("act", "acc", "act_if_next_gemm")
+#: SIMD unit model (:mod:`frontend_sim.simd`): "stream" = element-wise streaming at full lane occupancy,
+#: traffic overlapped with compute; "genesys" = SimDIT's GeneSys SIMD: VMEM-bank tiles, channels padded
+#: to the lanes, a 6-stage pipeline filled per tile, VMEM buffering per ``vmem_buffers``.
+SIMD_MODELS = ("stream", "genesys")
+#: Fields whose value is one of a fixed set of names.
+CHOICE_FIELDS = {"dataflow": DATAFLOWS, "array_mapping": ARRAY_MAPPINGS, "tiling": TILINGS,
+                 "dram_ports": DRAM_PORTS, "ofmap_write": WRITE_WIDTHS, "simd_write": SIMD_WRITE_WIDTHS,
+                 "simd_model": SIMD_MODELS}
 
 
 @dataclass(frozen=True)
 class HardwareConfig:
-    """One accelerator configuration. Widths in bits, buffers in KiB, DRAM in bytes/cycle."""
+    """One accelerator configuration. Widths in bits, buffers in KiB, DRAM in bytes/cycle, AXI ports
+    in bits/cycle. The defaults are SCALE-Sim's behaviour (im2col, fixed loop order, one shared link,
+    outputs at act width, padding not fetched, SIMD traffic overlapped); a SimDIT JSON sets GeneSys's.
+    """
 
     array_rows: int = 32
     array_cols: int = 32
@@ -45,12 +74,27 @@ class HardwareConfig:
     dram_bytes_per_cycle: float = 16.0
     simd_lanes: int = 0  # 0 means "as many lanes as array columns"
     vmem_kib: float = 64.0
+    array_mapping: str = "im2col"
+    tiling: str = "fixed"
+    dram_ports: str = "shared"
+    ibuf_axi_bits: int = 128  # bits/cycle, IBUF's AXI port (dram_ports = "per_buffer")
+    parambuf_axi_bits: int = 128  # bits/cycle, weights and bias
+    obuf_axi_bits: int = 128  # bits/cycle, OBUF reads (partial sums) and writes
+    simd_axi_bits: int = 512  # bits/cycle, SIMD VMEM port
+    ofmap_write: str = "act"
+    fetch_padding: bool = False  # True: zero padding / halos are fetched from DRAM with the tile
+    vmem_buffers: int = 2  # 1 = single-buffered VMEM (SIMD traffic not overlapped with SIMD compute)
+    simd_write: str = "act"
+    simd_model: str = "stream"
 
     def __post_init__(self) -> None:
         for name, value in self.__dict__.items():
             problem = field_problem(name, value)
             if problem:
                 raise SimulatorInputError(f"HardwareConfig.{name}={value!r}: expected {problem}")
+        problem = combination_problem(self)
+        if problem:
+            raise SimulatorInputError(f"HardwareConfig.{problem}")
 
     @property
     def lanes(self) -> int:
@@ -58,17 +102,24 @@ class HardwareConfig:
         return self.simd_lanes or self.array_cols
 
 
-#: Fields that must be integers >= 1 (bits and PE counts).
-POSITIVE_INT_FIELDS = ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits")
+#: Fields that must be integers >= 1 (bits, bits/cycle and PE counts).
+POSITIVE_INT_FIELDS = ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits",
+                       "ibuf_axi_bits", "parambuf_axi_bits", "obuf_axi_bits", "simd_axi_bits")
 #: Fields that must be finite numbers > 0 (KiB, bytes/cycle).
 POSITIVE_FLOAT_FIELDS = ("ibuf_kib", "wbuf_kib", "obuf_kib", "bbuf_kib", "dram_bytes_per_cycle", "vmem_kib")
+#: All integer fields (``simd_lanes`` may be 0, ``vmem_buffers`` is 1 or 2).
+INT_FIELDS = POSITIVE_INT_FIELDS + ("simd_lanes", "vmem_buffers")
 FIELD_NAMES = tuple(f.name for f in fields(HardwareConfig))
 
 
 def field_problem(name: str, value) -> str:
     """What is wrong with ``value`` for field ``name`` ('' when it is valid)."""
-    if name == "dataflow":
-        return "" if value in DATAFLOWS else f"one of {', '.join(DATAFLOWS)}"
+    if name in CHOICE_FIELDS:
+        return "" if value in CHOICE_FIELDS[name] else f"one of {', '.join(CHOICE_FIELDS[name])}"
+    if name == "fetch_padding":
+        return "" if isinstance(value, (bool, np.bool_)) else "true or false"
+    if name == "vmem_buffers":
+        return "" if value in (1, 2) and not isinstance(value, bool) else "1 (single) or 2 (double buffered)"
     is_int = isinstance(value, int) and not isinstance(value, bool)
     if name in POSITIVE_INT_FIELDS:
         return "" if is_int and value >= 1 else "an integer >= 1"
@@ -80,6 +131,45 @@ def field_problem(name: str, value) -> str:
     return f"a known field ({', '.join(FIELD_NAMES)})"
 
 
+def combination_problem(hw: HardwareConfig) -> str:
+    """What is wrong with a combination of fields ('' when none), as ``field=value: expected ...``.
+
+    The im2col mapping runs SCALE-Sim's fixed loop order; the GeneSys mapping is weight-stationary,
+    tiled by SimDIT's generator or the search, and needs buffers that hold the smallest legal tile
+    (:func:`frontend_sim.mapping.minimum_buffers`).
+    """
+    if hw.array_mapping == "im2col" and hw.tiling != "fixed":
+        return f"tiling={hw.tiling!r}: expected 'fixed' with array_mapping='im2col' (genesys/search need 'genesys')"
+    if hw.array_mapping == "genesys":
+        if hw.tiling == "fixed":
+            return "tiling='fixed': expected 'genesys' or 'search' with array_mapping='genesys'"
+        if hw.dataflow != "ws":
+            return f"dataflow={hw.dataflow!r}: expected 'ws' with array_mapping='genesys' (weight-stationary)"
+        for name, (bits, what) in genesys_minimum_buffers(hw.array_rows, hw.array_cols, hw.act_bits, hw.wgt_bits,
+                                                          hw.acc_bits, hw.bias_bits).items():
+            if getattr(hw, name) * KIB_BITS < bits:
+                return (f"{name}={getattr(hw, name)!r}: too small for any legal GeneSys tile; expected >= "
+                        f"{bits / KIB_BITS:g} KiB ({bits} bits: {what}, double-buffered)")
+    return ""
+
+
+def genesys_minimum_buffers(rows, cols, act_bits, wgt_bits, acc_bits, bias_bits) -> dict[str, tuple[int, str]]:
+    """Smallest legal buffer (bits) per field under the GeneSys mapping: the smallest tile, 1×1 kernel
+    and one output pixel, double-buffered (what SimDIT's tiling generator can shrink to)."""
+    return {"wbuf_kib": (2 * rows * cols * wgt_bits, "R x C weights"),
+            "ibuf_kib": (2 * rows * act_bits, "one pixel of R input channels"),
+            "obuf_kib": (2 * cols * acc_bits, "one pixel of C partial sums"),
+            "bbuf_kib": (2 * cols * bias_bits, "C biases")}
+
+
+def build(values: dict, source: str) -> HardwareConfig:
+    """HardwareConfig(**values); a bad combination names ``source``."""
+    try:
+        return HardwareConfig(**values)
+    except SimulatorInputError as exc:
+        raise SimulatorInputError(f"{source}: {str(exc).removeprefix('HardwareConfig.')}") from None
+
+
 def from_mapping(values: dict, source: str = "mapping") -> HardwareConfig:
     """HardwareConfig from a dict of field values; unknown keys and bad values name ``source``."""
     unknown = sorted(set(values) - set(FIELD_NAMES))
@@ -88,13 +178,13 @@ def from_mapping(values: dict, source: str = "mapping") -> HardwareConfig:
                                   f"({', '.join(FIELD_NAMES)})")
     cleaned = {}
     for name, value in values.items():
-        if name in POSITIVE_INT_FIELDS + ("simd_lanes",) and isinstance(value, float) and value.is_integer():
+        if name in INT_FIELDS and isinstance(value, float) and value.is_integer():
             value = int(value)
         problem = field_problem(name, value)
         if problem:
             raise SimulatorInputError(f"{source}: key {name!r} = {value!r}; expected {problem}")
         cleaned[name] = float(value) if name in POSITIVE_FLOAT_FIELDS else value
-    return HardwareConfig(**cleaned)
+    return build(cleaned, source)
 
 
 # ---------------------------------------------------------------- SCALE-Sim .cfg
@@ -142,15 +232,17 @@ def read_scalesim_cfg(path: str | Path) -> HardwareConfig:
         if problem:
             raise SimulatorInputError(f"{path}: [{section}] {key} = {raw!r}; expected {problem}")
         values[name] = value
-    return HardwareConfig(**values)
+    return build(values, str(path))
 
 
 # ---------------------------------------------------------------- SimDIT / GeneSys JSON
-KIB_BITS = 8 * 1024
 #: SimDIT hardware-JSON key -> (HardwareConfig field, conversion from the JSON value).
 #: Capacities are in bits (-> KiB); the OBUF key is one of GeneSys' two output buffers (SimDIT
-#: doubles it); ``*_AXI_DATA_WIDTH`` are bits/cycle: the DRAM rate is the sum of the IBUF, PARAMBUF
-#: (weights + bias) and OBUF AXI ports / 8 (bytes/cycle). SIMD VMEM1 and VMEM2 are counted together.
+#: doubles it); SIMD VMEM1 and VMEM2 are counted together. ``*_AXI_DATA_WIDTH`` are the per-buffer
+#: DRAM ports in bits/cycle; ``dram_bytes_per_cycle`` (used only with ``dram_ports = "shared"``) is the
+#: sum of the IBUF, PARAMBUF (weights + bias) and OBUF ports / 8. Keys SimDIT reads that do not change
+#: cycles or DRAM traffic (``SIMD_INST_MEM_ADDR_WIDTH``, ``INST_MEM_*``: instruction memories) are
+#: accepted and ignored.
 SIMDIT_JSON_KEYS = {
     "ARRAY_N": ("array_rows", int),
     "ARRAY_M": ("array_cols", int),
@@ -166,40 +258,56 @@ SIMDIT_JSON_KEYS = {
     "BBUF_CAPACITY_BITS": ("bbuf_kib", lambda v: v / KIB_BITS),
     "SIMD_VMEM_CAPACITY_BITS": ("vmem_kib", lambda v: 2 * v / KIB_BITS),
     "NUM_SIMD_LANES": ("simd_lanes", int),
+    "IBUF_AXI_DATA_WIDTH": ("ibuf_axi_bits", int),
+    "PARAMBUF_AXI_DATA_WIDTH": ("parambuf_axi_bits", int),
+    "OBUF_AXI_DATA_WIDTH": ("obuf_axi_bits", int),
+    "SIMD_AXI_DATA_WIDTH": ("simd_axi_bits", int),
     "DATAFLOW": ("dataflow", lambda v: str(v).lower()),
 }
+SIMDIT_BUFFER_KEYS = {"wbuf_kib": "WBUF_CAPACITY_BITS", "ibuf_kib": "IBUF_CAPACITY_BITS",
+                      "obuf_kib": "OBUF_CAPACITY_BITS", "bbuf_kib": "BBUF_CAPACITY_BITS"}
 SIMDIT_AXI_KEYS = ("IBUF_AXI_DATA_WIDTH", "PARAMBUF_AXI_DATA_WIDTH", "OBUF_AXI_DATA_WIDTH")
 SIMDIT_REQUIRED = ("ARRAY_N", "ARRAY_M")
+#: What a SimDIT file implies beyond its keys: GeneSys's weight-stationary array with its channel-on-rows
+#: mapping, SimDIT's tiling generator, one AXI port per buffer, outputs written at accumulator width,
+#: padding/halos fetched, single-buffered VMEM, SIMD results quantised only before a conv/GEMM, GeneSys's
+#: SIMD unit model.
+SIMDIT_DEFAULTS = {"dataflow": "ws", "array_mapping": "genesys", "tiling": "genesys", "dram_ports": "per_buffer",
+                   "ofmap_write": "acc", "fetch_padding": True, "vmem_buffers": 1, "simd_write": "act_if_next_gemm",
+                   "simd_model": "genesys"}
 
 
 def from_simdit(data: dict, source: str = "SimDIT JSON") -> HardwareConfig:
-    """HardwareConfig from a SimDIT hardware dict (GeneSys is weight-stationary unless DATAFLOW says)."""
+    """HardwareConfig from a SimDIT hardware dict, with GeneSys's behaviour (:data:`SIMDIT_DEFAULTS`)."""
     for key in SIMDIT_REQUIRED:
         if key not in data:
             raise SimulatorInputError(f"{source}: missing key {key!r} (SimDIT hardware JSON expected)")
-    values = {"dataflow": "ws"}
+    values = dict(SIMDIT_DEFAULTS)
     for key, raw in data.items():
         if key in SIMDIT_JSON_KEYS:
             name, convert = SIMDIT_JSON_KEYS[key]
             if isinstance(raw, bool) or (key != "DATAFLOW" and not isinstance(raw, (int, float))):
                 raise SimulatorInputError(f"{source}: key {key!r} = {raw!r}; expected a number")
             value = convert(raw)
-            if name in POSITIVE_INT_FIELDS + ("simd_lanes",) and isinstance(raw, float) and raw.is_integer():
+            if name in INT_FIELDS and isinstance(raw, float) and raw.is_integer():
                 value = int(raw)
             problem = field_problem(name, value)
             if problem:
                 raise SimulatorInputError(f"{source}: key {key!r} = {raw!r}; expected {problem}")
             values[name] = value
-    axi = []
-    for key in SIMDIT_AXI_KEYS:
-        if key in data:
-            raw = data[key]
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
-                raise SimulatorInputError(f"{source}: key {key!r} = {raw!r}; expected bits/cycle > 0")
-            axi.append(raw)
+    axi = [data[key] for key in SIMDIT_AXI_KEYS if key in data]
     if axi:
         values["dram_bytes_per_cycle"] = sum(axi) / 8
-    return HardwareConfig(**values)
+    defaults = HardwareConfig()
+    widths = [values.get(name, getattr(defaults, name))
+              for name in ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits")]
+    for name, (bits, what) in genesys_minimum_buffers(*widths).items():
+        key = SIMDIT_BUFFER_KEYS[name]
+        least = bits // 2 if key == "OBUF_CAPACITY_BITS" else bits  # the key is one of two OBUF banks
+        if key in data and data[key] < least:
+            raise SimulatorInputError(f"{source}: key {key!r} = {data[key]!r} is too small for any legal GeneSys "
+                                      f"tile; expected >= {least} ({what}, double-buffered)")
+    return build(values, source)
 
 
 # ---------------------------------------------------------------- files, presets

@@ -1,4 +1,5 @@
-"""One entry point for every workload source: a zoo name, a SCALE-Sim topology CSV or an ONNX file."""
+"""One entry point for every workload source: a zoo name, a SCALE-Sim topology CSV, an ONNX file or a
+SimDIT DNN spec JSON."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,15 +9,16 @@ from frontend_sim.workloads import Workload
 from frontend_sim.zoo import BERT_BASE_SEQ, WORKLOADS, get_workload
 
 #: File suffixes :func:`load_workload` reads.
-SUFFIXES = (".csv", ".onnx")
+SUFFIXES = (".csv", ".onnx", ".json")
 
 
 def load_workload(name_or_path: str | Path | Workload) -> Workload:
-    """A :class:`Workload` from a built-in name (``resnet50``), a ``.csv`` or an ``.onnx`` path.
+    """A :class:`Workload` from a built-in name (``resnet50``), a ``.csv``, ``.onnx`` or ``.json`` path.
 
     CSVs are SCALE-Sim topologies (conv or M,N,K form, detected from the header, see
     :func:`frontend_sim.topology.read_topology`); ONNX models are imported with
-    :func:`frontend_sim.onnx_import.import_onnx` (batch 1, symbolic batch dimension taken as 1).
+    :func:`frontend_sim.onnx_import.import_onnx` (batch 1, symbolic batch dimension taken as 1);
+    ``.json`` files are SimDIT DNN specs (:func:`frontend_sim.simdit_spec.read_simdit_spec`).
     """
     if isinstance(name_or_path, Workload):
         return name_or_path
@@ -38,6 +40,10 @@ def load_workload(name_or_path: str | Path | Workload) -> Workload:
         from frontend_sim.topology import read_topology
 
         return read_topology(path)
+    if suffix == ".json":
+        from frontend_sim.simdit_spec import read_simdit_spec
+
+        return read_simdit_spec(path)
     from frontend_sim.onnx_import import import_onnx
 
     return import_onnx(path)

@@ -33,10 +33,16 @@ afterwards each fold's share of the remaining traffic overlaps the previous fold
 
     stall = fill_bytes / bw + folds · max(0, (dram_bytes − fill_bytes) / (folds · bw) − fold_cycles)
 
-SIMD layers stream their input(s) from DRAM and the result back (``act_bits``), overlapped with
-their SIMD cycles: ``stall = max(0, dram_bytes / bw − simd_cycles)``; softmax/layernorm re-read
-their input per data pass when a row does not fit half the VMEM (see :mod:`frontend_sim.simd`).
-Everything broadcasts over numpy arrays (configs × layers).
+SIMD layers (``simd_model = "stream"``) stream their input(s) from DRAM at the width GEMM outputs are
+written (``ofmap_write``) and the result back at ``simd_write`` width, through the shared link or, with
+per-buffer ports, the SIMD port (``simd_axi_bits``); a double-buffered VMEM overlaps that with the SIMD
+cycles, ``stall = max(0, dram_bytes / bw − simd_cycles)``, a single-buffered one does not,
+``stall = dram_bytes / bw``; softmax/layernorm re-read their input per data pass when a row does not fit
+half the VMEM (see :mod:`frontend_sim.simd`, also for the GeneSys SIMD model).
+With ``dram_ports = "per_buffer"`` each buffer has its own port (``ibuf_axi_bits``, ``parambuf_axi_bits``
+for weights and bias, ``obuf_axi_bits`` for outputs and partial sums) and a transfer takes as long as its
+slowest port; ``ofmap_write = "acc"`` writes outputs at ``acc_bits``; ``fetch_padding`` reads the
+zero-padded input. Everything broadcasts over numpy arrays (configs × layers).
 """
 from __future__ import annotations
 
@@ -47,6 +53,9 @@ import numpy as np
 from frontend_sim.dataflow import ComputeResult
 
 KIB = 1024
+#: SCALE-Sim's loop order per dataflow over the per-group GEMM dims, innermost first: the streamed
+#: dimension (time), then the array-row folds, then the array-column folds.
+FIXED_LOOP_ORDER = {"os": "k,m,n", "ws": "m,k,n", "is": "n,k,m"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,9 @@ class MemoryTraffic:
     sram_bbuf_read_bytes: np.ndarray
     sram_bbuf_write_bytes: np.ndarray
     stall_cycles: np.ndarray
+    ifmap_refetch: np.ndarray  # times the input is read from DRAM
+    filter_refetch: np.ndarray  # times the weights are read from DRAM
+    psum_passes: np.ndarray  # K passes whose partial sums go through the OBUF (1: none)
 
     @property
     def dram_read_bytes(self) -> np.ndarray:
@@ -77,11 +89,13 @@ class MemoryTraffic:
         return self.dram_ofmap_bytes + self.dram_psum_bytes / 2
 
 
-def gemm_traffic(m, n, k, groups, ifmap_elems, hw, dataflow: str, comp: ComputeResult) -> MemoryTraffic:
+def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow: str,
+                 comp: ComputeResult) -> MemoryTraffic:
     """Traffic and stalls of grouped GEMM layers under one dataflow.
 
     ``m, n, k`` per-group GEMM sizes, ``groups`` groups, ``ifmap_elems`` unique input elements the
-    whole layer reads (H·W·C less rows/columns a large stride skips); ``hw`` a mapping of
+    whole layer reads (H·W·C less rows/columns a large stride skips), ``padded_ifmap_elems`` the same
+    with the zero padding (read when ``fetch_padding``); ``hw`` a mapping of
     HardwareConfig field arrays; ``comp`` the compute result of the same layers. Arrays broadcast
     (configs × layers).
     """
@@ -91,7 +105,7 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, hw, dataflow: str, comp: ComputeR
     rf, cf, g = comp.row_folds, comp.col_folds, groups
     mn, mk, kn = m * n, m * k, k * n
     ifmap_elems_group = ifmap_elems // np.maximum(groups, 1)
-    ifmap_b = ifmap_elems_group * act
+    ifmap_b = np.where(hw["fetch_padding"], np.maximum(ifmap_elems_group, padded_ifmap_elems // np.maximum(groups, 1)), ifmap_elems_group) * act
     kr = np.minimum(k, rows)
     if dataflow == "os":
         ifmap_refetch = np.where(ifmap_b <= ibuf_half, 1, cf)
@@ -119,15 +133,17 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, hw, dataflow: str, comp: ComputeR
     dram_ifmap = (g * ifmap_refetch) * ifmap_b
     dram_filter = (g * filter_refetch) * kn * wgt
     dram_bias = (g * n) * bias
-    dram_ofmap = (g * mn) * act
+    dram_ofmap = (g * mn) * np.where(hw["ofmap_write_code"] == 1, acc, act)
     total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
 
-    fill = np.minimum(fill_ifmap * act, ibuf_half) + np.minimum(fill_filter * wgt, wbuf_half)
-    fill = np.where(g > 0, np.minimum(fill, total), 0.0)
-    bw = hw["dram_bytes_per_cycle"]
+    fill_i = np.minimum(fill_ifmap * act, ibuf_half)
+    fill_f = np.minimum(fill_filter * wgt, wbuf_half)
+    scale = np.where(g > 0, np.minimum(1.0, total / np.maximum(fill_i + fill_f, 1e-30)), 0.0)
+    fill_time = transfer_cycles(hw, fill_i * scale, fill_f * scale, 0.0)
+    total_time = transfer_cycles(hw, dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
     steps = np.maximum(g * comp.folds, 1)
-    per_fold = (total - fill) / (steps * bw) - comp.fold_cycles
-    stall = np.ceil(fill / bw + steps * np.maximum(per_fold, 0.0))
+    per_fold = (total_time - fill_time) / steps - comp.fold_cycles
+    stall = np.ceil(fill_time + steps * np.maximum(per_fold, 0.0))
     obuf_bytes = (g * k_passes * mn) * acc
     return MemoryTraffic(
         dram_ifmap_bytes=dram_ifmap, dram_filter_bytes=dram_filter, dram_bias_bytes=dram_bias,
@@ -138,17 +154,34 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, hw, dataflow: str, comp: ComputeR
         sram_bbuf_read_bytes=(g * m_tiles * n) * bias,
         sram_bbuf_write_bytes=dram_bias,
         stall_cycles=stall,
+        ifmap_refetch=np.broadcast_to(ifmap_refetch, stall.shape).astype(float),
+        filter_refetch=np.broadcast_to(filter_refetch, stall.shape).astype(float),
+        psum_passes=np.where(dram_psum > 0, k_passes, 1).astype(float),
     )
 
 
-def simd_stalls(in_elems, out_elems, row_elems, row_passes, simd_cycles, hw):
+def transfer_cycles(hw, ibuf_bytes, param_bytes, obuf_bytes):
+    """Cycles to move bytes through the DRAM interface: one shared link (the sum over
+    ``dram_bytes_per_cycle``) or one AXI port per buffer (the slowest of IBUF, PARAMBUF, OBUF)."""
+    shared = (ibuf_bytes + param_bytes + obuf_bytes) / hw["dram_bytes_per_cycle"]
+    ports = np.maximum(np.maximum(ibuf_bytes / (hw["ibuf_axi_bits"] / 8), param_bytes / (hw["parambuf_axi_bits"] / 8)),
+                       obuf_bytes / (hw["obuf_axi_bits"] / 8))
+    return np.where(hw["dram_ports_code"] == 1, ports, shared)
+
+
+def simd_stalls(in_elems, out_elems, row_elems, row_passes, simd_cycles, hw, next_gemm=0):
     """(DRAM read bytes, DRAM write bytes, stall cycles) of SIMD layers streaming through DRAM.
 
-    Inputs are re-read ``row_passes`` times when a row of ``acc_bits`` words misses half the VMEM.
+    Inputs are re-read ``row_passes`` times when a row of ``acc_bits`` words misses half the VMEM;
+    ``next_gemm`` (per layer) is 1 where the next layer runs on the array (``simd_write`` rule).
     """
-    act = hw["act_bits"] / 8
+    in_bytes = np.where(hw["ofmap_write_code"] == 1, hw["acc_bits"], hw["act_bits"]) / 8
+    write = hw["simd_write_code"]  # 0 act, 1 acc, 2 act_if_next_gemm
+    out_bytes = np.where((write == 0) | ((write == 2) & (next_gemm == 1)), hw["act_bits"], hw["acc_bits"]) / 8
     row_fits = row_elems * (hw["acc_bits"] / 8) <= hw["vmem_kib"] * (KIB / 2)
-    read_b = in_elems * act * np.where(row_fits, 1, row_passes)
-    write_b = out_elems * act
-    stall = np.ceil(np.maximum((read_b + write_b) / hw["dram_bytes_per_cycle"] - simd_cycles, 0.0))
+    read_b = in_elems * in_bytes * np.where(row_fits, 1, row_passes)
+    write_b = out_elems * out_bytes
+    bw = np.where(hw["dram_ports_code"] == 1, hw["simd_axi_bits"] / 8, hw["dram_bytes_per_cycle"])
+    transfer = (read_b + write_b) / bw
+    stall = np.ceil(np.where(hw["vmem_buffers"] == 1, transfer, np.maximum(transfer - simd_cycles, 0.0)))
     return read_b, write_b, stall

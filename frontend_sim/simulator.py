@@ -1,11 +1,15 @@
 """The simulator flow, top to bottom like SCALE-Sim, vectorized over (configs × layers).
 
-1. topology  -> per-layer arrays (GEMM sizes M, N, K per group, groups, SIMD work)   ``layer_table``
+1. topology  -> per-layer arrays (GEMM sizes M, N, K per group, GeneSys loop bounds, SIMD work)  ``layer_table``
 2. hardware  -> per-config arrays (one row per configuration)                         ``config_table``
-3. mapping + compute cycles (SCALE-Sim-exact)                                          ``dataflow.compute``
-4. memory: SRAM/DRAM traffic and DRAM stalls                                           ``memory.gemm_traffic``
-5. SIMD unit cycles for non-GEMM layers                                                ``simd.simd_cycles``
-6. report: per-layer DataFrame and totals (``simulate``) or one row per config (``simulate_batch``)
+3. GEMM layers, per ``array_mapping``:
+   * ``im2col`` (SCALE-Sim): compute cycles (SCALE-Sim-exact, ``dataflow.compute``), then traffic and
+     stalls of its fixed loop order (``memory.gemm_traffic``);
+   * ``genesys``: DRAM tiling (SimDIT's generator or the search), cycles, traffic and per-port stalls
+     (``mapping.genesys_metrics``), with the chosen tiles per layer
+4. SIMD unit cycles and stalls for non-GEMM layers (``simd``; ``simd_model``)
+5. report: totals and per-layer arrays (``simulate``; its ``.layers`` DataFrame is built when first
+   read) or one row per config (``simulate_batch``)
 
 Layers run one after another (no overlap between layers or between the array and the SIMD unit):
 ``total_cycles = compute_cycles + stall_cycles + simd_cycles`` per layer, summed over the network.
@@ -14,16 +18,16 @@ Units are in the column names: cycles, bytes; ratios are fractions in 0..1.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
 
 from frontend_sim import dataflow as df_model
-from frontend_sim import memory, simd
+from frontend_sim import mapping, memory, simd
 from frontend_sim.errors import SimulatorInputError
-from frontend_sim.hardware import (DATAFLOWS, FIELD_NAMES, POSITIVE_FLOAT_FIELDS, POSITIVE_INT_FIELDS,
-                                   HardwareConfig)
+from frontend_sim.hardware import (ARRAY_MAPPINGS, CHOICE_FIELDS, DATAFLOWS, FIELD_NAMES, INT_FIELDS, KIB_BITS,
+                                   POSITIVE_FLOAT_FIELDS, TILINGS, HardwareConfig, genesys_minimum_buffers)
 from frontend_sim.workloads import Workload
 
 #: Per-config totals returned by simulate_batch (the shared contract), then extras.
@@ -38,48 +42,81 @@ CHUNK_ELEMENTS = 2_000_000
 
 @dataclass(frozen=True)
 class NetworkResult:
-    """Result of one network on one configuration."""
+    """Result of one network on one configuration: network totals, and the per-layer table built
+    from the per-layer arrays when first asked for (most callers of a search need totals only)."""
 
     workload: str
     hardware: HardwareConfig
-    layers: pd.DataFrame  # one row per layer
     totals: dict  # network totals, keys as TOTAL_COLUMNS plus per-buffer/tensor bytes
+    columns: dict  # per-layer arrays (L,): "layer", "op", LAYER_COLUMNS, MAPPING_COLUMNS, "loop_order", "psum_in"
+
+    @cached_property
+    def layers(self) -> pd.DataFrame:
+        """One row per layer: name, op, LAYER_COLUMNS, the chosen mapping (MAPPING_COLUMNS, loop order,
+        where partial sums live)."""
+        return pd.DataFrame(self.columns)
+
+
+#: Recently used workloads by identity: a repeated call with the same Workload object skips hashing it.
+_RECENT_TABLES: dict[int, tuple[Workload, dict]] = {}
+
+
+def layer_table(workload: Workload) -> dict[str, np.ndarray]:
+    """Per-layer arrays of ``workload`` (see :func:`build_layer_table`), cached by identity, then by value."""
+    hit = _RECENT_TABLES.get(id(workload))
+    if hit is not None and hit[0] is workload:
+        return hit[1]
+    table = build_layer_table(workload)
+    if len(_RECENT_TABLES) >= 64:
+        _RECENT_TABLES.pop(next(iter(_RECENT_TABLES)))
+    _RECENT_TABLES[id(workload)] = (workload, table)
+    return table
 
 
 @lru_cache(maxsize=64)
-def layer_table(workload: Workload) -> dict[str, np.ndarray]:
+def build_layer_table(workload: Workload) -> dict[str, np.ndarray]:
     """Per-layer arrays (shape (1, L)): GEMM sizes, groups, MACs, SIMD work. Raises on unknown ops."""
     if not isinstance(workload, Workload):
         raise SimulatorInputError(f"workload: expected a Workload (see frontend_sim.loader.load_workload), "
                                   f"got {type(workload).__name__}")
     if not workload.layers:
         raise SimulatorInputError(f"workload {workload.name!r} has no layers")
-    cols = {key: [] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems", "simd_elems",
-                                "simd_passes", "simd_in", "simd_out", "simd_row", "simd_row_passes")}
-    for layer in workload.layers:
+    cols = {key: [] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems", "ifmap_padded_elems", "simd_elems",
+                                "simd_passes", "simd_in", "simd_out", "simd_row", "simd_row_passes",
+                                *simd.GENESYS_COLUMNS)}
+    for index, layer in enumerate(workload.layers):
         check_layer(layer)
         gemm = layer.is_gemm
         work = (0,) * 6 if gemm else simd.layer_simd_work(layer)
+        following = workload.layers[index + 1] if index + 1 < len(workload.layers) else None
+        geometry = (0,) * len(simd.GENESYS_COLUMNS) if gemm else simd.genesys_geometry(layer, following)
         values = (layer.gemm_m if gemm else 0, layer.gemm_n if gemm else 0, layer.gemm_k if gemm else 0,
-                  layer.groups if gemm else 0, layer.macs, ifmap_elements_read(layer) if gemm else 0, *work)
+                  layer.groups if gemm else 0, layer.macs, ifmap_elements_read(layer) if gemm else 0,
+                  ifmap_elements_read(layer, padded=True) if gemm else 0, *work, *geometry)
         for key, value in zip(cols, values):
             cols[key].append(value)
     table = {key: np.asarray(value, dtype=np.int64)[None, :] for key, value in cols.items()}
+    table.update(mapping.loop_table([mapping.loop_dims(layer) if layer.is_gemm else None
+                                     for layer in workload.layers]))
+    simd_cols = table["groups"][0] == 0
+    table["g_divisors"] = simd.tile_divisors(table["g_oh"][0][simd_cols], table["g_ow"][0][simd_cols]) \
+        if simd_cols.any() else None
     table["name"] = [layer.name for layer in workload.layers]
     table["op"] = [layer.op for layer in workload.layers]
     return table
 
 
-def ifmap_elements_read(layer) -> int:
+def ifmap_elements_read(layer, padded: bool = False) -> int:
     """Input elements a GEMM layer touches: padding is not fetched (taken at the end, as SCALE-Sim's
-    partial last window) and a stride larger than the window skips rows/columns (a 1×1/2 conv
-    reads a quarter of its input)."""
+    partial last window) unless ``padded`` (the zero rows/columns counted as read), and a stride larger
+    than the window skips rows/columns (a 1×1/2 conv reads a quarter of its input)."""
     def extent(size, out, window, stride):
         if stride <= window:
             return min(size, (out - 1) * stride + window)
         return sum(max(0, min(window, size - o * stride)) for o in range(out))
-    return (extent(layer.ifmap_h, layer.ofmap_h, layer.filter_h, layer.stride_h)
-            * extent(layer.ifmap_w, layer.ofmap_w, layer.filter_w, layer.stride_w) * layer.channels)
+    pad_h, pad_w = (layer.pad_h, layer.pad_w) if padded else (0, 0)
+    return (extent(layer.ifmap_h + pad_h, layer.ofmap_h, layer.filter_h, layer.stride_h)
+            * extent(layer.ifmap_w + pad_w, layer.ofmap_w, layer.filter_w, layer.stride_w) * layer.channels)
 
 
 def check_layer(layer) -> None:
@@ -118,16 +155,19 @@ def config_table(configs) -> dict[str, np.ndarray]:
                           np.full(len(frame), getattr(defaults, name), dtype=object))
                    for name in FIELD_NAMES}
         validate_columns(columns)
+        validate_combinations(columns)
     else:
         configs = list(configs)
         if not configs or not all(isinstance(c, HardwareConfig) for c in configs):
             raise SimulatorInputError("configs: expected a DataFrame of HardwareConfig fields or a non-empty "
                                       "list of HardwareConfig")
         columns = {name: np.asarray([getattr(c, name) for c in configs]) for name in FIELD_NAMES}
-    table = {name: columns[name].astype(np.int64 if name in POSITIVE_INT_FIELDS + ("simd_lanes",) else float)[:, None]
-             for name in FIELD_NAMES if name != "dataflow"}
-    names = np.asarray(columns["dataflow"], dtype=object)
-    table["dataflow_code"] = np.select([names == d for d in DATAFLOWS], range(len(DATAFLOWS)), -1)[:, None]
+    table = {name: columns[name].astype(np.int64 if name in INT_FIELDS else float)[:, None]
+             for name in FIELD_NAMES if name not in CHOICE_FIELDS and name != "fetch_padding"}
+    table["fetch_padding"] = columns["fetch_padding"].astype(bool)[:, None]
+    for name, choices in CHOICE_FIELDS.items():
+        names = np.asarray(columns[name], dtype=object)
+        table[f"{name}_code"] = np.select([names == c for c in choices], range(len(choices)), -1)[:, None]
     table["lanes"] = np.where(table["simd_lanes"] > 0, table["simd_lanes"], table["array_cols"])
     return table
 
@@ -135,9 +175,15 @@ def config_table(configs) -> dict[str, np.ndarray]:
 def validate_columns(columns: dict[str, np.ndarray]) -> None:
     """Vectorized HardwareConfig validation of DataFrame columns; raises naming row and column."""
     for name, values in columns.items():
-        if name == "dataflow":
-            bad = ~np.isin(values.astype(object), DATAFLOWS)
-            expected = f"one of {', '.join(DATAFLOWS)}"
+        if name in CHOICE_FIELDS:
+            bad = ~np.isin(values.astype(object), CHOICE_FIELDS[name])
+            expected = f"one of {', '.join(CHOICE_FIELDS[name])}"
+        elif name == "fetch_padding":
+            bad = ~np.isin(values.astype(object), (True, False))
+            expected = "true or false"
+        elif name == "vmem_buffers":
+            bad = ~np.isin(pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(), (1, 2))
+            expected = "1 (single) or 2 (double buffered)"
         else:
             numbers = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
             if name in POSITIVE_FLOAT_FIELDS:
@@ -152,25 +198,58 @@ def validate_columns(columns: dict[str, np.ndarray]) -> None:
             raise SimulatorInputError(f"configs row {row}: {name}={value!r}; expected {expected}")
 
 
-def gemm_parts(layers: dict, hw: dict):
-    """Yield (config rows, GEMM layer columns, metrics) once per dataflow present in ``hw``.
+def validate_combinations(columns: dict[str, np.ndarray]) -> None:
+    """Vectorized :func:`~frontend_sim.hardware.combination_problem` of validated DataFrame columns: the
+    first bad row is rebuilt as a HardwareConfig, whose message is raised naming the row."""
+    genesys = columns["array_mapping"] == "genesys"
+    bad = (genesys == (columns["tiling"] == "fixed")) | (genesys & (columns["dataflow"] != "ws"))
+    numbers = {name: pd.to_numeric(pd.Series(columns[name])).to_numpy()
+               for name in ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits")}
+    least = genesys_minimum_buffers(*numbers.values())
+    for name, (bits, _) in least.items():
+        bad |= genesys & (pd.to_numeric(pd.Series(columns[name])).to_numpy() * KIB_BITS < bits)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        values = {name: columns[name][row] for name in FIELD_NAMES}
+        values = {name: (int(v) if name in INT_FIELDS else float(v) if name in POSITIVE_FLOAT_FIELDS
+                         else bool(v) if name == "fetch_padding" else v) for name, v in values.items()}
+        try:
+            HardwareConfig(**values)
+        except SimulatorInputError as exc:
+            raise SimulatorInputError(f"configs row {row}: {str(exc).removeprefix('HardwareConfig.')}") from None
 
-    Configs are grouped by dataflow (at most three groups, not a loop over configs); metrics are
-    arrays of shape (configs in the group, GEMM layers).
+
+def gemm_parts(layers: dict, hw: dict):
+    """Yield (config rows, GEMM layer columns, metrics) once per model present in ``hw``.
+
+    Configs are grouped by (array mapping, dataflow, tiling) -- a handful of groups, not a loop over
+    configs; metrics are arrays of shape (configs in the group, GEMM layers). The im2col mapping
+    runs SCALE-Sim's compute model (:mod:`frontend_sim.dataflow`) and fixed-loop-order traffic
+    (:mod:`frontend_sim.memory`); the GeneSys mapping runs :mod:`frontend_sim.mapping`.
     """
     cols = np.flatnonzero(layers["groups"][0] > 0)
     if cols.size == 0:
         return
-    m, n, k, groups, macs, ifmap = (layers[key][:, cols] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems"))
-    codes = hw["dataflow_code"][:, 0]
-    for code, dataflow in enumerate(DATAFLOWS):
-        mask = codes == code
-        if not mask.any():
-            continue
+    m, n, k, groups, macs, ifmap, padded = (layers[key][:, cols] for key in ("m", "n", "k", "groups", "macs",
+                                                                           "ifmap_elems", "ifmap_padded_elems"))
+    keys = (hw["array_mapping_code"] * len(DATAFLOWS) + hw["dataflow_code"]) * len(TILINGS) + hw["tiling_code"]
+    for key in np.unique(keys):
+        mask = keys[:, 0] == key
         rows = slice(None) if mask.all() else np.flatnonzero(mask)
-        sub = {key: value[rows] for key, value in hw.items()}
+        sub = {name: value[rows] for name, value in hw.items()}
+        if ARRAY_MAPPINGS[int(key) // (len(DATAFLOWS) * len(TILINGS))] == "genesys":
+            loops = {name: value[:, cols] for name, value in layers.items() if name.startswith("loop_")}
+            metrics = mapping.genesys_metrics(loops, sub, groups, ifmap)
+            metrics.update(macs=macs, mapping_efficiency=macs / np.maximum(
+                               metrics["compute_cycles"] * sub["array_rows"] * sub["array_cols"], 1),
+                           sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),
+                           sram_write_bytes=sum(metrics[f"sram_{b}_write_bytes"] for b in BUFFERS[:4]))
+            metrics["compute_utilization"] = metrics["mapping_efficiency"]
+            yield rows, cols, metrics
+            continue
+        dataflow = DATAFLOWS[int(key) // len(TILINGS) % len(DATAFLOWS)]
         comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow)
-        traffic = memory.gemm_traffic(m, n, k, groups, ifmap, sub, dataflow, comp)
+        traffic = memory.gemm_traffic(m, n, k, groups, ifmap, padded, sub, dataflow, comp)
         metrics = {f.name: getattr(traffic, f.name) for f in fields(traffic)}
         metrics.update(macs=macs, compute_cycles=comp.compute_cycles, folds=comp.folds * groups,
                        mapping_efficiency=comp.mapping_efficiency,
@@ -190,20 +269,36 @@ def simd_part(layers: dict, hw: dict):
     elems, passes, n_in, n_out, row, row_passes = (
         layers[key][:, cols] for key in ("simd_elems", "simd_passes", "simd_in", "simd_out", "simd_row",
                                          "simd_row_passes"))
-    cycles = simd.simd_cycles(elems, passes, hw["lanes"])
-    read_b, write_b, stall = memory.simd_stalls(n_in, n_out, row, row_passes, cycles, hw)
-    vmem = simd.vmem_bytes(elems, passes, hw["acc_bits"])
+    genesys = hw["simd_model_code"] == 1  # (N, 1): configs with GeneSys's SIMD unit
+    if not genesys.all():
+        cycles = simd.simd_cycles(elems, passes, hw["lanes"])
+        read_b, write_b, stall = memory.simd_stalls(n_in, n_out, row, row_passes, cycles, hw,
+                                                    layers["next_gemm"][:, cols])
+        vmem_read = vmem_write = simd.vmem_bytes(elems, passes, hw["acc_bits"])
+    if genesys.any():
+        geo = {key: layers[key][:, cols] for key in simd.GENESYS_COLUMNS}
+        unit = simd.genesys_simd(geo, layers["g_divisors"], hw, [layers["name"][c] for c in cols])
+        if genesys.all():
+            cycles, stall, read_b, write_b = (unit.simd_cycles, unit.stall_cycles, unit.dram_ifmap_bytes,
+                                              unit.dram_ofmap_bytes)
+            vmem_read, vmem_write = unit.vmem_read_bytes, unit.vmem_write_bytes
+        else:
+            cycles, stall = np.where(genesys, unit.simd_cycles, cycles), np.where(genesys, unit.stall_cycles, stall)
+            read_b = np.where(genesys, unit.dram_ifmap_bytes, read_b)
+            write_b = np.where(genesys, unit.dram_ofmap_bytes, write_b)
+            vmem_read = np.where(genesys, unit.vmem_read_bytes, vmem_read)
+            vmem_write = np.where(genesys, unit.vmem_write_bytes, vmem_write)
     metrics = dict(simd_cycles=cycles, stall_cycles=stall, total_cycles=cycles + stall.astype(np.int64),
                    dram_ifmap_bytes=read_b, dram_ofmap_bytes=write_b, dram_read_bytes=read_b,
-                   dram_write_bytes=write_b, sram_vmem_read_bytes=vmem, sram_vmem_write_bytes=vmem,
-                   sram_read_bytes=vmem, sram_write_bytes=vmem)
+                   dram_write_bytes=write_b, sram_vmem_read_bytes=vmem_read, sram_vmem_write_bytes=vmem_write,
+                   sram_read_bytes=vmem_read, sram_write_bytes=vmem_write)
     return cols, metrics
 
 
 def evaluate(layers: dict, hw: dict) -> dict[str, np.ndarray]:
     """All per-(config, layer) metrics as arrays of shape (N configs, L layers)."""
     shape = (hw["array_rows"].shape[0], layers["m"].shape[1])
-    out = {name: np.zeros(shape) for name in LAYER_COLUMNS}
+    out = {name: np.zeros(shape) for name in LAYER_COLUMNS + MAPPING_COLUMNS}
     for rows, cols, metrics in gemm_parts(layers, hw):
         index = (slice(None), cols) if isinstance(rows, slice) else np.ix_(rows, cols)
         for name, value in metrics.items():
@@ -215,7 +310,7 @@ def evaluate(layers: dict, hw: dict) -> dict[str, np.ndarray]:
             out[name][:, cols] = value
     pes = hw["array_rows"] * hw["array_cols"]
     out["utilization"] = out["macs"] / (np.maximum(out["total_cycles"], 1) * pes)
-    for name in INTEGER_COLUMNS:
+    for name in INTEGER_COLUMNS + TILE_COLUMNS:
         out[name] = out[name].astype(np.int64)
     return out
 
@@ -225,7 +320,13 @@ LAYER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total
                  *[f"sram_{b}_{d}_bytes" for b in BUFFERS for d in ("read", "write")],
                  *[f"dram_{t}_bytes" for t in TENSORS], "dram_read_bytes", "dram_write_bytes",
                  "sram_read_bytes", "sram_write_bytes"]
+#: The chosen off-chip mapping per layer (GeneSys mapping; 0 under the im2col mapping, which streams
+#: SCALE-Sim's fixed loop order): DRAM tile sizes, refetch factors, reduction tiles whose partial sums
+#: go to DRAM and back (1 = partial sums stay in the OBUF).
+MAPPING_COLUMNS = ["tile_ow", "tile_oh", "tile_n", "tile_kw", "tile_kh", "tile_ic", "tile_oc",
+                   "ifmap_refetch", "filter_refetch", "psum_passes"]
 INTEGER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total_cycles", "folds"]
+TILE_COLUMNS = [c for c in MAPPING_COLUMNS if c.startswith("tile_")]
 WEIGHTED = ("mapping_efficiency", "compute_utilization")
 SUMMED = [c for c in LAYER_COLUMNS if c not in WEIGHTED + ("utilization",)]
 
@@ -240,6 +341,8 @@ def batch_totals(layers: dict, hw: dict) -> dict[str, np.ndarray]:
     totals = {name: np.zeros(n_configs) for name in SUMMED + list(WEIGHTED)}
     for rows, _, metrics in gemm_parts(layers, hw):
         for name, value in metrics.items():
+            if name not in totals:
+                continue  # per-layer mapping columns have no network total
             if name in WEIGHTED:
                 value = value * metrics["compute_cycles"]
             totals[name][rows] += np.broadcast_to(value, metrics["compute_cycles"].shape).sum(axis=1)
@@ -263,18 +366,31 @@ def finish_totals(totals: dict, hw: dict) -> dict[str, np.ndarray]:
 
 
 def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
-    """Simulate ``workload`` on one configuration: per-layer DataFrame and network totals."""
+    """Simulate ``workload`` on one configuration: network totals and (``.layers``) the per-layer table."""
     if not isinstance(hw, HardwareConfig):
         raise SimulatorInputError(f"hw: expected a HardwareConfig, got {type(hw).__name__}")
     layers = layer_table(workload)
-    hw_table = config_table([hw])
+    hw_table = one_config_table(hw)
     out = evaluate(layers, hw_table)
-    frame = pd.DataFrame({"layer": layers["name"], "op": layers["op"],
-                          **{name: out[name][0] for name in LAYER_COLUMNS}})
     sums = {name: out[name].sum(axis=1) for name in SUMMED}
     sums.update({name: (out[name] * out["compute_cycles"]).sum(axis=1) for name in WEIGHTED})
     totals = {name: value[0].item() for name, value in finish_totals(sums, hw_table).items()}
-    return NetworkResult(workload=workload.name, hardware=hw, layers=frame, totals=totals)
+    columns = {"layer": layers["name"], "op": layers["op"],
+               **{name: out[name][0] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
+    gemm = layers["groups"][0] > 0
+    order = mapping.GENESYS_LOOP_ORDER if hw.array_mapping == "genesys" else memory.FIXED_LOOP_ORDER[hw.dataflow]
+    columns["loop_order"] = np.where(gemm, order, "")
+    columns["psum_in"] = np.where(gemm, np.where(columns["psum_passes"] > 1, "dram", "obuf"), "")
+    return NetworkResult(workload=workload.name, hardware=hw, totals=totals, columns=columns)
+
+
+@lru_cache(maxsize=256)
+def one_config_table(hw: HardwareConfig) -> dict[str, np.ndarray]:
+    """:func:`config_table` of one configuration, cached (read-only arrays)."""
+    table = config_table([hw])
+    for value in table.values():
+        value.setflags(write=False)
+    return table
 
 
 def simulate_batch(workload: Workload, configs) -> pd.DataFrame:

@@ -7,7 +7,6 @@ model only, and the warning says which.
 """
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -16,14 +15,11 @@ import numpy as np
 import pandas as pd
 
 from frontend_sim.hardware import HardwareConfig
+from ppa.backend_flow.columns import SAMPLE_OUTPUTS
 from ppa.errors import PPAInputError
+from ppa.hashing import file_sha256
 from ppa.lookup import read_lookup
 
-#: Columns of the bundled backend datasets that are results or bookkeeping, never default features
-#: (the contract targets, then the other outputs of ppa/backend_flow's sweep).
-PPA_OUTPUT_COLUMNS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz", "wns_ps", "timing_met",
-                      "pe_area_um2", "pe_fmax_ghz", "lane_fmax_ghz", "internal_mw", "switching_mw", "tns_ps", "critical_path", "cell_count",
-                      "synth_s", "sta_s", "sample_key", "netlist_key")
 #: Architectural columns (``HardwareConfig`` fields): the default configuration key of the unseen split.
 ARCHITECTURE_COLUMNS = tuple(f.name for f in fields(HardwareConfig))
 MIN_ROWS = 10
@@ -42,7 +38,7 @@ class DataSpec:
     """Which columns of a CSV are features and targets, and how to split and check them.
 
     ``features=None`` means every column that is not a target, not a known PPA output
-    (:data:`PPA_OUTPUT_COLUMNS`) and not in ``exclude``. ``categorical`` forces columns to be
+    (:data:`ppa.backend_flow.columns.SAMPLE_OUTPUTS`) and not in ``exclude``. ``categorical`` forces columns to be
     encoded as categories (columns whose values are all non-numeric are categorical anyway).
     ``group_by`` is the configuration key of the "unseen" split (None: the architectural columns
     among the features, or all features when there are none). ``clock_column``/``timing_column``
@@ -166,11 +162,6 @@ class Table:
         return self.frame[name] if name in self.frame else None
 
 
-def file_sha256(path: str | Path) -> str:
-    """sha256 hex digest of a file's bytes (datasets, bundle files, liberty files)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def read_csv(path: str | Path) -> pd.DataFrame:
     """Read a CSV as strings (typing is done column by column, with messages); clear errors."""
     path = Path(path)
@@ -255,7 +246,7 @@ def read_table(path: str | Path, spec: DataSpec, *, for_training: bool = True) -
         _require_columns(path, df, spec.features, "feature")
         features = list(spec.features)
     else:
-        skip = set(spec.targets) | set(PPA_OUTPUT_COLUMNS) | set(spec.exclude)
+        skip = set(spec.targets) | set(SAMPLE_OUTPUTS) | set(spec.exclude)
         features = [c for c in df.columns if c not in skip]
     if not features:
         raise PPAInputError(f"{path}: no feature columns left (columns: {', '.join(df.columns)})")

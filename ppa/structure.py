@@ -8,7 +8,7 @@
   ``n_pe * act_bits * wgt_bits`` (multiplier cells) or ``simd_lanes * acc_bits``. The ``additive``
   model family (:mod:`ppa.additive`) fits the unit costs.
 
-Expressions use :mod:`ppa.expressions` (parsed with :mod:`ast`, never ``eval``); comparisons give
+Expressions use :mod:`ppa.expression_language` (parsed with :mod:`ast`, never ``eval``); comparisons give
 0/1, so ``n_pe * (mult_style == 'booth')`` counts Booth PEs only.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ppa.errors import PPAInputError
-from ppa.expressions import Expression
+from ppa.expression_language import Expression
 from ppa.schema import lines
 
 

@@ -6,11 +6,16 @@ stops hopeless trials early. The family's defaults are the first trial, so tunin
 parameters worse (on these folds) than the untuned model. Tuning also stops once a trial's MAPE is
 at most :data:`GOOD_ENOUGH_MAPE_PCT`: nothing measurable is left to gain (e.g. the SIMD lane's clock,
 which recurs exactly across cores, is predicted to ~0.00 % by the defaults).
+
+Optuna logs every trial at INFO; a tuning study's trials are an inner detail, so Optuna is held at
+WARNING while (and only while) a tuning study runs. Each tuning result is logged at DEBUG.
 """
 from __future__ import annotations
 
+import logging
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +27,7 @@ from ppa import transforms
 from ppa.metrics import objective_error
 from ppa.models import DEFAULTS, build, suggest
 
-optuna.logging.set_verbosity(optuna.logging.WARNING)
+logger = logging.getLogger(__name__)
 
 #: Cross-validated MAPE (%) at which tuning stops: below the flow's own reproducibility (module clocks and
 #: areas of the same module agree to ≤ 0.05 % across cores, ``benchmarks/bench_learning_curve.py``).
@@ -35,6 +40,17 @@ class TuningResult:
     error: float  # objective_error of the best trial (MAPE % or normalised RMSE)
     n_trials: int
     seconds: float
+
+
+@contextmanager
+def _optuna_warnings_only():
+    """Optuna's verbosity at least WARNING inside the block; the caller's setting is restored after."""
+    previous = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(max(previous, optuna.logging.WARNING))
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(previous)
 
 
 def fit_predict_folds(estimator, X, y, transform: str, folds, *, on_fold=None):
@@ -71,20 +87,25 @@ def tune(family: str, X: np.ndarray, y: np.ndarray, transform: str, folds, *, bu
         oof, _ = fit_predict_folds(estimator, X, y, transform, folds, on_fold=report)
         return objective_error(y, oof)
 
-    study = optuna.create_study(direction="minimize",
-                                sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=8),
-                                pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=1))
-    study.enqueue_trial(DEFAULTS[family])
     mape = (np.asarray(y) > 0).mean() >= 0.5  # objective_error is a MAPE (else a normalised RMSE)
 
     def good_enough(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if mape and trial.state == optuna.trial.TrialState.COMPLETE and trial.value <= GOOD_ENOUGH_MAPE_PCT:
             study.stop()
 
-    study.optimize(objective, n_trials=n_trials, timeout=max(budget_s, 1e-3), catch=(ValueError,),
-                   callbacks=[good_enough])
+    with _optuna_warnings_only():
+        study = optuna.create_study(direction="minimize",
+                                    sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=8),
+                                    pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=1))
+        study.enqueue_trial(DEFAULTS[family])
+        study.optimize(objective, n_trials=n_trials, timeout=max(budget_s, 1e-3), catch=(ValueError,),
+                       callbacks=[good_enough])
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not complete:  # budget too small even for the first trial: keep the defaults
-        return TuningResult(dict(DEFAULTS[family]), float("nan"), len(study.trials), time.perf_counter() - start)
-    return TuningResult(dict(study.best_params), float(study.best_value), len(study.trials),
-                        time.perf_counter() - start)
+        result = TuningResult(dict(DEFAULTS[family]), float("nan"), len(study.trials), time.perf_counter() - start)
+    else:
+        result = TuningResult(dict(study.best_params), float(study.best_value), len(study.trials),
+                              time.perf_counter() - start)
+    logger.debug("tuned %s: %d trials (%d complete) in %.1f s, best CV error %.4g", family, result.n_trials,
+                 len(complete), result.seconds, result.error)
+    return result

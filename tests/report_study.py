@@ -16,7 +16,27 @@ from frontend_sim.zoo import get_workload
 WORKLOAD = "resnet18"
 AREA_LIMIT_UM2 = 400_000.0
 #: Values the "space" does not search (as in a DSE space file's [fixed]).
-FIXED = {"pdk": "asap7", "wbuf_kib": 128.0}
+FIXED = {"pdk": "asap7", "obuf_kib": 32.0}
+#: The space file of the search below, as ``accel-dse search`` stores it in the study; its derived
+#: ``wbuf_kib`` is what the objective simulates with.
+SPACE_TEXT = f"""
+[parameters]
+array_rows = {{ values = [4, 8, 16, 32, 64] }}
+array_cols = {{ values = [4, 8, 16, 32, 64] }}
+dataflow = {{ values = ["os", "ws", "is"] }}
+ibuf_kib = {{ low = 8.0, high = 512.0, log = true }}
+target_clock_ghz = {{ low = 0.2, high = 2.0 }}
+
+[fixed]
+pdk = "{FIXED['pdk']}"
+obuf_kib = {FIXED['obuf_kib']}
+
+[derived]
+wbuf_kib = "ibuf_kib / 2"
+
+[[objectives]]
+metric = "runtime_s"
+"""
 
 
 def objective(trial: optuna.Trial) -> tuple[float, float, float]:
@@ -26,7 +46,7 @@ def objective(trial: optuna.Trial) -> tuple[float, float, float]:
     ibuf = trial.suggest_float("ibuf_kib", 8.0, 512.0, log=True)
     clock = trial.suggest_float("target_clock_ghz", 0.2, 2.0)
     hardware = HardwareConfig(array_rows=rows, array_cols=cols, dataflow=dataflow, ibuf_kib=ibuf,
-                              wbuf_kib=FIXED["wbuf_kib"])
+                              obuf_kib=FIXED["obuf_kib"], wbuf_kib=ibuf / 2)
     totals = simulate(get_workload(WORKLOAD), hardware).totals
     cycles = float(totals["total_cycles"])
     area = 72.0 * rows * cols + 900.0 * ibuf
@@ -46,8 +66,10 @@ def objective(trial: optuna.Trial) -> tuple[float, float, float]:
     return runtime, energy, area
 
 
-def make_study(storage: str | None, name: str = "fixture", n_trials: int = 60, seed: int = 0) -> optuna.Study:
-    """Run the objective for ``n_trials`` with multi-objective TPE and the contract's user attrs.
+def make_study(storage: str | None, name: str = "fixture", n_trials: int = 60, seed: int = 0,
+               space_text: bool = True) -> optuna.Study:
+    """Run the objective for ``n_trials`` with multi-objective TPE and the contract's user attrs
+    (without ``space_text``, the study stores only the space's fixed values, as a foreign study might).
 
     The search runs in memory; the finished study is then copied into ``storage`` with
     ``optuna.copy_study`` (one write per trial: SQLite on this machine's disk costs ~0.1 s each).
@@ -57,7 +79,8 @@ def make_study(storage: str | None, name: str = "fixture", n_trials: int = 60, s
     study = optuna.create_study(study_name=name, storage=memory,
                                 directions=["minimize", "minimize", "minimize"],
                                 sampler=optuna.samplers.TPESampler(seed=seed))
-    study.set_user_attr("space", {"fixed": FIXED})
+    study.set_user_attr("space", {"path": "fixture.toml", "text": SPACE_TEXT, "fixed": FIXED} if space_text
+                        else {"fixed": FIXED})
     study.set_user_attr("objectives", ["runtime_s", "energy_j", "area_um2"])
     study.set_user_attr("constraints", [f"area_um2 <= {AREA_LIMIT_UM2}"])
     study.set_user_attr("workloads", {WORKLOAD: 1.0})

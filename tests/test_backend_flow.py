@@ -14,9 +14,9 @@ from ppa.backend_flow import sweep as sweep_module
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.liberty import bundled_paths, merge_liberty, prepare_liberty, quote_expressions
 from ppa.backend_flow.rtl import CoreConfig
-from ppa.backend_flow.sampling import DesignPoint, abc_delay_for_clock, design
+from ppa.backend_flow.sampling import DesignPoint, design
 from ppa.backend_flow.store import SampleStore
-from ppa.backend_flow.synth import SynthKnobs, synthesize
+from ppa.backend_flow.synth import SynthKnobs, abc_delay_for_clock, synthesize
 
 TOOLS = shutil.which("yosys") and shutil.which("sta")
 needs_tools = pytest.mark.skipif(not TOOLS, reason="yosys and OpenSTA (sta) not installed (apt-get install yosys opensta)")
@@ -33,7 +33,7 @@ def _point(cols: int) -> DesignPoint:
 def tiny_sweep(tmp_path_factory):
     """1×1 and 1×2 arrays, each timed at three clocks: six real samples."""
     out = tmp_path_factory.mktemp("sweep")
-    df = sweep_module.run_sweep("asap7", 6, out, points=[_point(1), _point(2)], progress=False)
+    df = sweep_module.sweep_backend_samples("asap7", 6, out, points=[_point(1), _point(2)], progress=False)
     return out, df
 
 
@@ -82,13 +82,13 @@ def test_resume_skips_finished_samples(tiny_sweep, monkeypatch):
         raise AssertionError("a finished sample was synthesised again")
 
     monkeypatch.setattr(sweep_module, "synthesize", must_not_run)
-    again = sweep_module.run_sweep("asap7", 6, out, points=[_point(1), _point(2)], progress=False)
+    again = sweep_module.sweep_backend_samples("asap7", 6, out, points=[_point(1), _point(2)], progress=False)
     assert again.sample_key.tolist() == df.sample_key.tolist()
     assert (out / "runs" / _point(1).netlist_key / "yosys.log").exists()
     assert (out / "runs" / _point(1).netlist_key / "sta.log").exists()
     # a fresh output directory continues a published dataset CSV without redoing its samples
-    fresh = sweep_module.run_sweep("asap7", 6, out.parent / "fresh", points=[_point(1), _point(2)], progress=False,
-                                   seed_csv=out / "ppa_samples.csv")
+    fresh = sweep_module.sweep_backend_samples("asap7", 6, out.parent / "fresh", points=[_point(1), _point(2)],
+                                               progress=False, seed_csv=out / "ppa_samples.csv")
     sweep_module.pd.testing.assert_frame_equal(fresh, df)
 
 
@@ -101,7 +101,7 @@ def test_corrupted_liberty_gives_a_clear_error_and_keeps_the_store(tiny_sweep, t
     broken.write_text(text[:cut] + "  cell (BROKEN { area : ;;\n" + text[cut:])
     # continue the same store with a new design point and the broken library
     with pytest.raises(BackendFlowError, match=r"sample \w+ .*failed: yosys failed .*log: .*yosys\.log"):
-        sweep_module.run_sweep("asap7", 3, out, liberty=broken, points=[_point(3)], progress=False)
+        sweep_module.sweep_backend_samples("asap7", 3, out, liberty=broken, points=[_point(3)], progress=False)
     store = SampleStore(out / "samples.sqlite")
     assert store.keys() == set(df.sample_key) and len(store.failures()) == 1
     store.close()

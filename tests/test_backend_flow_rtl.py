@@ -161,5 +161,5 @@ endmodule
 def test_bad_configuration_is_rejected_with_the_parameter_named():
     with pytest.raises(BackendFlowError, match="acc_bits=12 must hold a full product"):
         CoreConfig(act_bits=8, wgt_bits=8, acc_bits=12)
-    with pytest.raises(BackendFlowError, match="dataflow must be one of"):
+    with pytest.raises(BackendFlowError, match=r"CoreConfig.dataflow=.rs.: expected one of os, ws, is \(as HardwareConfig.dataflow\)"):
         CoreConfig(dataflow="rs")

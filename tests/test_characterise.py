@@ -10,7 +10,7 @@ from accel_dse_datasets import path as dataset_path
 from dse.cli import main
 from ppa.backend_flow import characterise as ch
 from ppa.backend_flow.errors import BackendFlowError
-from ppa.backend_flow.sampling import abc_delay_for_clock
+from ppa.backend_flow.synth import abc_delay_for_clock
 
 needs_yosys = pytest.mark.skipif(not (shutil.which("yosys") and shutil.which("sta")),
                                  reason="yosys and OpenSTA not installed (apt-get install yosys opensta)")

@@ -79,3 +79,21 @@ def test_onnx_model_through_the_cli(tmp_path):
     result = invoke("-w", str(unsupported))
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
     assert "LRN" in result.output and "norm1" in result.output
+
+
+def test_mapping_option_selects_the_model(tmp_path):
+    """--mapping fixed / genesys / search: the header names the model, GeneSys runs print the tiles, and a
+    SimDIT file gives GeneSys's mapping by default."""
+    default = invoke("-w", "resnet18", "--hw", "genesys-16x16")
+    fixed = invoke("-w", "resnet18", "--hw", "genesys-16x16", "--mapping", "fixed")
+    search = invoke("-w", "resnet18", "--hw", "edge-8x8", "--mapping", "search", "--csv", str(tmp_path / "s.csv"))
+    assert default.exit_code == fixed.exit_code == search.exit_code == 0, default.output + fixed.output + search.output
+    assert "ws, genesys mapping, genesys tiling" in default.output and "tile_ic" in default.output
+    assert "im2col mapping, fixed tiling" in fixed.output and "tile_ic" not in fixed.output
+    assert "8x8 ws, genesys mapping, search tiling" in search.output
+    layers = pd.read_csv(tmp_path / "s.csv")
+    assert (layers.loc[layers.op == "conv", "tile_ic"] % 8 == 0).all()
+    assert set(layers.loc[layers.op == "conv", "loop_order"]) == {"ow,oh,n,kw,kh,ic,oc"}
+    bad = invoke("-w", "resnet18", "--hw", "edge-8x8", "--mapping", "genesys", "--dataflow", "os")
+    assert bad.exit_code != 0 and len(bad.output.strip().splitlines()) == 1
+    assert "dataflow='os': expected 'ws' with array_mapping='genesys'" in bad.output

@@ -19,6 +19,14 @@ FIXTURES = Path(__file__).parent / "fixtures" / "scalesim"
     ("dram_bytes_per_cycle", float("nan"), "number > 0"),
     ("simd_lanes", -4, "integer >= 0"),
     ("act_bits", True, "integer >= 1"),
+    ("array_mapping", "rowwise", "one of im2col, genesys"),
+    ("tiling", "greedy", "one of fixed, genesys, search"),
+    ("dram_ports", "per_port", "one of shared, per_buffer"),
+    ("obuf_axi_bits", 0, "integer >= 1"),
+    ("ofmap_write", "psum", "one of act, acc"),
+    ("fetch_padding", "yes", "true or false"),
+    ("vmem_buffers", 3, r"1 \(single\) or 2"),
+    ("simd_write", "auto", "one of act, acc, act_if_next_gemm"),
 ])
 def test_invalid_fields_name_the_field(field, value, expected):
     with pytest.raises(SimulatorInputError, match=rf"HardwareConfig\.{field}=.*expected .*{expected}"):
@@ -47,6 +55,8 @@ def test_scalesim_cfg_mapping():
     assert (hw.array_rows, hw.array_cols, hw.dataflow) == (16, 64, "ws")
     assert (hw.ibuf_kib, hw.wbuf_kib, hw.obuf_kib) == (64, 64, 64)
     assert hw.dram_bytes_per_cycle == 10 and hw.act_bits == hw.wgt_bits == 8
+    # SCALE-Sim's behaviour: im2col, one loop order per dataflow, one shared link, act-width outputs.
+    assert (hw.array_mapping, hw.tiling, hw.dram_ports, hw.ofmap_write) == ("im2col", "fixed", "shared", "act")
 
 
 def test_scalesim_cfg_errors_name_file_and_key(tmp_path):
@@ -77,6 +87,12 @@ def test_simdit_json_mapping():
     assert (hw.ibuf_kib, hw.wbuf_kib, hw.obuf_kib, hw.bbuf_kib) == (64, 64, 128, 4)
     assert hw.vmem_kib == 64
     assert hw.dram_bytes_per_cycle == (128 + 128 + 128) / 8
+    assert (hw.ibuf_axi_bits, hw.parambuf_axi_bits, hw.obuf_axi_bits, hw.simd_axi_bits) == (128, 128, 128, 512)
+    # GeneSys behaviour comes with the file: its mapping, SimDIT's tiling search and per-buffer ports.
+    assert (hw.array_mapping, hw.tiling, hw.dram_ports, hw.ofmap_write) == ("genesys", "genesys", "per_buffer", "acc")
+    assert hw.fetch_padding and hw.vmem_buffers == 1 and hw.simd_write == "act_if_next_gemm"
+    with pytest.raises(SimulatorInputError, match="SimDIT JSON: key 'SIMD_AXI_DATA_WIDTH' = 0; expected an integer >= 1"):
+        from_simdit({"ARRAY_N": 4, "ARRAY_M": 4, "SIMD_AXI_DATA_WIDTH": 0})
     with pytest.raises(SimulatorInputError, match="SimDIT JSON: key 'ARRAY_M' = 0; expected an integer >= 1"):
         from_simdit({"ARRAY_N": 4, "ARRAY_M": 0})
     with pytest.raises(SimulatorInputError, match="missing key 'ARRAY_N'"):

@@ -103,3 +103,29 @@ def test_strided_1x1_conv_fetches_only_the_pixels_it_uses():
     # A 3×3/1 conv with 'same' padding touches the whole input once (padding is not fetched).
     same = Workload("s", (Layer("c", "conv", 14, 14, 8, 3, 3, 8, pad_h=2, pad_w=2),))
     assert simulate(same, HardwareConfig()).layers.loc[0, "dram_ifmap_bytes"] == 14 * 14 * 8
+
+
+def test_per_buffer_ports_take_as_long_as_the_slowest_port():
+    """os, 64×64×64 GEMM: with one AXI port per buffer the per-fold transfer time is the slowest port's
+    (IBUF 4096 B, PARAMBUF 4096 + 256 B, OBUF 4096 B), not the shared link's sum."""
+    ports = dict(dram_ports="per_buffer", ibuf_axi_bits=4, parambuf_axi_bits=4, obuf_axi_bits=4)
+    row = run(dataflow="os", **ports)
+    # 0.5 B/cycle per port. Fill: the first fold's 512 B ifmap and 512 B filter tiles load in parallel
+    # (1024 cycles); then the PARAMBUF port is slowest: 4352 B in 8704 cycles, less the fill, over 64 folds
+    # of 78 compute cycles
+    assert row["stall_cycles"] == 1024 + 64 * ((8704 - 1024) / 64 - 78)
+    wide = run(dataflow="os", **dict(ports, parambuf_axi_bits=8 * 1024))
+    assert wide["stall_cycles"] == 1024 + 64 * ((8192 - 1024) / 64 - 78)  # now IBUF/OBUF bound
+    shared = run(dataflow="os", dram_bytes_per_cycle=1.5)  # one link as wide as the three ports
+    assert shared["dram_read_bytes"] == row["dram_read_bytes"]
+    assert shared["stall_cycles"] == np.ceil(1024 / 1.5 + 64 * ((12544 - 1024) / 1.5 / 64 - 78))
+
+
+def test_output_width_and_padding_are_stated_parameters():
+    """Outputs written at acc_bits when ofmap_write='acc'; zero padding fetched when fetch_padding."""
+    assert run(ofmap_write="acc", dram_bytes_per_cycle=1e9)["dram_ofmap_bytes"] == 64 * 64 * 4
+    conv = Workload("c", (Layer("c", "conv", 8, 8, 16, 3, 3, 16, pad_h=2, pad_w=2),))
+    plain = run(conv, ibuf_kib=64, dram_bytes_per_cycle=1e9)
+    padded = run(conv, ibuf_kib=64, dram_bytes_per_cycle=1e9, fetch_padding=True)
+    assert plain["dram_ifmap_bytes"] == 8 * 8 * 16 and padded["dram_ifmap_bytes"] == 10 * 10 * 16
+    assert plain["compute_cycles"] == padded["compute_cycles"]

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+import struct
 
+import numpy as np
 import optuna
 import pandas as pd
 import pytest
@@ -11,6 +14,11 @@ from click.testing import CliRunner
 
 from dse import report
 from dse.cli import main
+from dse.objectives import Objective
+from dse.report_figures import PNG_WIDTH
+from dse.report_data import read_study
+from dse.report_pareto import chosen_designs, pair_front_mask, pareto_table, parse_pairs
+from dse.report_storage import ReportError, load_study
 from report_study import AREA_LIMIT_UM2, WORKLOAD, make_study
 
 
@@ -68,28 +76,50 @@ def test_json_has_params_metrics_units_and_flags(stored):
 
 def test_pair_front_is_the_2d_pareto_set(stored):
     _, study, _ = stored
-    table = report.trials_table(study)
-    mask = report.pair_front_mask(table, "runtime_s", "area_um2", ("minimize", "minimize"))
+    table = read_study(study).trials
+    mask = pair_front_mask(table, "runtime_s", "area_um2", ("minimize", "minimize"))
     feasible = table[table["feasible"]]
     points = {int(r.trial): (r.runtime_s, r.area_um2) for r in feasible.itertuples()}
     assert set(table.loc[mask, "trial"]) == brute_force_pareto(points)
     # a maximised metric flips the front: best throughput vs smallest area
-    mask = report.pair_front_mask(table, "throughput_ips", "area_um2", ("maximize", "minimize"))
+    mask = pair_front_mask(table, "throughput_ips", "area_um2", ("maximize", "minimize"))
     points = {int(r.trial): (-r.throughput_ips, r.area_um2) for r in feasible.itertuples()}
     assert set(table.loc[mask, "trial"]) == brute_force_pareto(points)
 
 
 def test_chosen_designs_are_the_extremes_and_the_knee(stored):
     _, study, _ = stored
-    front = report.pareto_table(study)
-    chosen = report.chosen_designs(study, front)
-    roles = dict(zip(chosen["role"], chosen["trial"]))
-    assert roles["best runtime_s"] == front.loc[front["runtime_s"].idxmin(), "trial"]
-    assert roles["best area_um2"] == front.loc[front["area_um2"].idxmin(), "trial"]
-    assert set(chosen["trial"]) <= set(front["trial"])
+    front = pareto_table(read_study(study))
+    chosen = chosen_designs(front, read_study(study).objectives)
+    # independently of the table: the feasible Pareto trials' own objective values
+    values = {t.number: np.array(t.values) for t in study.best_trials}
+    numbers = sorted(values)
+    matrix = np.array([values[n] for n in numbers])
+    expected: dict[int, str] = {}
+    for j, name in enumerate(["runtime_s", "energy_j", "area_um2"]):  # a design best twice keeps its first role
+        expected.setdefault(numbers[int(matrix[:, j].argmin())], f"best {name}")
+    # knee: nearest the ideal point once every objective is scaled to [0, 1] over the front
+    scaled = (matrix - matrix.min(axis=0)) / (matrix.max(axis=0) - matrix.min(axis=0))
+    knee = numbers[int((scaled ** 2).sum(axis=1).argmin())]
+    assert knee not in expected, "the fixture's knee should differ from the per-objective bests"
+    expected[knee] = "knee"
+    assert list(zip(chosen["trial"], chosen["role"])) == list(expected.items())
+
+
+def test_knee_of_a_maximised_objective_is_scaled_from_its_best():
+    """min a, max b over three designs: scaled (a, b) = (0, 1), (1, 0), (0.4, 0.2); the knee is C
+    (0.16 + 0.04 = 0.2 against 1 and 1)."""
+    front = pd.DataFrame({"trial": [10, 11, 12], "a": [0.0, 1.0, 0.4], "b": [0.0, 10.0, 8.0]})
+    objectives = (Objective("a", "minimize", "metric", (("a", 1.0),)),
+                  Objective("b", "maximize", "metric", (("b", 1.0),)))
+    chosen = chosen_designs(front, objectives)
+    assert list(zip(chosen["role"], chosen["trial"])) == [("best a", 10), ("best b", 11), ("knee", 12)]
+    assert list(chosen_designs(front, objectives, limit=2)["trial"]) == [10, 11]
 
 
 def test_layer_breakdown_sums_to_the_trials_cycles(stored):
+    """The chosen designs are completed by the study's stored space text (fixed and derived values)
+    exactly as the search completed them, so their per-layer cycles add up to what the trials recorded."""
     _, study, files = stored
     layers = pd.read_csv(files.out / "layers.csv")
     assert set(layers["workload"]) == {WORKLOAD}
@@ -97,6 +127,20 @@ def test_layer_breakdown_sums_to_the_trials_cycles(stored):
         assert part["total_cycles"].sum() == pytest.approx(study.trials[trial].user_attrs["total_cycles"], rel=1e-9)
         parts = part[["compute_cycles", "stall_cycles", "simd_cycles"]].sum(axis=1)
         assert (parts == part["total_cycles"]).all()
+
+
+def test_a_study_without_space_text_completes_designs_from_its_fixed_values(tmp_path):
+    """Without the space text the derived wbuf_kib is unknown: designs are completed from the stored
+    fixed values and HardwareConfig's defaults."""
+    from dse.report_layers import hardware_of, layer_breakdown
+
+    study = make_study(None, n_trials=6, space_text=False)
+    data = read_study(study)
+    chosen = chosen_designs(pareto_table(data), data.objectives, 2)
+    for (_, row), hardware in zip(chosen.iterrows(), hardware_of(data, chosen)):
+        assert hardware.obuf_kib == 32.0 and hardware.wbuf_kib == 64.0  # fixed, then the default
+        assert (hardware.array_rows, hardware.dataflow) == (row["array_rows"], row["dataflow"])
+    assert set(layer_breakdown(data, chosen)["trial"]) == set(chosen["trial"])
 
 
 def test_html_is_self_contained_with_every_figure(stored):
@@ -114,13 +158,34 @@ def test_html_is_self_contained_with_every_figure(stored):
     pngs = sorted(p.name for p in files.pngs)
     assert pngs == ["importances.png", f"layers_{WORKLOAD}.png", "pareto_energy_j_vs_area_um2.png",
                     "pareto_runtime_s_vs_area_um2.png", "pareto_runtime_s_vs_energy_j.png"]
-    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in files.pngs)
+    for png in files.pngs:  # plotly's static export: PNG_WIDTH x the figure's own height, at scale 2
+        header = png.read_bytes()[:24]
+        assert header[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", header[16:24])
+        assert width == 2 * PNG_WIDTH and height >= 2 * 350, (png.name, width, height)
+    assert not [p for p in files.out.iterdir() if p.name.startswith(".")], "no temporary file is left"
+
+
+def test_pngs_without_a_browser_are_skipped_with_one_line(stored, tmp_path, monkeypatch, caplog):
+    """No Chrome/Chromium for plotly's static export: the report is complete without PNGs, and one
+    warning says why (no traceback, no half-written file)."""
+    url, _, _ = stored
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))
+    with caplog.at_level(logging.WARNING, logger="dse.report_figures"):
+        files = report.write_report(url, "fixture", tmp_path / "out")
+    assert files.pngs == [] and files.html.is_file() and files.csv.is_file()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "layers.csv", "pareto.csv", "pareto.json", "report.html", "units.csv"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("dse")]
+    assert len(warnings) == 1 and "\n" not in warnings[0], warnings
+    assert warnings[0].startswith("PNGs skipped: plotly's static export could not run a Chrome/Chromium")
+    assert "pass --no-png" in warnings[0]
 
 
 def test_unknown_study_lists_the_available_ones(stored):
     url, _, _ = stored
-    with pytest.raises(report.ReportError, match=r"no study named 'nope'.*available studies: fixture"):
-        report.load_study(url, "nope")
+    with pytest.raises(ReportError, match=r"no study named 'nope'.*available studies: fixture"):
+        load_study(url, "nope")
     result = CliRunner().invoke(main, ["report", "--storage", url, "--study", "nope", "--out", "unused"])
     assert result.exit_code == 1
     assert "Error: no study named 'nope'" in result.output and "available studies: fixture" in result.output
@@ -147,8 +212,8 @@ def test_bad_pairs_name_the_metric(stored):
                                        "--out", str(files.out / "bad"), "--pairs", "runtime_s:joules"])
     assert result.exit_code == 1
     assert "--pairs: metric 'joules' is not recorded by the study; known:" in result.output
-    with pytest.raises(report.ReportError, match="expected METRIC:METRIC"):
-        report.parse_pairs("runtime_s", None, pd.DataFrame())
+    with pytest.raises(ReportError, match="expected METRIC:METRIC"):
+        parse_pairs("runtime_s", read_study(stored[1]))
 
 
 def test_journal_storage_reports_the_same_pareto_set(stored, tmp_path):
@@ -157,5 +222,73 @@ def test_journal_storage_reports_the_same_pareto_set(stored, tmp_path):
     writer = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(path)))
     optuna.copy_study(from_study_name="fixture", from_storage=url, to_storage=writer)
     journal = f"journal://{path}"
-    front = report.pareto_table(report.load_study(journal, "fixture"))
+    front = pareto_table(read_study(load_study(journal, "fixture")))
     assert list(front["trial"]) == list(pd.read_csv(files.csv)["trial"])
+
+
+@pytest.fixture(scope="module")
+def with_bundle(tmp_path_factory):
+    """(storage URL, surrogate, bundle) of the fixture study recorded as searched with a small bundle
+    whose training CSV no longer exists."""
+    from ppa.hashing import tree_sha256
+    from ppa.bundle import save_bundle
+    from ppa.surrogate import PPASurrogate
+
+    root = tmp_path_factory.mktemp("surrogates")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"array_rows": rng.choice([4, 8, 16, 32], 60).astype(float),
+                      "act_bits": rng.choice([4, 8, 16], 60).astype(float)})
+    y = pd.DataFrame({"area_um2": 90.0 * X.array_rows ** 2 * X.act_bits / 8 * rng.uniform(0.95, 1.05, 60)})
+    surrogate = PPASurrogate(model="random_forest", budget_s=20, n_trials=1, cv_folds=3, tune_folds=2,
+                             progress=False).fit(X, y)
+    bundle = save_bundle(surrogate, root / "models", data_sha256="ab" * 32, data_path=str(root / "gone.csv"))
+    url = f"sqlite:///{root / 'study.db'}"
+    study = make_study(url, n_trials=12)
+    study.set_user_attr("models", {"path": str(bundle), "sha256": tree_sha256(bundle)})
+    return url, surrogate, bundle
+
+
+def test_surrogate_section_reads_the_bundles_heldout_predictions(with_bundle, tmp_path):
+    url, surrogate, bundle = with_bundle
+    files = report.write_report(url, "fixture", tmp_path / "out", static=False)
+    assert files.notes == []
+    assert '<section id="surrogates">' in files.html.read_text(encoding="utf-8")
+    heldout = pd.read_csv(files.out / "surrogate_heldout.csv")
+    pd.testing.assert_frame_equal(heldout, surrogate.heldout_, check_exact=False, rtol=1e-12)
+    errors = pd.read_csv(files.out / "surrogate_errors.csv").set_index("target")
+    assert errors.loc["area_um2", "mape_pct"] == pytest.approx(surrogate.cv_metrics_.loc["area_um2", "mape_pct"])
+    assert errors.loc["area_um2", "split"] == "unseen"
+
+
+def test_surrogate_section_of_an_old_or_missing_bundle_is_a_one_line_note(with_bundle, tmp_path):
+    import shutil
+
+    url, _, bundle = with_bundle
+    old = tmp_path / "old"
+    shutil.copytree(bundle, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    (old / "manifest.json").write_text(json.dumps({**manifest, "format_version": 1}))
+    study = optuna.load_study(study_name="fixture", storage=url)
+    study.set_user_attr("models", {"path": str(old)})
+    try:
+        files = report.write_report(url, "fixture", tmp_path / "out", static=False)
+        assert len(files.notes) == 1 and "\n" not in files.notes[0]
+        assert files.notes[0].startswith(f"surrogate section: {old / 'manifest.json'}: refused, format v1 predates v2")
+        assert "retrain the bundle" in files.notes[0]
+        shutil.rmtree(old)
+        files = report.write_report(url, "fixture", tmp_path / "out2", static=False)
+        assert files.notes == [f"model bundle {old} of study 'fixture' no longer exists"]
+        assert '<section id="surrogates">' not in files.html.read_text(encoding="utf-8")
+    finally:
+        study.set_user_attr("models", {"path": str(bundle)})
+
+
+def test_an_invalid_stored_space_is_a_one_line_note(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study = make_study(url, n_trials=6)
+    study.set_user_attr("space", {"path": "fixture.toml", "text": "[parameters\narray_rows = 4"})
+    files = report.write_report(url, "fixture", tmp_path / "out", static=False)
+    assert len(files.notes) == 1 and "\n" not in files.notes[0]
+    assert files.notes[0].startswith("per-layer view: the space stored in study 'fixture' is not valid: "
+                                     "fixture.toml: not valid TOML")
+    assert not (tmp_path / "out" / "layers.csv").exists() and files.csv.is_file()

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dse.errors import DSEInputError
-from ppa.expressions import Expression
+from ppa.expression_language import Expression
 from dse.objectives import constraint_matrix, objective_matrix
 from dse.space import load_space
 

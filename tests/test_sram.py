@@ -337,3 +337,16 @@ def test_the_evaluator_reports_the_macro_area_energy_and_clock_of_gf180_designs(
     np.testing.assert_allclose(got["energy_dram_j"], (sim["dram_read_bytes"] + sim["dram_write_bytes"]) * 20e-12,
                                rtol=1e-12)
     assert evaluator.constants["gf180"].source == "macro" and evaluator.constants["asap7"].source == "modelled"
+
+
+def test_the_genesys_mapping_widens_the_wbuf_and_a_single_buffered_vmem_is_one_array():
+    from dse.cost.sram_macros import buffer_ports
+
+    designs = _gf180_designs().assign(array_mapping=["genesys", "im2col"], vmem_buffers=[1, 2])
+    words, ports = buffer_words(designs), buffer_ports(designs)
+    assert list(words["wbuf"]) == [16 * 16 * 8, 8 * 16] and list(ports["vmem"]) == [1, 2]
+    org = SramMacroMemory(bundled_macro_table(), "bundled").organisations(designs)
+    # 8 KiB of 2048-bit words = 32 words, two halves of 16: one row of 256 sram64 macros
+    assert (org["wbuf"][0].width_banks, org["wbuf"][0].depth_banks, org["wbuf"][0].macro_words) == (256, 2, 64)
+    # VMEM 8 KiB of 512-bit words, one array: 128 words → 64 × sram128 (one row)
+    assert (org["vmem"][0].width_banks, org["vmem"][0].depth_banks, org["vmem"][0].macro_words) == (64, 1, 128)

@@ -12,7 +12,7 @@ from dse.errors import DSEInputError
 from dse.evaluator import Evaluator, load_model_bundle, load_workloads
 from dse.pareto import hypervolume, pareto_mask
 from dse.space import load_space
-from dse.sweep import run_sweep
+from dse.sweep import sweep_design_space
 from tests.dse_helpers import bundle_dir, space_text
 
 PARAMS = """array_rows = { values = [2, 4, 8] }
@@ -53,7 +53,7 @@ def brute_force_front(values: np.ndarray) -> np.ndarray:
 
 def test_sweep_covers_the_grid_and_marks_the_front(setup):
     _, _, space, evaluator, bound = setup
-    table = run_sweep(space, evaluator, progress=False)
+    table = sweep_design_space(space, evaluator, progress=False)
     assert len(table) == 3 * 3 * 4 * 2 == len(table[list(space.parameters)].drop_duplicates())
     feasible = table["feasible"].to_numpy()
     assert feasible.any() and not feasible.all(), "the area constraint should cut the space"
@@ -71,11 +71,11 @@ def test_sweep_refuses_large_or_continuous_spaces(setup, tmp_path):
     _, _, space, evaluator, _ = setup
     with pytest.raises(DSEInputError, match=r"the space has 72 points \(array_rows=3, array_cols=3, "
                                             r"target_clock_ghz=4, dataflow=2\), above the sweep limit of 50"):
-        run_sweep(space, evaluator, max_points=50, progress=False)
+        sweep_design_space(space, evaluator, max_points=50, progress=False)
     path = tmp_path / "c.toml"
     path.write_text(setup[0].read_text().replace("low = 0.5, high = 2.0, step = 0.5", "low = 0.5, high = 2.0"))
     with pytest.raises(DSEInputError, match=r"target_clock_ghz is a continuous float; an exhaustive sweep needs"):
-        run_sweep(load_space(path), evaluator, progress=False)
+        sweep_design_space(load_space(path), evaluator, progress=False)
 
 
 def test_sweep_cli_writes_table_front_and_summary(setup, tmp_path):

@@ -1,8 +1,8 @@
 """The SRAM-macro memory model: every on-chip buffer built from its node's SRAM macros (:mod:`ppa.sram`).
 
-Per design and buffer, :func:`buffer_words` gives the word width the hardware reads or writes per cycle and
-:func:`ppa.sram.organise` the least-area macro organisation (double-buffered: ``ports = 2``, two ping-pong
-halves, as frontend_sim's memory model assumes). Then, in the units of :mod:`dse.cost.protocols`:
+Per design and buffer, :func:`buffer_words` gives the word width the hardware reads or writes per cycle,
+:func:`buffer_ports` its halves (ping-pong double buffering, as frontend_sim's memory model assumes) and
+:func:`ppa.sram.organise` the least-area macro organisation. Then, in the units of :mod:`dse.cost.protocols`:
 
 * area [µm²] = Σ over buffers of macros × macro area (LEF footprint; no inter-macro routing);
 * SRAM leakage [mW] = Σ macros × macro leakage (the evaluator charges it over the runtime);
@@ -45,20 +45,32 @@ logger = logging.getLogger(__name__)
 #: 1.3–2.6 nJ per 64-bit DRAM access ≈ 20–40 pJ/byte; the low end (LPDDR-class). Same value as the
 #: constants model.
 DRAM_PJ_PER_BYTE = 20.0
-#: Ports of every buffer: double-buffered (ping-pong halves).
+#: Halves of a double-buffered (ping-pong) buffer.
 PORTS = 2
 
 
 def buffer_words(designs: pd.DataFrame) -> dict[str, np.ndarray]:
     """Bits per access of each buffer (the hardware description, per cycle):
-    IBUF ``array_rows · act_bits`` (one operand per PE row), WBUF ``array_cols · wgt_bits`` (a row of weights
-    per cycle), OBUF ``array_cols · acc_bits`` (one accumulator per column), BBUF ``array_cols · bias_bits``,
-    VMEM ``lanes · acc_bits`` (``lanes`` = ``simd_lanes``, or ``array_cols`` when 0)."""
+    IBUF ``array_rows · act_bits`` (one operand per PE row); WBUF ``array_cols · wgt_bits`` (a row of weights
+    enters the array per cycle) under the im2col mapping, ``array_rows · array_cols · wgt_bits`` under the
+    GeneSys mapping (every PE reads its weight each cycle); OBUF ``array_cols · acc_bits`` (one accumulator per
+    column); BBUF ``array_cols · bias_bits``; VMEM ``lanes · acc_bits`` (``lanes`` = ``simd_lanes``, or
+    ``array_cols`` when 0)."""
     rows, cols = designs["array_rows"].to_numpy(dtype=int), designs["array_cols"].to_numpy(dtype=int)
     lanes = np.where(designs["simd_lanes"].to_numpy(dtype=int) > 0, designs["simd_lanes"].to_numpy(dtype=int), cols)
-    acc = designs["acc_bits"].to_numpy(dtype=int)
-    return {"ibuf": rows * designs["act_bits"].to_numpy(dtype=int), "wbuf": cols * designs["wgt_bits"].to_numpy(dtype=int),
+    acc, wgt = designs["acc_bits"].to_numpy(dtype=int), designs["wgt_bits"].to_numpy(dtype=int)
+    genesys = (designs["array_mapping"] == "genesys").to_numpy() if "array_mapping" in designs else False
+    return {"ibuf": rows * designs["act_bits"].to_numpy(dtype=int),
+            "wbuf": np.where(genesys, rows * cols * wgt, cols * wgt),
             "obuf": cols * acc, "bbuf": cols * designs["bias_bits"].to_numpy(dtype=int), "vmem": lanes * acc}
+
+
+def buffer_ports(designs: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Halves of each buffer: 2 (ping-pong, as frontend_sim's memory model double-buffers every buffer),
+    VMEM ``vmem_buffers`` (1 = single-buffered)."""
+    two = np.full(len(designs), PORTS)
+    vmem = designs["vmem_buffers"].to_numpy(dtype=int) if "vmem_buffers" in designs else two
+    return {"ibuf": two, "wbuf": two, "obuf": two, "bbuf": two, "vmem": vmem}
 
 
 @dataclass(frozen=True)
@@ -117,20 +129,20 @@ class SramMacroMemory:
             table, name = bundled_macro_table(), "datasets/sram_macros.csv (bundled)"
         return cls(table, name, dram, limit, where=str(space.path))
 
-    def _organise_one(self, pdk: str, buffer: str, capacity_bits: float, word_bits: int) -> Organisation:
-        return organise(self.table, pdk, buffer, capacity_bits, word_bits, PORTS, self.max_macros)
+    def _organise_one(self, pdk: str, buffer: str, capacity_bits: float, word_bits: int, ports: int) -> Organisation:
+        return organise(self.table, pdk, buffer, capacity_bits, word_bits, ports, self.max_macros)
 
     def organisations(self, designs: pd.DataFrame) -> dict[str, list[Organisation]]:
         """Each buffer's organisation for every design; DSEInputError naming the design when one cannot be built."""
-        widths = buffer_words(designs)
+        widths, ports = buffer_words(designs), buffer_ports(designs)
         pdks = designs["pdk"].astype(str).to_numpy()
         out: dict[str, list[Organisation]] = {}
         for buffer in BUFFERS:
             kib = designs[f"{buffer}_kib"].to_numpy(dtype=float)
             built = []
-            for i, (pdk, size, word) in enumerate(zip(pdks, kib, widths[buffer])):
+            for i, (pdk, size, word, port) in enumerate(zip(pdks, kib, widths[buffer], ports[buffer])):
                 try:
-                    built.append(self._organise(pdk, buffer, float(size) * 8192.0, int(word)))
+                    built.append(self._organise(pdk, buffer, float(size) * 8192.0, int(word), int(port)))
                 except PPAInputError as exc:
                     raise DSEInputError(f"{self.where}: design {i} ({buffer}_kib = {size:g}): {exc}") from None
             out[buffer] = built

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import math
 import time
 from pathlib import Path
@@ -27,13 +28,15 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
+from frontend_sim.hardware import DATAFLOWS
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.liberty import Liberty, cell_areas, netlist_area, prepare_liberty
-from ppa.backend_flow.rtl import DATAFLOWS, MULT_STYLES, CoreConfig, module_sources
-from ppa.backend_flow.sampling import (ABC_LADDER_STEPS_PER_OCTAVE, ACC_BITS, CLOCK_RANGE_GHZ, MAC_PIPELINE,
-                                       OPERAND_BITS, _acc_bits)
+from ppa.backend_flow.rtl import MULT_STYLES, CoreConfig, module_sources
+from ppa.backend_flow.sampling import ACC_BITS, CLOCK_RANGE_GHZ, MAC_PIPELINE, OPERAND_BITS, _acc_bits
 from ppa.backend_flow.sta import module_power
-from ppa.backend_flow.synth import SynthKnobs, _module_netlist
+from ppa.backend_flow.synth import SynthKnobs, _module_netlist, abc_ladder_delay, abc_ladder_step
+
+logger = logging.getLogger(__name__)
 
 #: The PE's parameters: the key of a characterisation row (with pdk and abc_delay_ps).
 PE_KEY = ["dataflow", "act_bits", "wgt_bits", "acc_bits", "mac_pipeline", "mult_style"]
@@ -54,15 +57,14 @@ def pe_variants() -> list[dict]:
 
 def delay_ladder(pdk: str, points: int) -> list[float]:
     """``points`` ABC delay targets (ps) spread evenly over the ladder steps of the sampled clock range
-    (both ends included), rounded as :func:`~ppa.backend_flow.sampling.abc_delay_for_clock` rounds."""
+    (both ends included), rounded as :func:`~ppa.backend_flow.synth.abc_delay_for_clock` rounds."""
     if pdk not in CLOCK_RANGE_GHZ:
         raise BackendFlowError(f"unknown pdk {pdk!r}: expected one of {sorted(CLOCK_RANGE_GHZ)}")
     if points < 1:
         raise BackendFlowError(f"--delays must be >= 1, got {points}")
     lo, hi = CLOCK_RANGE_GHZ[pdk]
-    step = lambda clock: round(math.log2(1e3 / clock) * ABC_LADDER_STEPS_PER_OCTAVE)  # noqa: E731
-    ks = sorted({int(round(k)) for k in np.linspace(step(hi), step(lo), points)})
-    return [float(round(2 ** (k / ABC_LADDER_STEPS_PER_OCTAVE), 1)) for k in ks]
+    ks = sorted({int(round(k)) for k in np.linspace(abc_ladder_step(hi), abc_ladder_step(lo), points)})
+    return [abc_ladder_delay(k) for k in ks]
 
 
 #: PEs powered per OpenSTA session (the liberty is read once per session); rows are written per chunk.
@@ -119,6 +121,8 @@ def run_characterisation(pdk: str, out_dir: str | Path, delays: int = 3, jobs: i
     todo = [(v, d) for d in delay_ladder(pdk, delays) for v in pe_variants()
             if tuple(str(x) for x in [pdk, *v.values(), d]) not in done]
     rows = table.to_dict("records")
+    logger.info("%s PE characterisation in %s: %d variant × delay rows to make, %d stored", pdk, out, len(todo),
+                len(table))
     sessions = work / "sessions.json"
     log = json.loads(sessions.read_text()) if sessions.exists() else []
     made_with = {tuple(map(tuple, entry["liberty"])) for entry in log}

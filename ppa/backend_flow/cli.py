@@ -33,7 +33,7 @@ def sample(pdk: str, n_samples: int, out_dir: str, jobs: int, liberty: str | Non
     from ppa.backend_flow.errors import BackendFlowError
     from ppa.backend_flow.provenance import publish
     from ppa.backend_flow.sweep import retime as retime_store
-    from ppa.backend_flow.sweep import run_sweep
+    from ppa.backend_flow.sweep import sweep_backend_samples
 
     try:
         try:
@@ -41,7 +41,7 @@ def sample(pdk: str, n_samples: int, out_dir: str, jobs: int, liberty: str | Non
             if retime:
                 df = retime_store(pdk=pdk, out_dir=out_dir, jobs=jobs, liberty=liberty)
             else:
-                df = run_sweep(pdk=pdk, n_samples=n_samples, out_dir=out_dir, jobs=jobs, liberty=liberty,
+                df = sweep_backend_samples(pdk=pdk, n_samples=n_samples, out_dir=out_dir, jobs=jobs, liberty=liberty,
                                seed_csv=seed_csv)
             click.echo(f"{len(df)} samples in {out_dir}/ppa_samples.csv")
         finally:

@@ -29,42 +29,49 @@ Operands come from top-level ports (the vector memory).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
-from frontend_sim.hardware import DATAFLOWS
+from frontend_sim.hardware import HardwareConfig, field_problem
 from ppa.backend_flow.errors import BackendFlowError
 
 MULT_STYLES = ("star", "booth")
 TOP = "accel_core"  #: the top module, which only wires the PE and SIMD-lane instances
 SIMD_SCALE_BITS = 16
+#: The fields the synthesised core shares with the simulated architecture. Their names, meanings, defaults
+#: and legal values are :class:`~frontend_sim.hardware.HardwareConfig`'s (checked by its ``field_problem``):
+#: one definition, read here, never re-typed.
+HARDWARE_FIELDS = ("array_rows", "array_cols", "dataflow", "act_bits", "wgt_bits", "acc_bits", "simd_lanes")
+_HARDWARE = {f.name: f for f in fields(HardwareConfig)}
 
 
 @dataclass(frozen=True)
 class CoreConfig:
-    """Architecture of the synthesised core (HardwareConfig field names; widths in bits)."""
+    """Architecture of the synthesised core: the PE array and SIMD unit of a
+    :class:`~frontend_sim.hardware.HardwareConfig` (its :data:`HARDWARE_FIELDS`, same meanings and defaults:
+    an ``array_rows × array_cols`` array, widths in bits, ``simd_lanes`` 0 = one lane per column) plus the
+    RTL-only knobs ``mac_pipeline`` and ``mult_style``. Build it from a simulated architecture with
+    :meth:`from_hardware`; :meth:`hardware` gives the architecture back."""
 
-    array_rows: int = 2
-    array_cols: int = 2
-    dataflow: str = "os"
-    act_bits: int = 8
-    wgt_bits: int = 8
-    acc_bits: int = 32
-    simd_lanes: int = 0       #: ALU lanes; 0 means as many as array columns (HardwareConfig rule)
+    array_rows: int = _HARDWARE["array_rows"].default
+    array_cols: int = _HARDWARE["array_cols"].default
+    dataflow: str = _HARDWARE["dataflow"].default
+    act_bits: int = _HARDWARE["act_bits"].default
+    wgt_bits: int = _HARDWARE["wgt_bits"].default
+    acc_bits: int = _HARDWARE["acc_bits"].default
+    simd_lanes: int = _HARDWARE["simd_lanes"].default
     mac_pipeline: int = 0     #: 1 = register between multiplier and adder
     mult_style: str = "star"  #: "star" (Verilog *) or "booth" (generated radix-4 Booth)
 
     def __post_init__(self) -> None:
-        for name in ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise BackendFlowError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
-        if self.dataflow not in DATAFLOWS:
-            raise BackendFlowError(f"dataflow must be one of {DATAFLOWS}, got {self.dataflow!r}")
+        for name in HARDWARE_FIELDS:
+            problem = field_problem(name, getattr(self, name))
+            if problem:
+                raise BackendFlowError(f"CoreConfig.{name}={getattr(self, name)!r}: expected {problem} "
+                                       f"(as HardwareConfig.{name})")
         if self.mult_style not in MULT_STYLES:
             raise BackendFlowError(f"mult_style must be one of {MULT_STYLES}, got {self.mult_style!r}")
         if self.mac_pipeline not in (0, 1):
             raise BackendFlowError(f"mac_pipeline must be 0 or 1, got {self.mac_pipeline!r}")
-        if not isinstance(self.simd_lanes, int) or self.simd_lanes < 0:
-            raise BackendFlowError(f"simd_lanes must be an integer >= 0, got {self.simd_lanes!r}")
         if self.act_bits < 2 or self.wgt_bits < 2:
             raise BackendFlowError("act_bits and wgt_bits must be >= 2 (signed operands)")
         if self.acc_bits < self.act_bits + self.wgt_bits:
@@ -73,9 +80,20 @@ class CoreConfig:
         if self.acc_bits < SIMD_SCALE_BITS:
             raise BackendFlowError(f"acc_bits must be >= {SIMD_SCALE_BITS} (SIMD lane width), got {self.acc_bits}")
 
+    @classmethod
+    def from_hardware(cls, hardware: HardwareConfig, mac_pipeline: int = 0, mult_style: str = "star") -> CoreConfig:
+        """The core implementing ``hardware``'s PE array and SIMD unit (its buffers and DRAM link are not RTL)."""
+        return cls(**{name: getattr(hardware, name) for name in HARDWARE_FIELDS}, mac_pipeline=mac_pipeline,
+                   mult_style=mult_style)
+
+    def hardware(self, **memory) -> HardwareConfig:
+        """The simulated architecture with this core; ``memory``: its other HardwareConfig fields (buffers,
+        DRAM link …), HardwareConfig's defaults when not given."""
+        return HardwareConfig(**{name: getattr(self, name) for name in HARDWARE_FIELDS}, **memory)
+
     @property
     def lanes(self) -> int:
-        """Number of SIMD lanes actually generated."""
+        """Number of SIMD lanes generated (HardwareConfig.lanes's rule: ``simd_lanes``, or ``array_cols`` when 0)."""
         return self.simd_lanes or self.array_cols
 
     def as_dict(self) -> dict:

@@ -3,7 +3,7 @@
 Each design point is one netlist (architecture + synthesis knobs) timed at several clocks: the
 sampled clock ``f`` and ``f × CLOCK_FACTORS`` so every netlist gives met and failing samples
 around its own speed. The ABC delay target is the sampled period quantized to a geometric ladder
-(:func:`abc_delay_for_clock`), so one netlist serves all its clocks.
+(:func:`ppa.backend_flow.synth.abc_delay_for_clock`), so one netlist serves all its clocks.
 """
 from __future__ import annotations
 
@@ -15,29 +15,20 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.stats import qmc
 
+from frontend_sim.hardware import DATAFLOWS
 from ppa.backend_flow.errors import BackendFlowError
-from ppa.backend_flow.rtl import DATAFLOWS, CoreConfig
-from ppa.backend_flow.synth import FLOW_VERSION, SynthKnobs
+from ppa.backend_flow.rtl import MULT_STYLES, CoreConfig
+from ppa.backend_flow.synth import FLOW_VERSION, SynthKnobs, abc_delay_for_clock
 
 ARRAY_DIMS = (1, 2, 3, 4, 6, 8, 12, 16)
 OPERAND_BITS = (4, 8, 16)
 ACC_BITS = (16, 24, 32)
 SIMD_CHOICES = (0, 0, 1, 4, 8, 16)  # 0 = one lane per array column (HardwareConfig default)
 MAC_PIPELINE = (0, 1)
-MULT_STYLES = ("star", "booth")
 #: Sampled synthesis clock range per PDK, GHz (log-uniform); wide enough for met and failing.
 CLOCK_RANGE_GHZ = {"asap7": (0.3, 2.5), "gf180": (0.012, 0.15)}
 #: STA clocks of every netlist, as multiples of its sampled clock.
 CLOCK_FACTORS = (0.7, 0.85, 1.0, 1.2, 1.4)
-#: ABC delay targets are rounded to this geometric ladder (steps of 2^(1/4) ≈ 19 %).
-ABC_LADDER_STEPS_PER_OCTAVE = 4
-
-
-def abc_delay_for_clock(clock_ghz: float) -> float:
-    """ABC delay target (ps) used for a clock: its period rounded to the geometric ladder."""
-    period = 1e3 / clock_ghz
-    k = round(math.log2(period) * ABC_LADDER_STEPS_PER_OCTAVE)
-    return float(round(2 ** (k / ABC_LADDER_STEPS_PER_OCTAVE), 1))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ netlists, shared by every core with the same module text), ``liberty/`` (tool-re
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -17,6 +18,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
+from ppa.backend_flow.columns import DESIGN_INPUTS, SAMPLE_OUTPUTS
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.liberty import Liberty, prepare_liberty
 from ppa.backend_flow.rtl import CoreConfig
@@ -25,14 +27,11 @@ from ppa.backend_flow.sta import run_sta
 from ppa.backend_flow.store import SampleStore
 from ppa.backend_flow.synth import FLOW_VERSION, SynthKnobs, synthesize
 
-#: Dataset columns in order (architecture, backend knobs, targets, bookkeeping), with units.
-COLUMNS = [
-    "array_rows", "array_cols", "dataflow", "act_bits", "wgt_bits", "acc_bits", "simd_lanes",
-    "mac_pipeline", "mult_style", "pdk", "target_clock_ghz", "abc_delay_ps",
-    "area_um2", "pe_area_um2", "power_mw", "internal_mw", "switching_mw", "leakage_mw",
-    "fmax_ghz", "pe_fmax_ghz", "lane_fmax_ghz", "wns_ps", "tns_ps", "timing_met", "critical_path", "cell_count",
-    "synth_s", "sta_s", "sample_key", "netlist_key",
-]
+logger = logging.getLogger(__name__)
+
+#: Dataset columns in order (architecture, backend knobs, then results and bookkeeping); units in
+#: :data:`ppa.backend_flow.columns.COLUMN_UNITS`.
+COLUMNS = [*DESIGN_INPUTS, *SAMPLE_OUTPUTS]
 
 
 #: Per-module achieved clocks (GHz), added to the dataset after its first netlists (see :func:`retime`).
@@ -148,10 +147,12 @@ def retime(pdk: str, out_dir: str | Path, jobs: int = 1, liberty: str | Path | N
         store.close()
 
 
-def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, liberty: str | Path | None = None,
-              seed: int = 0, points: list[DesignPoint] | None = None, progress: bool = True,
-              seed_csv: str | Path | None = None) -> pd.DataFrame:
-    """Run (or continue) a sweep of ``n_samples`` samples into ``out_dir``; returns the exported samples.
+def sweep_backend_samples(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1,
+                          liberty: str | Path | None = None, seed: int = 0, points: list[DesignPoint] | None = None,
+                          progress: bool = True, seed_csv: str | Path | None = None) -> pd.DataFrame:
+    """Synthesise and time ``n_samples`` sampled core designs (Yosys + OpenSTA) into ``out_dir``, or continue
+    that sweep; returns the exported samples (the DSE's sweep of a search space is
+    :func:`dse.sweep.sweep_design_space`).
 
     Finished samples already in the store, or in ``seed_csv`` (a published dataset), are skipped. A tool failure stops the sweep with an error
     naming the design point and its log; samples finished before it stay in the store and the CSV.
@@ -172,6 +173,8 @@ def run_sweep(pdk: str, n_samples: int, out_dir: str | Path, jobs: int = 1, libe
         done = store.keys()
         todo = [p for p in points if not set(p.sample_keys) <= done]
         total = sum(len(p.clocks_ghz) for p in points)
+        logger.info("%s sweep in %s: %d of %d design points to synthesise (the others are stored)", pdk, out,
+                    len(todo), len(points))
         bar = tqdm(total=total, initial=total - sum(len(p.clocks_ghz) for p in todo), unit="sample",
                    desc=f"{pdk} samples", disable=not progress)
         tasks = (delayed(_run_safely)(p, lib, out / "runs" / p.netlist_key, out / "modules") for p in todo)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -31,6 +32,28 @@ FLOW_VERSION = 2
 #: ``buffer -p`` is left out: its netlists crash Debian's OpenSTA 2.0.17 in report_power.
 ABC_SCRIPT = ("+strash;ifraig;scorr;dc2;dretime;strash;&get,-n;&dch,-f;&nf,{D};&put;"
               "upsize,{D};dnsize,{D};stime,-p")
+
+
+#: ABC delay targets are rounded to this geometric ladder (steps of 2^(1/4) ≈ 19 %).
+ABC_LADDER_STEPS_PER_OCTAVE = 4
+
+
+def abc_ladder_step(clock_ghz: float) -> int:
+    """Rung ``k`` of the ABC delay ladder nearest a clock's period: ``1000 / clock_ghz`` ps ≈ 2^(k/4) ps."""
+    return round(math.log2(1e3 / clock_ghz) * ABC_LADDER_STEPS_PER_OCTAVE)
+
+
+def abc_ladder_delay(step: int) -> float:
+    """ABC delay target of ladder rung ``step``, ps (rounded to 0.1 ps)."""
+    return float(round(2 ** (step / ABC_LADDER_STEPS_PER_OCTAVE), 1))
+
+
+def abc_delay_for_clock(clock_ghz: float) -> float:
+    """ABC delay target (ps) the flow synthesises a clock's netlist with: the period rounded to the ladder.
+
+    The one definition: the sampling design, the PE characterisation and the expression language's
+    ``abc_delay_ps(target_clock_ghz)`` (used by the DSE spaces' ``[derived]``) all call it."""
+    return abc_ladder_delay(abc_ladder_step(clock_ghz))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from ppa.backend_flow.errors import BackendFlowError
-from ppa.schema import file_sha256
+from ppa.hashing import file_sha256
 
 #: Bundled liberty files per PDK, in merge order.
 BUNDLED = {

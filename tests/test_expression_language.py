@@ -1,0 +1,55 @@
+"""The expression language's functions: the ABC delay target is the backend flow's one definition."""
+import re
+
+import numpy as np
+import pytest
+
+from dse.errors import DSEInputError
+from dse.space import bundled_spaces, load_space
+from ppa.backend_flow.sampling import CLOCK_RANGE_GHZ
+from ppa.backend_flow.synth import abc_delay_for_clock
+from ppa.expression_language import FUNCTIONS, Expression
+
+
+@pytest.mark.parametrize("name", bundled_spaces())
+def test_bundled_spaces_derive_the_flows_abc_delay(name):
+    space = load_space(name)
+    clock = space.parameters["target_clock_ghz"]
+    pdk = space.fixed["pdk"]
+    lo, hi = min(clock.low, CLOCK_RANGE_GHZ[pdk][0]), max(clock.high, CLOCK_RANGE_GHZ[pdk][1])
+    clocks = np.concatenate([np.geomspace(lo, hi, 5001), clock.grid() or []])
+    derived = space.derived["abc_delay_ps"].evaluate({"target_clock_ghz": clocks})
+    assert derived.tolist() == [abc_delay_for_clock(float(c)) for c in clocks]
+    designs = space.designs([{"target_clock_ghz": float(clocks[7])}])
+    assert designs.loc[0, "abc_delay_ps"] == abc_delay_for_clock(float(clocks[7]))
+
+
+def test_abc_delay_ps_closed_form_and_bad_clocks():
+    delay = Expression("abc_delay_ps(f)", "here").evaluate({"f": np.array([1.0, 0.04, 2.0, 0.0, -1.0, np.nan])})
+    # 1 GHz: 1000 ps → 2^(40/4) = 1024 ps; 40 MHz: 25 000 ps → 2^(58/4); 2 GHz: 500 ps → 2^(36/4) = 512 ps
+    assert delay[:3].tolist() == [1024.0, round(2 ** (58 / 4), 1), 512.0]
+    assert np.isnan(delay[3:]).all()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("abc_delay_ps(a, b)", "calls abc_delay_ps with 2 argument(s); abc_delay_ps takes 1 argument"),
+    ("log2()", "calls log2 with 0 argument(s); log2 takes 1 argument"),
+    ("round(a, 1, 2)", "calls round with 3 argument(s); round takes 1 to 2 arguments"),
+    ("min()", "calls min with 0 argument(s); min takes 1 or more arguments"),
+    ("sqrt(a)", "uses 'sqrt(a)', which the expression language does not allow"),
+    ("round(a, digits=1)", "which the expression language does not allow"),
+])
+def test_calls_are_checked_when_parsed(text, message):
+    with pytest.raises(DSEInputError, match=r"^space.toml: \[derived\].x: expression .*" + re.escape(message)):
+        Expression(text, "space.toml: [derived].x", DSEInputError)
+
+
+def test_every_function_evaluates_over_arrays():
+    values = {"a": np.array([0.5, 4.0]), "b": np.array([3.0, 1.0])}
+    expected = {"min": [0.5, 1.0], "max": [3.0, 4.0], "log2": [-1.0, 2.0], "ceil": [1.0, 4.0], "floor": [0.0, 4.0],
+                "abs": [0.5, 4.0], "round": [0.0, 4.0], "abc_delay_ps": [2048.0, 256.0]}
+    assert set(expected) == set(FUNCTIONS)
+    for name, result in expected.items():
+        args = "a, b" if name in ("min", "max") else "a"
+        assert Expression(f"{name}({args})", "here").evaluate(values).tolist() == result, name
+
