@@ -26,7 +26,9 @@ sys.path.insert(0, str(ROOT))
 from bench_tables import markdown_table  # noqa: E402
 from dse.demo import WORKLOADS, bundled_file, run_search, train_surrogates  # noqa: E402
 from dse.evaluator import Evaluator, load_model_bundle, load_workloads  # noqa: E402
-from dse.report import chosen_designs, load_study, pareto_table  # noqa: E402
+from dse.report_data import read_study  # noqa: E402
+from dse.report_pareto import chosen_designs, pareto_table  # noqa: E402
+from dse.report_storage import load_study  # noqa: E402
 from dse.space import load_space  # noqa: E402
 
 OUT = ROOT / "reports" / "benchmarks"
@@ -77,9 +79,9 @@ def main() -> None:
             started = time.perf_counter()
             run_search(space, models, storage, args.trials, 0, 8, print)
             seconds = time.perf_counter() - started
-            study = load_study(storage, "demo")
-            front = pareto_table(study)
-            picked = breakdown(chosen_designs(study, front))
+            data = read_study(load_study(storage, "demo"))
+            front = pareto_table(data)
+            picked = breakdown(chosen_designs(front, data.objectives))
             picked.insert(0, "memory_model", memory)
             picked.insert(0, "space", name)
             chosen[memory] = picked
