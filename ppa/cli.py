@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ppa.backend_flow.cli import characterise, sample
+from ppa.backend_flow.cli import characterise, characterise_memory, sample
 from ppa.bundle import load_bundle, save_bundle
 from ppa.errors import PPAInputError
 from ppa.models import FAMILIES
@@ -150,4 +150,4 @@ def predict(model_dir, data, out):
         click.echo(result.to_csv(index=False), nl=False)
 
 
-COMMANDS: list = [sample, characterise, train, evaluate, predict]
+COMMANDS: list = [sample, characterise, characterise_memory, train, evaluate, predict]
