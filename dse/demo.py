@@ -140,7 +140,7 @@ def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = N
              data: Path | str | None = None, budget_s: float = 45.0, tuning_trials: int = 15, seed: int = 0,
              batch_size: int = 8, screenshot: bool = False, say=print) -> dict:
     """Run the three steps into ``out``; returns the run summary written to ``demo_run.json``."""
-    from dse.report import chosen_designs, load_study, pareto_table, write_report
+    from dse.report import write_report
     from dse.space import load_space
 
     if n_trials < 1:
@@ -170,10 +170,8 @@ def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = N
             f"{check.errors or 'none'}")
     timings["report_s"] = time.perf_counter() - mark
     timings["total_s"] = time.perf_counter() - started
-    study = load_study(storage, STUDY)
-    chosen = chosen_designs(study, pareto_table(study))
     summary = {
-        "trials": n_trials, "pareto_designs": len(study.best_trials), "models": str(models),
+        "trials": n_trials, "pareto_designs": files_written.n_pareto, "models": str(models),
         "storage": storage, "cpu_count": os.cpu_count(), "seed": seed,
         "timings_s": {k: round(v, 1) for k, v in timings.items()},
         "report": str(files_written.html), "notes": files_written.notes,
@@ -182,7 +180,7 @@ def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = N
     say("")
     say(f"Pareto report: {files_written.html}  (tables: {files_written.csv.name}, {files_written.json.name})")
     say(f"{summary['pareto_designs']} Pareto-optimal designs out of {n_trials} trials; chosen designs:")
-    say(top_designs(chosen))
+    say(top_designs(files_written.chosen))
     say(f"done in {timings['total_s']:.0f} s (surrogates {timings['surrogates_s']:.0f} s, "
         f"search {timings['search_s']:.0f} s, report {timings['report_s']:.0f} s)")
     return summary

@@ -13,8 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 import pandas as pd  # noqa: E402
 
-from dse.report import pair_front_mask, unit_of  # noqa: E402
-from dse.report_html import CYCLE_PARTS, axis_title  # noqa: E402
+from dse.report_figures import CYCLE_PARTS, axis_title  # noqa: E402
+from dse.report_pareto import pair_front_mask  # noqa: E402
+from dse.report_units import unit_of  # noqa: E402
 
 DPI = 150
 

@@ -14,22 +14,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dse.report import ReportError
+from dse.report_data import StudyData
+from dse.report_storage import ReportError
 
 #: Columns of the error table, in order (percentages in %, R² unitless).
 ERROR_COLUMNS = ("model", "split", "n", "configs", "mape_pct", "ape_std_pct", "ape_max_pct", "r2",
                  "timing_accuracy", "recomputed_mape_pct")
 
 
-def bundle_path_of(study) -> Path:
-    """The model bundle the study was searched with (``study.user_attrs["models"]["path"]``)."""
-    models = study.user_attrs.get("models")
-    path = models.get("path") if isinstance(models, dict) else models
-    if not path:
-        raise ReportError(f"study {study.study_name!r} records no model bundle (user_attrs['models'])")
-    path = Path(path)
+def bundle_path_of(data: StudyData) -> Path:
+    """The model bundle the study was searched with, as the study recorded it."""
+    if not data.models_path:
+        raise ReportError(f"study {data.name!r} records no model bundle")
+    path = Path(data.models_path)
     if not path.exists():
-        raise ReportError(f"model bundle {path} of study {study.study_name!r} no longer exists")
+        raise ReportError(f"model bundle {path} of study {data.name!r} no longer exists")
     return path
 
 

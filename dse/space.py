@@ -184,6 +184,13 @@ class SearchSpace:
                 f"{self.path}: the model bundle {models} needs the feature(s) {', '.join(missing)}, which the space "
                 f"neither searches, fixes nor derives; add them under [parameters], [fixed] or [derived]")
 
+    @classmethod
+    def from_text(cls, text: str, name: str, workloads: dict[str, float] | None = None) -> "SearchSpace":
+        """The space of a space file's ``text`` (e.g. as a study stored it), validated exactly as
+        ``load_space`` validates a file; ``name`` stands for the file in error messages and ``path``.
+        ``workloads`` (name → weight) overrides the text's [search].workloads."""
+        return _parse_space(text, name, workloads)
+
     def describe(self) -> dict:
         """JSON-ready description (stored in study.user_attrs)."""
         return {
@@ -213,11 +220,15 @@ def load_space(path: str | Path, workloads: dict[str, float] | None = None) -> S
     except OSError as exc:
         raise DSEInputError(f"cannot read space file {path}: {exc.strerror} (bundled spaces: "
                             f"{', '.join(bundled_spaces())})") from None
+    return SearchSpace.from_text(text, str(path), workloads)
+
+
+def _parse_space(text: str, where: str, workloads: dict[str, float] | None) -> SearchSpace:
+    """The space of a space file's ``text``; errors name the file as ``where``."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DSEInputError(f"{path}: not valid TOML: {exc}") from None
-    where = str(path)
+        raise DSEInputError(f"{where}: not valid TOML: {exc}") from None
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise DSEInputError(f"{where}: unknown section(s) {sorted(unknown)}; expected {sorted(_TOP_KEYS)}")

@@ -9,9 +9,13 @@ Layout of ``models/NAME/``::
     <target>/member_<k>.json  the fold models that give <target>_std
     <target>/model.skops      other families: skops.io, loaded only with the explicit
     <target>/member_<k>.skops trusted-type list TRUSTED_TYPES (no pickle)
+    heldout.csv               the out-of-fold predictions of the cross-validation (``heldout_``:
+                              target, row, configuration key, fold, actual, predicted), which the
+                              held-out metrics were computed from and parity plots draw
 
 A bundle whose files do not match the manifest's sha256, whose manifest lacks a field or has
 another format version, or whose skops files hold a type outside TRUSTED_TYPES is refused.
+Format 2 added ``heldout.csv``; a format-1 bundle is refused with a request to retrain it.
 """
 from __future__ import annotations
 
@@ -32,8 +36,11 @@ from ppa.schema import file_sha256
 from ppa.surrogate import PPASurrogate
 
 FORMAT = "accel-dse-ppa-surrogate"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+HELDOUT = "heldout.csv"
+#: Columns of heldout.csv, in order.
+HELDOUT_COLUMNS = ("target", "row", "key", "fold", "actual", "predicted")
 #: Types (beyond skops' defaults) a scikit-learn model file may contain. The xgboost member of a
 #: stacked ensemble is stored by skops as xgboost's own raw model buffer, not a pickle.
 TRUSTED_TYPES = (
@@ -47,7 +54,7 @@ TRUSTED_TYPES = (
 )
 #: PPASurrogate constructor parameters stored in (and restored from) the manifest.
 SETTINGS = ("model", "split", "budget_s", "n_trials", "cv_folds", "tune_folds", "clock_column", "seed", "derived", "terms", "inputs", "min_of")
-REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files")
+REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files", "heldout")
 
 
 def _jsonable(value):
@@ -123,6 +130,9 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
             "tuning": surrogate.tuning_[target],
             "cv_metrics": surrogate.cv_metrics_.loc[target].to_dict(),
         }
+    heldout = root / HELDOUT
+    surrogate.heldout_[list(HELDOUT_COLUMNS)].to_csv(heldout, index=False)
+    files[HELDOUT] = file_sha256(heldout)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -132,6 +142,7 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
         "targets": targets,
         "settings": {**{k: getattr(surrogate, k) for k in SETTINGS},
                      "lookup": {n: t.to_json() for n, t in (surrogate.lookup or {}).items()} or None},
+        "heldout": {"file": HELDOUT, "rows": len(surrogate.heldout_)},
         "fit_seconds": surrogate.fit_seconds_,
         "training_data": {"path": data_path, "sha256": data_sha256},
         "library_versions": {"python": platform.python_version(),
@@ -153,6 +164,10 @@ def read_manifest(path: str | Path) -> dict:
         manifest = json.loads(mpath.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise PPAInputError(f"{mpath}: not valid JSON ({exc})") from None
+    if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") == 1:
+        raise PPAInputError(f"{mpath}: refused, format v1 predates v{FORMAT_VERSION}, which stores the held-out "
+                            "predictions (e.g. for the report's surrogate section); retrain the bundle with this "
+                            "version of accel-dse")
     missing = [k for k in REQUIRED if not isinstance(manifest, dict) or k not in manifest]
     if missing:
         raise PPAInputError(f"{mpath}: refused, manifest lacks {missing}")
@@ -160,6 +175,9 @@ def read_manifest(path: str | Path) -> dict:
         raise PPAInputError(f"{mpath}: refused, format {manifest['format']!r} v{manifest['format_version']} "
                             f"is not {FORMAT!r} v{FORMAT_VERSION}")
     listed = set(manifest["files"])
+    heldout = manifest["heldout"]
+    if not isinstance(heldout, dict) or heldout.get("file") not in listed:
+        raise PPAInputError(f"{mpath}: refused, the held-out predictions file has no checksum")
     for target, info in manifest["targets"].items():
         if "min_of" in info:
             continue
@@ -214,6 +232,31 @@ def load_bundle(path: str | Path) -> PPASurrogate:
         raise PPAInputError(f"{root / MANIFEST}: refused, manifest does not match the schema ({exc!r})") from None
     surrogate.cv_metrics_ = pd.DataFrame(rows).set_index("target").astype(
         {c: float for c in ("mape_pct", "ape_std_pct", "ape_max_pct", "r2", "mae", "rmse", "timing_accuracy")}, errors="ignore")
+    surrogate.heldout_ = _heldout_table(root, manifest)
     surrogate.fit_seconds_ = manifest.get("fit_seconds")
     surrogate.manifest = manifest
     return surrogate
+
+
+def read_heldout(path: str | Path) -> tuple[dict, pd.DataFrame]:
+    """(manifest, held-out predictions) of bundle ``path``, without loading its models: every file
+    is checked against its sha256 as by :func:`read_manifest`. The table has one row per (target,
+    training row) with ``key``, ``fold``, ``actual`` and ``predicted``; the manifest's
+    ``targets[t]["cv_metrics"]`` are the errors computed from it."""
+    manifest = read_manifest(path)
+    return manifest, _heldout_table(Path(path), manifest)
+
+
+def _heldout_table(root: Path, manifest: dict) -> pd.DataFrame:
+    """The bundle's held-out predictions, checked against the manifest (columns, rows, targets)."""
+    path = root / manifest["heldout"]["file"]
+    table = pd.read_csv(path, dtype={"target": str, "key": str},
+                        keep_default_na=False, na_values=[""])
+    if tuple(table.columns) != HELDOUT_COLUMNS:
+        raise PPAInputError(f"{path}: refused, columns {list(table.columns)} are not {list(HELDOUT_COLUMNS)}")
+    if len(table) != manifest["heldout"].get("rows"):
+        raise PPAInputError(f"{path}: refused, {len(table)} rows where the manifest says {manifest['heldout'].get('rows')}")
+    unknown = sorted(set(table["target"]) - set(manifest["targets"]))
+    if unknown:
+        raise PPAInputError(f"{path}: refused, targets {unknown} are not the bundle's")
+    return table

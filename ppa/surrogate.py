@@ -9,6 +9,8 @@ configuration) and the prediction spread
 (``<target>_std`` = standard deviation across the fold models, in target units). The point
 prediction comes from the tuned model refitted on all rows. The hyperparameters themselves were
 chosen with all rows (on another fold assignment), so the held-out error is slightly optimistic.
+``heldout_`` keeps those out-of-fold predictions with the true values, fold and configuration key
+of every row (a bundle stores it, so parity plots need neither the training data nor a refit).
 
 ``derived`` features (:mod:`ppa.structure`) are computed from the raw features on every fit and
 predict call, so queries hold the raw columns only; ``terms`` feed the ``additive`` family.
@@ -173,6 +175,7 @@ class PPASurrogate(BaseEstimator):
         tuned = {t: BASE_FAMILIES if self.family(t) == "stacked" else (self.family(t),) for t in fitted}
         share = self.budget_s / sum(len(f) for f in tuned.values())
         self.transforms_, self.tuning_, self.models_, self.members_, rows, oofs = {}, {}, {}, {}, [], {}
+        folds = {}  # target -> fold of each row's out-of-fold prediction (-1: none)
         bar = tqdm(total=sum(len(f) + 1 for f in tuned.values()), desc="train", disable=not self.progress,
                    unit="step", leave=False)
         for target in fitted:
@@ -216,6 +219,9 @@ class PPASurrogate(BaseEstimator):
             self.members_[target] = members
             oofs[target] = np.full(len(y), np.nan)
             oofs[target][keep] = oof
+            folds[target] = np.full(len(y), -1)
+            for k, (_, test) in enumerate(eval_folds):
+                folds[target][np.flatnonzero(keep)[test]] = k
             self.models_[target] = clone(estimator).fit(Zt, transforms.forward(transform, yt))
             row = {"target": target, "model": family, "split": self.split, "transform": transform,
                    "configs": int(len(np.unique(groups))), **regression_metrics(yt, oof)}
@@ -225,6 +231,8 @@ class PPASurrogate(BaseEstimator):
         bar.close()
         for target, parts in min_of.items():
             oofs[target] = pred = np.min([oofs[c] for c in parts], axis=0)
+            same = np.all([folds[c] == folds[parts[0]] for c in parts], axis=0)
+            folds[target] = np.where(same, folds[parts[0]], -1)  # -1: the components' folds differ
             keep = y[target].notna().to_numpy() & np.isfinite(pred)
             self.transforms_[target] = {"transform": "none", "reason": f"the minimum of {', '.join(parts)}"}
             self.tuning_[target] = {}
@@ -235,8 +243,24 @@ class PPASurrogate(BaseEstimator):
             rows.append(row)
         self.cv_metrics_ = pd.DataFrame(rows).set_index("target").loc[self.targets_]
         self.oof_ = pd.DataFrame({t: oofs[t] for t in self.targets_})
+        self.heldout_ = self._heldout(X, y, oofs, folds)
         self.fit_seconds_ = time.perf_counter() - start
         return self
+
+    def _heldout(self, X: pd.DataFrame, y: pd.DataFrame, oofs: dict, folds: dict) -> pd.DataFrame:
+        """Long table of the out-of-fold predictions: ``target``, ``row`` (position in the training
+        data), ``key`` (the row's configuration, ``column=value|…`` over ``group_by_``), ``fold``
+        (-1 for a min_of target whose components were held out in different folds), ``actual`` and
+        ``predicted`` (target units); rows with a missing true or predicted value are left out."""
+        keys = X[self.group_by_].astype(str).apply(lambda col: f"{col.name}=" + col).agg("|".join, axis=1)
+        frames = []
+        for target in self.targets_:
+            actual = y[target].to_numpy(float)
+            rows = np.flatnonzero(np.isfinite(actual) & np.isfinite(oofs[target]))
+            frames.append(pd.DataFrame({"target": target, "row": rows, "key": keys.to_numpy()[rows],
+                                        "fold": folds[target][rows], "actual": actual[rows],
+                                        "predicted": oofs[target][rows]}))
+        return pd.concat(frames, ignore_index=True)
 
     def tuned_estimator(self, target: str):
         """An unfitted estimator of ``target``'s family with its tuned parameters."""

@@ -7,7 +7,8 @@ import pytest
 import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
-from ppa.bundle import MANIFEST, _load_model, _save_model, load_bundle, save_bundle
+from ppa.bundle import MANIFEST, _load_model, _save_model, load_bundle, read_heldout, save_bundle
+from ppa.metrics import regression_metrics
 from ppa.errors import PPAInputError
 from ppa.schema import file_sha256
 from ppa.models import build
@@ -46,7 +47,32 @@ def test_round_trip_identical_predictions(saved):
     assert m["encoder"]["ranges"]["array_rows"] == [4.0, 32.0]
     assert {"xgboost", "scikit-learn", "skops"} <= set(m["library_versions"])
     suffix = ".json" if s.model == "xgboost" else ".skops"
-    assert all(f.endswith(suffix) for f in m["files"]) and len(m["files"]) == 2 * (1 + 3)
+    models = [f for f in m["files"] if f != "heldout.csv"]
+    assert all(f.endswith(suffix) for f in models) and len(models) == 2 * (1 + 3)
+
+
+def test_heldout_predictions_round_trip_and_give_the_stored_errors(saved):
+    """heldout.csv holds the cross-validation's out-of-fold predictions exactly; the manifest's
+    held-out metrics are computed from them; each row carries its true value, fold and key."""
+    s, path, X = saved
+    manifest, heldout = read_heldout(path)
+    pd.testing.assert_frame_equal(heldout, s.heldout_, check_exact=True)
+    pd.testing.assert_frame_equal(load_bundle(path).heldout_, s.heldout_, check_exact=True)
+    _, y = data()
+    for target in ("area_um2", "fmax_ghz"):
+        part = heldout[heldout["target"] == target]
+        assert list(part["row"]) == list(range(len(X)))  # every row held out once
+        np.testing.assert_array_equal(part["actual"], y[target].to_numpy())
+        np.testing.assert_array_equal(part["predicted"], s.oof_[target].to_numpy())
+        assert sorted(part["fold"].unique()) == [0, 1, 2]
+        stored = manifest["targets"][target]["cv_metrics"]["mape_pct"]
+        assert regression_metrics(part["actual"].to_numpy(), part["predicted"].to_numpy())["mape_pct"] == \
+            pytest.approx(stored, rel=1e-12)
+    # unseen split: a configuration's rows share one fold; the key names the configuration
+    first = heldout[heldout["target"] == "area_um2"]
+    assert (first.groupby("key")["fold"].nunique() == 1).all()
+    row = X.iloc[0]
+    assert first["key"].iloc[0] == f"array_rows={row.array_rows}|act_bits={row.act_bits}|dataflow={row.dataflow}"
 
 
 def copy(path, tmp_path):
@@ -67,6 +93,15 @@ def test_tampered_model_file_refused(saved, tmp_path):
         load_bundle(dst)
 
 
+def test_tampered_heldout_predictions_refused(saved, tmp_path):
+    _, path, _ = saved
+    dst = copy(path, tmp_path)
+    text = (dst / "heldout.csv").read_text().splitlines()
+    (dst / "heldout.csv").write_text("\n".join(text[:-1]) + "\n")  # one prediction dropped
+    with pytest.raises(PPAInputError, match="heldout.csv does not match its sha256"):
+        read_heldout(dst)
+
+
 def test_manifest_schema_and_version_refused(saved, tmp_path):
     _, path, _ = saved
     dst = copy(path, tmp_path)
@@ -74,6 +109,11 @@ def test_manifest_schema_and_version_refused(saved, tmp_path):
     (dst / MANIFEST).write_text(json.dumps({**manifest, "format_version": 99}))
     with pytest.raises(PPAInputError, match="v99 is not"):
         load_bundle(dst)
+    v1 = {k: v for k, v in manifest.items() if k != "heldout"}
+    (dst / MANIFEST).write_text(json.dumps({**v1, "format_version": 1}))
+    with pytest.raises(PPAInputError, match=r"refused, format v1 predates v2, which stores the held-out predictions "
+                                            r"\(e.g. for the report's surrogate section\); retrain the bundle"):
+        read_heldout(dst)
     (dst / MANIFEST).write_text(json.dumps({k: v for k, v in manifest.items() if k != "encoder"}))
     with pytest.raises(PPAInputError, match=r"manifest lacks \['encoder'\]"):
         load_bundle(dst)

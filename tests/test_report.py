@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import optuna
 import pandas as pd
 import pytest
@@ -11,6 +12,10 @@ from click.testing import CliRunner
 
 from dse import report
 from dse.cli import main
+from dse.objectives import Objective
+from dse.report_data import read_study
+from dse.report_pareto import chosen_designs, pair_front_mask, pareto_table, parse_pairs
+from dse.report_storage import ReportError, load_study
 from report_study import AREA_LIMIT_UM2, WORKLOAD, make_study
 
 
@@ -68,25 +73,45 @@ def test_json_has_params_metrics_units_and_flags(stored):
 
 def test_pair_front_is_the_2d_pareto_set(stored):
     _, study, _ = stored
-    table = report.trials_table(study)
-    mask = report.pair_front_mask(table, "runtime_s", "area_um2", ("minimize", "minimize"))
+    table = read_study(study).trials
+    mask = pair_front_mask(table, "runtime_s", "area_um2", ("minimize", "minimize"))
     feasible = table[table["feasible"]]
     points = {int(r.trial): (r.runtime_s, r.area_um2) for r in feasible.itertuples()}
     assert set(table.loc[mask, "trial"]) == brute_force_pareto(points)
     # a maximised metric flips the front: best throughput vs smallest area
-    mask = report.pair_front_mask(table, "throughput_ips", "area_um2", ("maximize", "minimize"))
+    mask = pair_front_mask(table, "throughput_ips", "area_um2", ("maximize", "minimize"))
     points = {int(r.trial): (-r.throughput_ips, r.area_um2) for r in feasible.itertuples()}
     assert set(table.loc[mask, "trial"]) == brute_force_pareto(points)
 
 
 def test_chosen_designs_are_the_extremes_and_the_knee(stored):
     _, study, _ = stored
-    front = report.pareto_table(study)
-    chosen = report.chosen_designs(study, front)
-    roles = dict(zip(chosen["role"], chosen["trial"]))
-    assert roles["best runtime_s"] == front.loc[front["runtime_s"].idxmin(), "trial"]
-    assert roles["best area_um2"] == front.loc[front["area_um2"].idxmin(), "trial"]
-    assert set(chosen["trial"]) <= set(front["trial"])
+    front = pareto_table(read_study(study))
+    chosen = chosen_designs(front, read_study(study).objectives)
+    # independently of the table: the feasible Pareto trials' own objective values
+    values = {t.number: np.array(t.values) for t in study.best_trials}
+    numbers = sorted(values)
+    matrix = np.array([values[n] for n in numbers])
+    expected: dict[int, str] = {}
+    for j, name in enumerate(["runtime_s", "energy_j", "area_um2"]):  # a design best twice keeps its first role
+        expected.setdefault(numbers[int(matrix[:, j].argmin())], f"best {name}")
+    # knee: nearest the ideal point once every objective is scaled to [0, 1] over the front
+    scaled = (matrix - matrix.min(axis=0)) / (matrix.max(axis=0) - matrix.min(axis=0))
+    knee = numbers[int((scaled ** 2).sum(axis=1).argmin())]
+    assert knee not in expected, "the fixture's knee should differ from the per-objective bests"
+    expected[knee] = "knee"
+    assert list(zip(chosen["trial"], chosen["role"])) == list(expected.items())
+
+
+def test_knee_of_a_maximised_objective_is_scaled_from_its_best():
+    """min a, max b over three designs: scaled (a, b) = (0, 1), (1, 0), (0.4, 0.2); the knee is C
+    (0.16 + 0.04 = 0.2 against 1 and 1)."""
+    front = pd.DataFrame({"trial": [10, 11, 12], "a": [0.0, 1.0, 0.4], "b": [0.0, 10.0, 8.0]})
+    objectives = (Objective("a", "minimize", "metric", (("a", 1.0),)),
+                  Objective("b", "maximize", "metric", (("b", 1.0),)))
+    chosen = chosen_designs(front, objectives)
+    assert list(zip(chosen["role"], chosen["trial"])) == [("best a", 10), ("best b", 11), ("knee", 12)]
+    assert list(chosen_designs(front, objectives, limit=2)["trial"]) == [10, 11]
 
 
 def test_layer_breakdown_sums_to_the_trials_cycles(stored):
@@ -119,8 +144,8 @@ def test_html_is_self_contained_with_every_figure(stored):
 
 def test_unknown_study_lists_the_available_ones(stored):
     url, _, _ = stored
-    with pytest.raises(report.ReportError, match=r"no study named 'nope'.*available studies: fixture"):
-        report.load_study(url, "nope")
+    with pytest.raises(ReportError, match=r"no study named 'nope'.*available studies: fixture"):
+        load_study(url, "nope")
     result = CliRunner().invoke(main, ["report", "--storage", url, "--study", "nope", "--out", "unused"])
     assert result.exit_code == 1
     assert "Error: no study named 'nope'" in result.output and "available studies: fixture" in result.output
@@ -147,8 +172,8 @@ def test_bad_pairs_name_the_metric(stored):
                                        "--out", str(files.out / "bad"), "--pairs", "runtime_s:joules"])
     assert result.exit_code == 1
     assert "--pairs: metric 'joules' is not recorded by the study; known:" in result.output
-    with pytest.raises(report.ReportError, match="expected METRIC:METRIC"):
-        report.parse_pairs("runtime_s", None, pd.DataFrame())
+    with pytest.raises(ReportError, match="expected METRIC:METRIC"):
+        parse_pairs("runtime_s", read_study(stored[1]))
 
 
 def test_journal_storage_reports_the_same_pareto_set(stored, tmp_path):
@@ -157,5 +182,5 @@ def test_journal_storage_reports_the_same_pareto_set(stored, tmp_path):
     writer = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(path)))
     optuna.copy_study(from_study_name="fixture", from_storage=url, to_storage=writer)
     journal = f"journal://{path}"
-    front = report.pareto_table(report.load_study(journal, "fixture"))
+    front = pareto_table(read_study(load_study(journal, "fixture")))
     assert list(front["trial"]) == list(pd.read_csv(files.csv)["trial"])

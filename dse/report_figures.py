@@ -1,0 +1,175 @@
+"""The report's figures, all plotly: 2-D Pareto fronts of metric pairs (dominated and infeasible
+designs faded), a 3-D scatter of three objectives, parallel coordinates of the Pareto designs,
+per-layer cycles and DRAM traffic of the chosen designs, the surrogates' parity plots and Optuna's
+parameter importances. The HTML report embeds them; the PNGs are their static export.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dse.objectives import Objective
+from dse.report_pareto import pair_front_mask
+from dse.report_units import unit_of
+
+FADED = "rgba(140,140,140,0.25)"
+FRONT = "#d62728"
+PARETO = "#1f77b4"
+CYCLE_PARTS = (("compute_cycles", "compute"), ("stall_cycles", "memory stall"), ("simd_cycles", "SIMD"))
+
+
+def axis_title(name: str, units: dict[str, str]) -> str:
+    unit = unit_of(name, units)
+    return f"{name} [{unit}]" if unit else name
+
+
+def _log_axis(values: pd.Series) -> bool:
+    values = values.dropna().astype(float)
+    return bool(len(values)) and values.min() > 0 and values.max() / values.min() > 30
+
+
+def _hover(table: pd.DataFrame, params: list[str]) -> list[str]:
+    shown = [p for p in params if p in table]
+    return [
+        f"trial {int(r['trial'])}<br>" + "<br>".join(f"{p} = {r[p]}" for p in shown)
+        for _, r in table.iterrows()
+    ]
+
+
+def pareto_pair_figure(table: pd.DataFrame, x: str, y: str, directions: tuple[str, str],
+                       units: dict[str, str], params: list[str]) -> go.Figure:
+    """Scatter of ``y`` against ``x``: the pair's 2-D front highlighted (step line), designs
+    Pareto-optimal in all objectives marked, dominated designs faded, infeasible ones as faded ×."""
+    on_front = pair_front_mask(table, x, y, directions)
+    fig = go.Figure()
+    groups = (
+        ("infeasible (violates a constraint)", ~table["feasible"], dict(color=FADED, symbol="x", size=6)),
+        ("dominated", table["feasible"] & ~on_front & ~table["pareto"], dict(color=FADED, size=6)),
+        ("Pareto-optimal in all objectives", table["pareto"] & ~on_front,
+         dict(color="rgba(0,0,0,0)", size=8, line=dict(color=PARETO, width=1.5))),
+    )
+    for name, mask, marker in groups:
+        part = table[mask]
+        if len(part):
+            fig.add_trace(go.Scatter(x=part[x], y=part[y], mode="markers", name=name, marker=marker,
+                                     hovertext=_hover(part, params), hoverinfo="text+x+y"))
+    front = table[on_front].sort_values(x)
+    fig.add_trace(go.Scatter(
+        x=front[x], y=front[y], mode="lines+markers", name=f"2-D front ({len(front)} designs)",
+        line=dict(color=FRONT, shape="hv" if directions[0] == directions[1] else "vh"),
+        marker=dict(color=FRONT, size=9), hovertext=_hover(front, params), hoverinfo="text+x+y",
+    ))
+    fig.update_layout(
+        title=f"Pareto front: {y} vs {x} ({directions[1][:3]} / {directions[0][:3]})",
+        xaxis_title=axis_title(x, units), yaxis_title=axis_title(y, units),
+        xaxis_type="log" if _log_axis(table[x]) else "linear",
+        yaxis_type="log" if _log_axis(table[y]) else "linear",
+        legend=dict(orientation="h", y=-0.18), height=480, margin=dict(t=60, b=90),
+    )
+    return fig
+
+
+def scatter3d_figure(table: pd.DataFrame, metrics: list[str], units: dict[str, str],
+                     params: list[str]) -> go.Figure:
+    """3-D scatter of three metrics: Pareto designs coloured, the rest faded."""
+    fig = go.Figure()
+    feasible = table[table["feasible"]]
+    for name, part, marker in (
+        ("other designs", feasible[~feasible["pareto"]], dict(color=FADED, size=3)),
+        ("Pareto-optimal designs", feasible[feasible["pareto"]], dict(color=FRONT, size=5)),
+    ):
+        fig.add_trace(go.Scatter3d(x=part[metrics[0]], y=part[metrics[1]], z=part[metrics[2]],
+                                   mode="markers", name=name, marker=marker,
+                                   hovertext=_hover(part, params), hoverinfo="text+x+y+z"))
+    scene = {f"{axis}axis": dict(title=axis_title(m, units), type="log" if _log_axis(table[m]) else "linear")
+             for axis, m in zip("xyz", metrics)}
+    fig.update_layout(title="Designs in objective space (3-D)", scene=scene, height=600,
+                      margin=dict(t=50, l=0, r=0, b=0))
+    return fig
+
+
+def parallel_figure(front: pd.DataFrame, params: list[str], objectives: list[Objective],
+                    units: dict[str, str]) -> go.Figure:
+    """Parallel coordinates of the Pareto designs: parameters, then objectives; colour = first
+    objective. Categorical parameters get one tick per category."""
+    dims = []
+    for name in params + [o.name for o in objectives]:
+        if name not in front:
+            continue
+        column = front[name]
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            cats = sorted(column.astype(str).unique())
+            codes = column.astype(str).map({c: i for i, c in enumerate(cats)})
+            dims.append(dict(label=name, values=codes, tickvals=list(range(len(cats))), ticktext=cats))
+        else:
+            dims.append(dict(label=axis_title(name, units), values=column.astype(float)))
+    first = objectives[0].name
+    fig = go.Figure(go.Parcoords(
+        dimensions=dims,
+        line=dict(color=front[first].astype(float), colorscale="Viridis", showscale=True,
+                  colorbar=dict(title=first)),
+    ))
+    fig.update_layout(title=f"Pareto designs: parameters and objectives ({len(front)} designs)",
+                      height=480, margin=dict(t=90, l=60, r=60))
+    return fig
+
+
+def layer_cycles_figure(layers: pd.DataFrame, workload: str) -> go.Figure:
+    """Per-layer cycles of each chosen design (one panel each, compute / memory stall / SIMD stacked)
+    and, in the last panel, each design's DRAM traffic per layer."""
+    part = layers[layers["workload"] == workload]
+    designs = list(dict.fromkeys(part["design"]))
+    fig = make_subplots(rows=len(designs) + 1, cols=1, shared_xaxes=True, vertical_spacing=0.03,
+                        subplot_titles=[f"{d}: cycles" for d in designs] + ["DRAM traffic (read + write)"])
+    part_colors = ("#1f77b4", "#ff7f0e", "#2ca02c")
+    design_colors = ("#d62728", "#9467bd", "#8c564b", "#17becf", "#e377c2", "#7f7f7f")
+    for i, design in enumerate(designs, start=1):
+        rows = part[part["design"] == design]
+        for (column, label), color in zip(CYCLE_PARTS, part_colors):
+            if column in rows:
+                fig.add_trace(go.Bar(x=rows["layer"], y=rows[column], name=label, legendgroup=label,
+                                     showlegend=i == 1, marker_color=color), row=i, col=1)
+        fig.update_yaxes(title_text="cycles", row=i, col=1)
+        traffic = rows.get("dram_read_bytes", 0) + rows.get("dram_write_bytes", 0)
+        fig.add_trace(go.Scatter(x=rows["layer"], y=traffic, mode="lines+markers", name=f"{design}: DRAM bytes",
+                                 marker=dict(size=4), line=dict(width=1, color=design_colors[(i - 1) % 6])),
+                      row=len(designs) + 1, col=1)
+    fig.update_yaxes(title_text="bytes", row=len(designs) + 1, col=1)
+    fig.update_layout(title=f"{workload}: per-layer breakdown of the chosen designs", barmode="stack",
+                      bargap=0.1, height=230 * (len(designs) + 1) + 150, legend=dict(orientation="h", y=-0.08),
+                      margin=dict(t=70, b=150))
+    return fig
+
+
+def parity_figure(heldout: pd.DataFrame) -> go.Figure:
+    """Predicted vs actual on held-out samples, one panel per target, with the y = x line."""
+    targets = list(dict.fromkeys(heldout["target"]))
+    fig = make_subplots(rows=1, cols=len(targets), subplot_titles=targets,
+                        horizontal_spacing=0.06)
+    for i, target in enumerate(targets, start=1):
+        part = heldout[heldout["target"] == target]
+        lo = float(min(part["actual"].min(), part["predicted"].min()))
+        hi = float(max(part["actual"].max(), part["predicted"].max()))
+        fig.add_trace(go.Scatter(x=part["actual"], y=part["predicted"], mode="markers",
+                                 marker=dict(size=5, color=PARETO, opacity=0.6), name=target,
+                                 showlegend=False), row=1, col=i)
+        fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", line=dict(color="black", dash="dot"),
+                                 showlegend=False, hoverinfo="skip"), row=1, col=i)
+        log = lo > 0 and hi / lo > 30
+        fig.update_xaxes(title_text=f"actual [{unit_of(target)}]", type="log" if log else "linear", row=1, col=i)
+        fig.update_yaxes(title_text="predicted" if i == 1 else None, type="log" if log else "linear", row=1, col=i)
+    fig.update_layout(title="Surrogates on held-out samples: predicted vs actual", height=420,
+                      margin=dict(t=80))
+    return fig
+
+
+def importance_figure(importances: pd.DataFrame) -> go.Figure:
+    """Optuna's parameter importances (rows = parameters, columns = objectives) as grouped bars."""
+    fig = go.Figure([go.Bar(y=importances.index, x=importances[c], orientation="h", name=c)
+                     for c in importances.columns])
+    fig.update_layout(title="Parameter importances (Optuna PED-ANOVA, best 10 %), per objective",
+                      xaxis_title="importance (normalised to sum 1)", barmode="group",
+                      height=max(350, 24 * len(importances) * len(importances.columns)),
+                      yaxis=dict(autorange="reversed"))
+    return fig

@@ -1,0 +1,95 @@
+"""The report's machine-readable tables: pareto.csv, units.csv, pareto.json and the study settings.
+
+Column names carry their units (``energy_j``); ``units.csv`` spells them out. Every file is written
+to a temporary name next to it and renamed, so an interrupted report leaves no half-written table.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dse.report_data import StudyData
+from dse.report_storage import redact
+
+FLAGS = ("trial", "feasible", "pareto", "in_domain")
+
+
+def write_atomic(path: Path, write) -> Path:
+    """Call ``write(tmp_path)`` for a temporary file beside ``path``, then rename it to ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def study_settings(data: StudyData, storage: str) -> dict:
+    """What the study was: storage (password hidden), objectives, trial counts by state, and its
+    stored description."""
+    return {
+        "study": data.name,
+        "storage": redact(storage),
+        "objectives": [{"name": o.name, "direction": o.direction, "definition": o.describe(),
+                        "unit": data.unit(o.name)} for o in data.objectives],
+        "trials_by_state": data.trials_by_state,
+        **data.description,
+    }
+
+
+def _json_value(value):
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(value) else float(value)
+    if value is pd.NA:
+        return None
+    return value
+
+
+def designs_json(data: StudyData, front: pd.DataFrame, storage: str) -> dict:
+    """The Pareto designs as JSON-ready data: parameters, metrics, uncertainty, flags, units."""
+    designs = []
+    for _, row in front.iterrows():
+        metrics = {k: _json_value(v) for k, v in row.items()
+                   if k not in FLAGS and k not in data.params and not k.endswith("_std")}
+        designs.append({
+            "trial": int(row["trial"]),
+            "params": {k: _json_value(row[k]) for k in data.params if k in row},
+            "metrics": metrics,
+            "uncertainty": {k: _json_value(v) for k, v in row.items() if k.endswith("_std")},
+            "in_domain": _json_value(row["in_domain"]) if "in_domain" in row else None,
+            "feasible": bool(row["feasible"]),
+        })
+    columns = [c for c in front.columns if c not in ("trial", "feasible", "pareto")]
+    return {
+        "settings": study_settings(data, storage),
+        "units": {c: data.unit(c) for c in columns},
+        "n_pareto": len(designs),
+        "designs": designs,
+    }
+
+
+def write_tables(data: StudyData, front: pd.DataFrame, storage: str, out: Path) -> tuple[Path, Path]:
+    """Write ``pareto.csv`` (the ``front`` rows), ``units.csv`` (column → unit) and ``pareto.json``
+    into ``out``; return the CSV and JSON paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    document = designs_json(data, front, storage)
+    csv_path = write_atomic(out / "pareto.csv",
+                            lambda p: front.drop(columns=["pareto"]).to_csv(p, index=False))
+    units = pd.Series(document["units"], name="unit").rename_axis("column")
+    write_atomic(out / "units.csv", lambda p: units.to_csv(p))
+    text = json.dumps(document, indent=1, default=str, ensure_ascii=False) + "\n"
+    json_path = write_atomic(out / "pareto.json", lambda p: p.write_text(text, encoding="utf-8"))
+    return csv_path, json_path
