@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from dse.cli import main
 from dse.demo import bundled_file, train_surrogates
 from dse.errors import DSEInputError
+from dse.record import read_study_record, trial_metrics
 
 
 def dataset_or_skip():
@@ -38,8 +39,9 @@ def test_tiny_demo_writes_the_report_of_a_two_workload_study(tiny_demo):
     study = optuna.load_study(study_name="demo", storage=f"sqlite:///{out / 'study.db'}")
     finished = [t for t in study.trials if t.state.is_finished() and t.state != optuna.trial.TrialState.FAIL]
     assert len(finished) == 8
-    assert set(study.user_attrs["workloads"]) == {"resnet50", "bert_base"}
-    assert [o["name"] for o in study.user_attrs["objectives"]] == ["runtime_s", "energy_j", "area_um2"]
+    record = read_study_record(study)
+    assert set(record.workloads) == {"resnet50", "bert_base"}
+    assert [o.name for o in record.objectives] == ["runtime_s", "energy_j", "area_um2"]
     assert set(pd.read_csv(out / "pareto.csv")["trial"]) == {t.number for t in study.best_trials}
     assert json.loads((out / "demo_run.json").read_text())["timings_s"]["total_s"] > 0
     assert summary["pareto_designs"] == len(study.best_trials)
@@ -107,7 +109,7 @@ def test_demo_per_layer_view_matches_the_studys_cycles(tiny_demo):
     layers = pd.read_csv(out / "layers.csv")
     assert set(layers["workload"]) == {"resnet50", "bert_base"}
     for (trial, workload), part in layers.groupby(["trial", "workload"]):
-        recorded = study.trials[trial].user_attrs[f"{workload}.total_cycles"]
+        recorded = trial_metrics(study.trials[trial])[f"{workload}.total_cycles"]
         assert part["total_cycles"].sum() == pytest.approx(recorded, rel=1e-9)
 
 

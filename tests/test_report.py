@@ -13,10 +13,11 @@ from click.testing import CliRunner
 from dse import report
 from dse.cli import main
 from dse.objectives import Objective
+from dse.record import trial_metrics
 from dse.report_data import read_study
 from dse.report_pareto import chosen_designs, pair_front_mask, pareto_table, parse_pairs
 from dse.report_storage import ReportError, load_study
-from report_study import AREA_LIMIT_UM2, WORKLOAD, make_study
+from report_study import AREA_LIMIT_UM2, NO_BUNDLE, WORKLOAD, make_study
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +41,8 @@ def brute_force_pareto(points: dict[int, tuple]) -> set[int]:
 def test_csv_holds_exactly_the_pareto_set(stored):
     _, study, files = stored
     feasible = {t.number: tuple(t.values) for t in study.trials
-                if t.state == optuna.trial.TrialState.COMPLETE and t.user_attrs["area_um2"] <= AREA_LIMIT_UM2}
-    infeasible = [t for t in study.trials if t.user_attrs["area_um2"] > AREA_LIMIT_UM2]
+                if t.state == optuna.trial.TrialState.COMPLETE and trial_metrics(t)["area_um2"] <= AREA_LIMIT_UM2}
+    infeasible = [t for t in study.trials if trial_metrics(t)["area_um2"] > AREA_LIMIT_UM2]
     assert infeasible, "the fixture should exercise the area constraint"
     table = pd.read_csv(files.csv)
     assert set(table["trial"]) == brute_force_pareto(feasible)
@@ -49,7 +50,7 @@ def test_csv_holds_exactly_the_pareto_set(stored):
     for _, row in table.iterrows():  # values are the trials' own, not recomputed
         trial = study.trials[int(row["trial"])]
         assert row["runtime_s"] == pytest.approx(trial.values[0], rel=1e-12)
-        assert row["area_um2"] == pytest.approx(trial.user_attrs["area_um2"], rel=1e-12)
+        assert row["area_um2"] == pytest.approx(trial_metrics(trial)["area_um2"], rel=1e-12)
         assert row["dataflow"] == trial.params["dataflow"]
     assert list(table["runtime_s"]) == sorted(table["runtime_s"])
 
@@ -67,8 +68,8 @@ def test_json_has_params_metrics_units_and_flags(stored):
     assert {"runtime_s", "energy_j", "area_um2", "power_mw", f"{WORKLOAD}.runtime_s"} <= set(design["metrics"])
     assert set(design["uncertainty"]) == {"area_um2_std", "power_mw_std"}
     trial = study.trials[design["trial"]]
-    assert design["in_domain"] is trial.user_attrs["in_domain"]
-    assert design["uncertainty"]["area_um2_std"] == pytest.approx(trial.user_attrs["area_um2_std"])
+    assert design["in_domain"] is trial_metrics(trial)["in_domain"]
+    assert design["uncertainty"]["area_um2_std"] == pytest.approx(trial_metrics(trial)["area_um2_std"])
 
 
 def test_pair_front_is_the_2d_pareto_set(stored):
@@ -119,7 +120,7 @@ def test_layer_breakdown_sums_to_the_trials_cycles(stored):
     layers = pd.read_csv(files.out / "layers.csv")
     assert set(layers["workload"]) == {WORKLOAD}
     for trial, part in layers.groupby("trial"):
-        assert part["total_cycles"].sum() == pytest.approx(study.trials[trial].user_attrs["total_cycles"], rel=1e-9)
+        assert part["total_cycles"].sum() == pytest.approx(trial_metrics(study.trials[trial])["total_cycles"], rel=1e-9)
         parts = part[["compute_cycles", "stall_cycles", "simd_cycles"]].sum(axis=1)
         assert (parts == part["total_cycles"]).all()
 
@@ -184,3 +185,26 @@ def test_journal_storage_reports_the_same_pareto_set(stored, tmp_path):
     journal = f"journal://{path}"
     front = pareto_table(read_study(load_study(journal, "fixture")))
     assert list(front["trial"]) == list(pd.read_csv(files.csv)["trial"])
+
+
+def test_missing_bundle_is_a_note_not_a_failure(stored):
+    _, _, files = stored
+    assert files.notes == [f"model bundle {NO_BUNDLE} of study 'fixture' no longer exists"]
+
+
+@pytest.mark.parametrize("attrs, message", [
+    ({}, "Error: study 'plain' was not written by accel-dse (no 'accel_dse' user attribute)"),
+    ({"objectives": ["runtime_s"], "workloads": {"resnet18": 1.0}},
+     "Error: study 'plain' was written by an older accel-dse (one user attribute per field, no 'accel_dse' "
+     "record); rerun the search"),
+])
+def test_a_study_accel_dse_did_not_write_is_refused_in_one_line(tmp_path, attrs, message):
+    url = f"sqlite:///{tmp_path / 'plain.db'}"
+    study = optuna.create_study(study_name="plain", storage=url)
+    for key, value in attrs.items():
+        study.set_user_attr(key, value)
+    study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=2)
+    result = CliRunner().invoke(main, ["report", "--storage", url, "--study", "plain", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and result.output.strip().splitlines()[-1] == message
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
