@@ -11,7 +11,8 @@ Trials are asked from a seeded random sampler and evaluated with the real evalua
   constraints by ``Trial.set_constraint``, then ``Study.tell`` (the reference the old code avoided).
 
 Without ``--models`` a small surrogate bundle is trained first with the demo's spec (2 tuning trials).
-Writes reports/benchmarks/study_writes.{csv,md}.
+Writes reports/benchmarks/study_writes.{csv,md}. To measure an earlier version of the write path,
+copy this file into a checkout of that commit and run it there (``git worktree add``).
 """
 from __future__ import annotations
 
@@ -71,14 +72,17 @@ def time_writes(writer, space, evaluator, models: str, db: Path, n_trials: int) 
             start = time.perf_counter()
             writer(study, [trial], assessment)
             write_s.append(time.perf_counter() - start)
+        constraints = len(assessment.constraint_names)
         finished = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,
                                                                optuna.trial.TrialState.PRUNED)))
     finally:
         opened.close()
-    assert finished == n_trials, f"{finished} of {n_trials} trials finished"
+    if finished != n_trials:
+        raise RuntimeError(f"{db}: {finished} of {n_trials} trials finished")
     write_ms = 1e3 * np.array(write_s)
-    return {"write_ms_per_trial": float(write_ms.mean()), "write_ms_median": float(np.median(write_ms)),
-            "write_ms_p95": float(np.percentile(write_ms, 95)), "ask_ms_per_trial": 1e3 * float(np.mean(ask_s)),
+    return {"constraints_per_trial": constraints, "write_ms_per_trial": float(write_ms.mean()),
+            "write_ms_median": float(np.median(write_ms)), "write_ms_p95": float(np.percentile(write_ms, 95)),
+            "ask_ms_per_trial": 1e3 * float(np.mean(ask_s)),
             "db_kib_per_trial": (db.stat().st_size + _size(db.with_name(db.name + "-wal"))) / 1024 / n_trials}
 
 
@@ -120,11 +124,12 @@ def main() -> None:
     lines = [
         "# Study write cost per trial (SQLite, WAL, one worker)", "",
         f"Command: `{command.strip()}` at commit {commit}  ",
-        f"Space: `{args.space}` ({len(space.constraints)} constraint(s)), workloads {space.workloads}  ",
+        f"Space: `{args.space}`, workloads {space.workloads}  ",
         f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
         f"Optuna {optuna.__version__}  ", "",
         "`write_ms` = storing one trial's metrics and constraints and telling it (`dse.study` is what "
-        "`accel-dse search` does); `ask_ms` = `Study.ask` for scale; `db_kib_per_trial` = file size / trials.", "",
+        "`accel-dse search` does); `ask_ms` = `Study.ask` for scale; `db_kib_per_trial` = file size / trials. "
+        "Times are wall-clock on a shared machine: compare rows of one run.", "",
         markdown_table(frame.drop(columns=["command"]), "{:.2f}"), "",
     ]
     OUT.with_suffix(".md").write_text("\n".join(lines))

@@ -41,7 +41,7 @@ WORKLOAD_METRICS = {
     "ips_per_w": "inferences/s/W (perf / W = inferences per joule)",
 }
 
-#: Flags (stored as bool user attributes).
+#: Flags (stored as bools in each trial's metrics attribute, dse.record).
 FLAGS = {
     "in_domain": "bool (every surrogate feature inside the training range)",
     "uncertain": "bool (surrogate_rel_spread above the space's uncertainty_threshold)",

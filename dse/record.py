@@ -117,11 +117,6 @@ def write_study_record(study: optuna.Study, record: StudyRecord) -> None:
     study.set_user_attr(RECORD_KEY, record.to_json())
 
 
-def has_study_record(study: optuna.Study) -> bool:
-    """True once the study holds an accel-dse record (of any version)."""
-    return RECORD_KEY in study.user_attrs
-
-
 def read_study_record(study: optuna.Study) -> StudyRecord:
     """The study's record; a one-line DSEInputError for a study not written by accel-dse, written by an
     older accel-dse, or of another record version."""

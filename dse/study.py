@@ -33,8 +33,8 @@ from tqdm import tqdm
 
 from dse.errors import DSEInputError
 from dse.evaluator import Assessment, Evaluator, file_sha256
-from dse.record import (ModelsRecord, ObjectiveRecord, SpaceRecord, StudyRecord, has_study_record,
-                        read_study_record, write_study_record, write_trial_metrics)
+from dse.record import (ModelsRecord, ObjectiveRecord, SpaceRecord, StudyRecord, read_study_record,
+                        write_study_record, write_trial_metrics)
 from dse.space import SearchSpace
 
 logger = logging.getLogger(__name__)
@@ -226,10 +226,10 @@ def open_study(space: SearchSpace, evaluator: Evaluator, models: str, storage: S
 
 def _wait_for_record(study: optuna.Study, timeout_s: float = 60.0) -> None:
     """Return once the study holds its record: its creator (maybe another worker, right now) writes it
-    just after creating the study. An empty study without a record after ``timeout_s`` is left to
-    :func:`~dse.record.read_study_record` to refuse."""
+    just after creating the study. A study with other attributes or trials but no record (or still
+    none after ``timeout_s``) is left to :func:`~dse.record.read_study_record` to refuse."""
     deadline = time.monotonic() + timeout_s
-    while not has_study_record(study) and not study.get_trials(deepcopy=False) and time.monotonic() < deadline:
+    while not study.user_attrs and not study.get_trials(deepcopy=False) and time.monotonic() < deadline:
         time.sleep(0.2)
 
 

@@ -11,7 +11,7 @@ import uuid
 import optuna
 import pytest
 
-from dse.record import trial_metrics
+from dse.record import read_study_record, trial_metrics
 from dse.study import open_storage
 from tests.dse_helpers import bundle_dir, cli, space_text
 
@@ -52,5 +52,6 @@ def test_four_workers_record_every_trial_once(tmp_path_factory):
         assert all(t.number >= TRIALS for t in surplus)  # only over-asked trials past the target may fail
         assert all({"runtime_s", "area_um2", "feasible"} <= set(trial_metrics(t)) for t in complete)
         assert all(set(t.constraints) == {"area_um2 <= 300000", "surrogate_trust"} for t in complete)
+        assert read_study_record(optuna.load_study(study_name=name, storage=storage)).workloads == {"resnet18": 1.0}
     finally:
         optuna.delete_study(study_name=name, storage=storage)

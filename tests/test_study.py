@@ -1,10 +1,8 @@
 """Studies through the CLI and dse.study: the study contract (metrics on every trial, study attributes),
 resume rules, SQLite's one-worker lock, samplers, rule-rejected trials and constraints."""
 
-import json
 import math
 import re
-import sqlite3
 
 import optuna
 import pytest
