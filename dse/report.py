@@ -8,11 +8,12 @@ loads) becomes a note in the report instead of stopping it.
 """
 from __future__ import annotations
 
-import logging
+import html
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from dse import report_figures as rf
 from dse import report_html as rh
@@ -22,8 +23,6 @@ from dse.report_layers import layer_breakdown
 from dse.report_pareto import chosen_designs, pareto_table, parse_pairs
 from dse.report_storage import ReportError, load_study
 from dse.report_tables import study_settings, write_atomic, write_tables
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,8 +46,6 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
     """Write the full report of a study into ``out``: pareto.csv, pareto.json, units.csv,
     layers.csv, report.html (self-contained) and, with ``static``, the PNGs. ``progress`` receives
     one line per step."""
-    from dse import report_png as rp
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     study = load_study(storage, study_name)
@@ -59,11 +56,11 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
     csv_path, json_path = write_tables(data, front, storage, out)
     progress(f"Pareto set: {len(front)} designs -> {csv_path.name}, {json_path.name}")
     notes: list[str] = []
-    pngs: list[Path] = []
+    static_figures: dict[Path, go.Figure] = {}  # PNG path -> figure, exported at the end
 
-    def draw(plot, path: Path, *args) -> None:
-        if static:
-            pngs.append(plot(path, *args))
+    def draw(figure: go.Figure, name: str) -> go.Figure:
+        static_figures[out / name.replace("/", "_")] = figure
+        return figure
 
     sections: list[tuple[str, str, list]] = []
 
@@ -77,8 +74,7 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
     figures = []
     for x, y in pair_list:
         directions = (data.direction(x), data.direction(y))
-        figures.append(rf.pareto_pair_figure(table, x, y, directions, units, params))
-        draw(rp.pareto_pair_png, out / f"pareto_{x}_vs_{y}.png".replace("/", "_"), table, x, y, directions, units)
+        figures.append(draw(rf.pareto_pair_figure(table, x, y, directions, units, params), f"pareto_{x}_vs_{y}.png"))
     sections.append(("fronts", "Pareto fronts", figures or ["<p class='note'>no metric pairs to plot</p>"]))
     progress(f"Pareto fronts: {len(pair_list)} pairs")
 
@@ -103,17 +99,20 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
 
     try:
         importances = param_importances(study, data.objectives)
-        sections.append(("importance", "Parameter importances", [rf.importance_figure(importances)]))
-        draw(rp.importance_png, out / "importances.png", importances)
+        sections.append(("importance", "Parameter importances",
+                         [draw(rf.importance_figure(importances), "importances.png")]))
     except ReportError as exc:
         notes.append(str(exc))
     progress("parameter importances done")
 
     sections.append(("settings", "Study settings", [rh.settings_html(study_settings(data, storage))]))
     if notes:
-        sections.append(("notes", "Notes", ["<ul>" + "".join(f"<li>{n}</li>" for n in notes) + "</ul>"]))
+        sections.append(("notes", "Notes", ["<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"]))
     html_path = rh.write_html(out / "report.html", f"accel-dse report: {study_name}", sections)
     progress(f"report written: {html_path}")
+    pngs = rf.write_pngs(static_figures) if static else []
+    if pngs:
+        progress(f"{len(pngs)} PNGs written (plotly static export)")
     return ReportFiles(out, csv_path, json_path, html_path, pngs, notes, chosen, len(front))
 
 
@@ -134,37 +133,31 @@ def _space_views(data: StudyData, front) -> list:
 
 def _layer_section(data: StudyData, chosen, out: Path, draw) -> list:
     """Per-layer cycles of the chosen designs, one figure per workload, and ``layers.csv``."""
-    from dse import report_png as rp
-
     layers = layer_breakdown(data, chosen)
     write_atomic(out / "layers.csv", lambda p: layers.to_csv(p, index=False))
     parts: list = ["<p class='note'>Re-simulated with frontend_sim for the chosen designs; "
                    "cycles stack as compute + memory stall + SIMD = total. "
                    "Table: <code>layers.csv</code>.</p>"]
     for workload in dict.fromkeys(layers["workload"]):
-        parts.append(rf.layer_cycles_figure(layers, workload))
-        draw(rp.layer_cycles_png, out / f"layers_{workload}.png", layers, workload)
+        parts.append(draw(rf.layer_cycles_figure(layers, workload), f"layers_{workload}.png"))
     return parts
 
 
 def _surrogate_section(data: StudyData, out: Path, draw) -> list:
-    """Parity figure, error table and a sha256 check of the study's model bundle."""
-    from dse import report_png as rp
+    """Parity figure and error table of the study's model bundle, as stored in it, and a sha256 check."""
     from dse.evaluator import file_sha256
     from dse.report_surrogates import bundle_path_of, heldout_predictions
 
     bundle = bundle_path_of(data)
     predictions, errors = heldout_predictions(bundle)
-    predictions.to_csv(out / "surrogate_heldout.csv", index=False)
-    errors.to_csv(out / "surrogate_errors.csv", index=False)
-    draw(rp.parity_png, out / "surrogate_parity.png", predictions)
+    write_atomic(out / "surrogate_heldout.csv", lambda p: predictions.to_csv(p, index=False))
+    write_atomic(out / "surrogate_errors.csv", lambda p: errors.to_csv(p, index=False))
     same = data.models_sha256 == file_sha256(bundle)
     split = errors["split"].iloc[0] if "split" in errors else "?"
     note = (f"<p class='note'>Bundle <code>{bundle}</code>"
             + ("" if same else " <b>changed since the study ran (sha256 differs)</b>")
             + f". Out-of-fold predictions of its {split}-split cross-validation "
-            "(whole configurations held out when the split is 'unseen'), recomputed from the bundle's "
-            "training CSV with its stored hyperparameters and folds; <code>mape_pct</code> … <code>r2</code> "
-            "are the metrics stored in the bundle, <code>recomputed_mape_pct</code> the MAPE of the points "
-            "plotted. Tables: <code>surrogate_heldout.csv</code>, <code>surrogate_errors.csv</code>.</p>")
-    return [note, rf.parity_figure(predictions), rh.error_table_html(errors)]
+            "(whole configurations held out when the split is 'unseen'), as the bundle stores them; "
+            "the errors are the bundle's own, computed from these predictions. "
+            "Tables: <code>surrogate_heldout.csv</code>, <code>surrogate_errors.csv</code>.</p>")
+    return [note, draw(rf.parity_figure(predictions), "surrogate_parity.png"), rh.error_table_html(errors)]

@@ -18,7 +18,7 @@ from dse.errors import DSEInputError
 @click.option("--designs", "n_designs", type=int, default=4, show_default=True,
               help="Pareto designs shown in detail (each objective's best, then the knee).")
 @click.option("--png/--no-png", "static", default=True, show_default=True,
-              help="Also draw the static matplotlib PNGs.")
+              help="Also export the figures as PNGs (plotly static export; needs kaleido and Chrome/Chromium, else skipped with one warning).")
 @click.option("--screenshot", is_flag=True,
               help="Also open report.html in headless chromium: check it and save screenshot.png.")
 def report(storage, study_name, out_dir, pairs, n_designs, static, screenshot):

@@ -1,18 +1,32 @@
 """The report's figures, all plotly: 2-D Pareto fronts of metric pairs (dominated and infeasible
 designs faded), a 3-D scatter of three objectives, parallel coordinates of the Pareto designs,
 per-layer cycles and DRAM traffic of the chosen designs, the surrogates' parity plots and Optuna's
-parameter importances. The HTML report embeds them; the PNGs are their static export.
+parameter importances. The HTML report embeds them; the PNGs are their static export
+(``write_pngs``: plotly's own, through kaleido driving the local Chrome/Chromium).
 """
 from __future__ import annotations
 
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from dse.objectives import Objective
 from dse.report_pareto import pair_front_mask
 from dse.report_units import unit_of
 
+logger = logging.getLogger(__name__)
+
+#: Size of the exported PNGs (px before ``scale``): this width, and each figure's own height
+#: (else PNG_HEIGHT).
+PNG_WIDTH = 1100
+PNG_HEIGHT = 500
 FADED = "rgba(140,140,140,0.25)"
 FRONT = "#d62728"
 PARETO = "#1f77b4"
@@ -173,3 +187,39 @@ def importance_figure(importances: pd.DataFrame) -> go.Figure:
                       height=max(350, 24 * len(importances) * len(importances.columns)),
                       yaxis=dict(autorange="reversed"))
     return fig
+
+
+def write_pngs(figures: dict[Path, go.Figure], scale: float = 2.0) -> list[Path]:
+    """Export ``figures`` (path → figure) as PNGs with plotly's static export, in one browser session,
+    ``PNG_WIDTH`` × the figure's own height, times ``scale`` pixels. Files are written under temporary
+    names and renamed, so a failed export leaves none half-written.
+
+    Returns the paths written; when kaleido or a Chrome/Chromium to drive is missing, returns []
+    after logging one warning line (the HTML report holds every figure anyway).
+    """
+    if not figures:
+        return []
+    try:
+        import kaleido  # noqa: F401  (plotly's static-export engine)
+    except ImportError:
+        logger.warning("PNGs skipped: plotly's static export needs kaleido (pip install kaleido); "
+                       "report.html has every figure")
+        return []
+    paths = list(figures)
+    staging = Path(tempfile.mkdtemp(prefix=".png-", dir=paths[0].parent))
+    try:
+        staged = [staging / f"{i}.png" for i in range(len(paths))]
+        try:
+            heights = [figure.layout.height or PNG_HEIGHT for figure in figures.values()]
+            pio.write_images(list(figures.values()), staged, format="png", width=PNG_WIDTH, height=heights,
+                             scale=scale)
+        except RuntimeError as exc:  # kaleido found no browser, or the browser failed
+            reason = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+            logger.warning("PNGs skipped: plotly's static export could not run a Chrome/Chromium (%s); "
+                           "install Debian's chromium or pass --no-png; report.html has every figure", reason)
+            return []
+        for tmp, path in zip(staged, paths):
+            os.replace(tmp, path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return paths

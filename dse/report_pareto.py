@@ -35,13 +35,10 @@ def pair_front_mask(table: pd.DataFrame, x: str, y: str, directions: tuple[str, 
         scratch = optuna.create_study(directions=list(directions))
     finally:
         optuna.logging.set_verbosity(verbosity)
-    scratch.add_trials(
-        [
-            optuna.trial.create_trial(values=[float(vx), float(vy)], user_attrs={"row": int(i)})
-            for i, vx, vy in zip(candidates.index, candidates[x], candidates[y])
-        ]
-    )
-    on_front = {t.user_attrs["row"] for t in scratch.best_trials} if len(candidates) else set()
+    scratch.add_trials([optuna.trial.create_trial(values=[float(vx), float(vy)])
+                        for vx, vy in zip(candidates[x], candidates[y])])
+    # the scratch trials are numbered 0, 1, … in the order of the candidates
+    on_front = candidates.index[[t.number for t in scratch.best_trials]] if len(candidates) else []
     return pd.Series(table.index.isin(list(on_front)), index=table.index)
 
 

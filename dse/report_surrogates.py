@@ -1,25 +1,22 @@
 """The surrogates behind a study, on data they never saw: held-out predictions and error table.
 
-A bundle's manifest stores each target's held-out error (``cv_metrics``: MAPE, std and max of the
-absolute percentage error, R², from the out-of-fold predictions of its cross-validation), but not
-the predictions themselves. For the parity plots they are recomputed with the ppa API exactly as
-``PPASurrogate.fit`` made them: the bundle's training CSV (checked against its sha256), the same
-configuration key, split, folds and seed, and the tuned hyperparameters stored in the manifest.
-The recomputed MAPE is shown next to the stored one, so any disagreement is visible.
+A model bundle stores the out-of-fold predictions of its cross-validation (``heldout.csv``: every
+training row predicted by fold models that never saw it — nor, with the ``unseen`` split, its
+configuration) and the held-out errors computed from them (``cv_metrics`` in the manifest). The
+report reads both as stored: no training data, no refit.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from dse.report_data import StudyData
 from dse.report_storage import ReportError
 
-#: Columns of the error table, in order (percentages in %, R² unitless).
+#: Columns of the error table, in order (percentages in %, R² unitless, timing accuracy a fraction).
 ERROR_COLUMNS = ("model", "split", "n", "configs", "mape_pct", "ape_std_pct", "ape_max_pct", "r2",
-                 "timing_accuracy", "recomputed_mape_pct")
+                 "timing_accuracy")
 
 
 def bundle_path_of(data: StudyData) -> Path:
@@ -30,61 +27,20 @@ def bundle_path_of(data: StudyData) -> Path:
     return path
 
 
-def _training_csv(manifest: dict, bundle: Path) -> Path:
-    recorded = (manifest.get("training_data") or {}).get("path")
-    if not recorded:
-        raise ReportError(f"model bundle {bundle}: the manifest does not record its training CSV")
-    for candidate in (Path(recorded), bundle / recorded):
-        if candidate.is_file():
-            return candidate
-    raise ReportError(f"model bundle {bundle}: its training CSV {recorded} is not found "
-                      "(needed to recompute the held-out predictions)")
-
-
 def heldout_predictions(bundle: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(predictions, errors): one row per (target, held-out sample) with ``actual``, ``predicted``
-    and ``fold``; and one row per target with the stored held-out metrics plus the recomputed MAPE."""
-    from ppa.bundle import load_bundle
-    from ppa.metrics import regression_metrics
-    from ppa.schema import DataSpec, read_table
-    from ppa.splits import config_groups, make_folds
-    from ppa.tuning import fit_predict_folds
+    """(predictions, errors) of ``bundle`` as it stores them: one row per (target, held-out training
+    row) with ``row``, ``key`` (the configuration), ``fold``, ``actual`` and ``predicted`` (target
+    units); and one row per target with its stored held-out metrics (``ERROR_COLUMNS``).
 
-    bundle = Path(bundle)
+    Raises ReportError with the bundle's own one-line reason when it cannot be read (missing file,
+    sha256 mismatch, or a bundle format older than the stored predictions).
+    """
+    from ppa.bundle import read_heldout
+
     try:
-        surrogate = load_bundle(bundle)
-        manifest = surrogate.manifest
-        csv = _training_csv(manifest, bundle)
-        settings = manifest["settings"]
-        spec = DataSpec(targets=tuple(surrogate.targets), features=tuple(surrogate.features),
-                        categorical=tuple(manifest["encoder"]["categorical"]),
-                        group_by=tuple(surrogate.group_by_) or None, clock_column=settings["clock_column"])
-        table = read_table(csv, spec)
-    except ValueError as exc:  # PPAInputError and friends name the file and column
-        raise ReportError(f"surrogate parity plots: {exc}") from None
-    if table.sha256 != manifest["training_data"]["sha256"]:
-        raise ReportError(f"model bundle {bundle}: {csv} changed since training (sha256 differs)")
-    X, y = table.X.reset_index(drop=True), table.y.reset_index(drop=True).astype(float)
-    frames, errors, oof = [], [], {}
-    min_of = surrogate.min_of or {}
-    # fitted targets first; a min_of target is the minimum of its components' out-of-fold predictions
-    for target in sorted(surrogate.targets, key=lambda t: t in min_of):
-        keep = y[target].notna().to_numpy()
-        actual = y[target].to_numpy()[keep]
-        folds = make_folds(settings["split"], config_groups(X[keep], surrogate.group_by_),
-                           settings["cv_folds"], settings["seed"] + 1)
-        fold = np.empty(len(actual), dtype=int)
-        for k, (_, test) in enumerate(folds):
-            fold[test] = k
-        if target in min_of:
-            predicted = np.min([oof[c][keep] for c in min_of[target]], axis=0)
-        else:
-            predicted, _ = fit_predict_folds(surrogate.tuned_estimator(target), surrogate.design(X, target)[keep],
-                                             actual, surrogate.transforms_[target]["transform"], folds)
-            oof[target] = np.full(len(y), np.nan)
-            oof[target][keep] = predicted
-        frames.append(pd.DataFrame({"target": target, "actual": actual, "predicted": predicted, "fold": fold}))
-        stored = surrogate.cv_metrics_.loc[target].to_dict()
-        errors.append({"target": target, **{k: stored.get(k) for k in ERROR_COLUMNS if k in stored},
-                       "recomputed_mape_pct": regression_metrics(actual, predicted)["mape_pct"]})
-    return pd.concat(frames, ignore_index=True), pd.DataFrame(errors)
+        manifest, predictions = read_heldout(bundle)
+    except ValueError as exc:  # PPAInputError names the file and what is wrong
+        raise ReportError(f"surrogate section: {exc}") from None
+    errors = [{"target": target, **{k: info["cv_metrics"].get(k) for k in ERROR_COLUMNS if k in info["cv_metrics"]}}
+              for target, info in manifest["targets"].items()]
+    return predictions, pd.DataFrame(errors)

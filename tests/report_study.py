@@ -22,8 +22,9 @@ from frontend_sim.zoo import get_workload
 WORKLOAD = "resnet18"
 AREA_LIMIT_UM2 = 400_000.0
 #: Values the space does not search (its [fixed]).
-FIXED = {"pdk": "asap7", "wbuf_kib": 128.0}
-#: The space ``objective`` searches, as a space file.
+FIXED = {"pdk": "asap7", "obuf_kib": 32.0}
+#: The space file of the search below, as ``accel-dse search`` stores it in the study's record; its
+#: derived ``wbuf_kib`` is what the objective simulates with.
 SPACE_TEXT = f"""[parameters]
 array_rows = {{ values = [4, 8, 16, 32, 64] }}
 array_cols = {{ values = [4, 8, 16, 32, 64] }}
@@ -33,7 +34,10 @@ target_clock_ghz = {{ low = 0.2, high = 2.0 }}
 
 [fixed]
 pdk = "{FIXED['pdk']}"
-wbuf_kib = {FIXED['wbuf_kib']}
+obuf_kib = {FIXED['obuf_kib']}
+
+[derived]
+wbuf_kib = "ibuf_kib / 2"
 
 [search]
 workloads = {{ {WORKLOAD} = 1.0 }}
@@ -77,7 +81,7 @@ def objective(trial: optuna.Trial) -> tuple[float, float, float]:
     ibuf = trial.suggest_float("ibuf_kib", 8.0, 512.0, log=True)
     clock = trial.suggest_float("target_clock_ghz", 0.2, 2.0)
     hardware = HardwareConfig(array_rows=rows, array_cols=cols, dataflow=dataflow, ibuf_kib=ibuf,
-                              wbuf_kib=FIXED["wbuf_kib"])
+                              obuf_kib=FIXED["obuf_kib"], wbuf_kib=ibuf / 2)
     totals = simulate(get_workload(WORKLOAD), hardware).totals
     cycles = float(totals["total_cycles"])
     area = 72.0 * rows * cols + 900.0 * ibuf

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+import struct
+from dataclasses import replace
 
 import numpy as np
 import optuna
@@ -12,8 +15,10 @@ from click.testing import CliRunner
 
 from dse import report
 from dse.cli import main
+from dse.evaluator import file_sha256
 from dse.objectives import Objective
-from dse.record import trial_metrics
+from dse.record import ModelsRecord, read_study_record, trial_metrics, write_study_record
+from dse.report_figures import PNG_WIDTH
 from dse.report_data import read_study
 from dse.report_pareto import chosen_designs, pair_front_mask, pareto_table, parse_pairs
 from dse.report_storage import ReportError, load_study
@@ -116,6 +121,8 @@ def test_knee_of_a_maximised_objective_is_scaled_from_its_best():
 
 
 def test_layer_breakdown_sums_to_the_trials_cycles(stored):
+    """The chosen designs are completed by the study's stored space text (fixed and derived values)
+    exactly as the search completed them, so their per-layer cycles add up to what the trials recorded."""
     _, study, files = stored
     layers = pd.read_csv(files.out / "layers.csv")
     assert set(layers["workload"]) == {WORKLOAD}
@@ -140,7 +147,28 @@ def test_html_is_self_contained_with_every_figure(stored):
     pngs = sorted(p.name for p in files.pngs)
     assert pngs == ["importances.png", f"layers_{WORKLOAD}.png", "pareto_energy_j_vs_area_um2.png",
                     "pareto_runtime_s_vs_area_um2.png", "pareto_runtime_s_vs_energy_j.png"]
-    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in files.pngs)
+    for png in files.pngs:  # plotly's static export: PNG_WIDTH x the figure's own height, at scale 2
+        header = png.read_bytes()[:24]
+        assert header[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = struct.unpack(">II", header[16:24])
+        assert width == 2 * PNG_WIDTH and height >= 2 * 350, (png.name, width, height)
+    assert not [p for p in files.out.iterdir() if p.name.startswith(".")], "no temporary file is left"
+
+
+def test_pngs_without_a_browser_are_skipped_with_one_line(stored, tmp_path, monkeypatch, caplog):
+    """No Chrome/Chromium for plotly's static export: the report is complete without PNGs, and one
+    warning says why (no traceback, no half-written file)."""
+    url, _, _ = stored
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))
+    with caplog.at_level(logging.WARNING, logger="dse.report_figures"):
+        files = report.write_report(url, "fixture", tmp_path / "out")
+    assert files.pngs == [] and files.html.is_file() and files.csv.is_file()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "layers.csv", "pareto.csv", "pareto.json", "report.html", "units.csv"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("dse")]
+    assert len(warnings) == 1 and "\n" not in warnings[0], warnings
+    assert warnings[0].startswith("PNGs skipped: plotly's static export could not run a Chrome/Chromium")
+    assert "pass --no-png" in warnings[0]
 
 
 def test_unknown_study_lists_the_available_ones(stored):
@@ -208,3 +236,81 @@ def test_a_study_accel_dse_did_not_write_is_refused_in_one_line(tmp_path, attrs,
     assert result.exit_code == 1 and result.output.strip().splitlines()[-1] == message
     assert "Traceback" not in result.output
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def record_models(study, bundle, sha256: str) -> None:
+    """Record ``bundle`` as the model bundle the study was searched with."""
+    record = read_study_record(study)
+    write_study_record(study, replace(record, models=ModelsRecord(path=str(bundle), sha256=sha256,
+                                                                  features=("array_rows", "act_bits"),
+                                                                  targets=("area_um2",))))
+
+
+@pytest.fixture(scope="module")
+def with_bundle(tmp_path_factory):
+    """(storage URL, surrogate, bundle) of the fixture study recorded as searched with a small bundle
+    whose training CSV no longer exists."""
+    from ppa.bundle import save_bundle
+    from ppa.surrogate import PPASurrogate
+
+    root = tmp_path_factory.mktemp("surrogates")
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"array_rows": rng.choice([4, 8, 16, 32], 60).astype(float),
+                      "act_bits": rng.choice([4, 8, 16], 60).astype(float)})
+    y = pd.DataFrame({"area_um2": 90.0 * X.array_rows ** 2 * X.act_bits / 8 * rng.uniform(0.95, 1.05, 60)})
+    surrogate = PPASurrogate(model="random_forest", budget_s=20, n_trials=1, cv_folds=3, tune_folds=2,
+                             progress=False).fit(X, y)
+    bundle = save_bundle(surrogate, root / "models", data_sha256="ab" * 32, data_path=str(root / "gone.csv"))
+    url = f"sqlite:///{root / 'study.db'}"
+    study = make_study(url, n_trials=12)
+    record_models(study, bundle, file_sha256(bundle))
+    return url, surrogate, bundle
+
+
+def test_surrogate_section_reads_the_bundles_heldout_predictions(with_bundle, tmp_path):
+    url, surrogate, bundle = with_bundle
+    files = report.write_report(url, "fixture", tmp_path / "out", static=False)
+    assert files.notes == []
+    assert '<section id="surrogates">' in files.html.read_text(encoding="utf-8")
+    heldout = pd.read_csv(files.out / "surrogate_heldout.csv")
+    pd.testing.assert_frame_equal(heldout, surrogate.heldout_, check_exact=False, rtol=1e-12)
+    errors = pd.read_csv(files.out / "surrogate_errors.csv").set_index("target")
+    assert errors.loc["area_um2", "mape_pct"] == pytest.approx(surrogate.cv_metrics_.loc["area_um2", "mape_pct"])
+    assert errors.loc["area_um2", "split"] == "unseen"
+
+
+def test_surrogate_section_of_an_old_or_missing_bundle_is_a_one_line_note(with_bundle, tmp_path):
+    import shutil
+
+    url, _, bundle = with_bundle
+    old = tmp_path / "old"
+    shutil.copytree(bundle, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    (old / "manifest.json").write_text(json.dumps({**manifest, "format_version": 1}))
+    study = optuna.load_study(study_name="fixture", storage=url)
+    record_models(study, old, file_sha256(old))
+    try:
+        files = report.write_report(url, "fixture", tmp_path / "out", static=False)
+        assert len(files.notes) == 1 and "\n" not in files.notes[0]
+        assert files.notes[0].startswith(f"surrogate section: {old / 'manifest.json'}: refused, format v1 predates v2")
+        assert "retrain the bundle" in files.notes[0]
+        shutil.rmtree(old)
+        files = report.write_report(url, "fixture", tmp_path / "out2", static=False)
+        assert files.notes == [f"model bundle {old} of study 'fixture' no longer exists"]
+        assert '<section id="surrogates">' not in files.html.read_text(encoding="utf-8")
+    finally:
+        record_models(study, bundle, file_sha256(bundle))
+
+
+def test_an_invalid_stored_space_is_a_one_line_note(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study = make_study(url, n_trials=6)
+    record = read_study_record(study)
+    write_study_record(study, replace(record, space=replace(record.space, path="fixture.toml",
+                                                            text="[parameters\narray_rows = 4")))
+    files = report.write_report(url, "fixture", tmp_path / "out", static=False)
+    assert files.notes[1:] == [f"model bundle {NO_BUNDLE} of study 'fixture' no longer exists"]
+    assert "\n" not in files.notes[0]
+    assert files.notes[0].startswith("per-layer view: the space stored in study 'fixture' is not valid: "
+                                     "fixture.toml: not valid TOML")
+    assert not (tmp_path / "out" / "layers.csv").exists() and files.csv.is_file()
