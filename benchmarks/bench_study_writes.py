@@ -1,7 +1,7 @@
 """Study write cost: milliseconds per trial to store a trial's metrics and constraints and tell it,
 on a SQLite study opened as ``accel-dse search`` opens it (WAL, one worker).
 
-    python benchmarks/bench_study_writes.py [--space asap7] [--models DIR] [--trials 200]
+    python benchmarks/bench_study_writes.py [--space asap7] [--models DIR] [--trials 200] [--baseline COMMIT]
 
 Trials are asked from a seeded random sampler and evaluated with the real evaluator one at a time
 (not timed); only the write is timed, for two writers with Optuna's public API:
@@ -11,14 +11,17 @@ Trials are asked from a seeded random sampler and evaluated with the real evalua
   constraints by ``Trial.set_constraint``, then ``Study.tell`` (the reference the old code avoided).
 
 Without ``--models`` a small surrogate bundle is trained first with the demo's spec (2 tuning trials).
-Writes reports/benchmarks/study_writes.{csv,md}. To measure an earlier version of the write path,
-copy this file into a checkout of that commit and run it there (``git worktree add``).
+``--baseline COMMIT`` first runs this same script on that commit's code (``git archive`` into a
+temporary directory; it trains its own bundle) and adds its ``dse.study`` row as ``dse.study @ COMMIT``.
+Writes reports/benchmarks/study_writes.{csv,md}.
 """
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import optuna
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -86,6 +90,21 @@ def time_writes(writer, space, evaluator, models: str, db: Path, n_trials: int) 
             "db_kib_per_trial": (db.stat().st_size + _size(db.with_name(db.name + "-wal"))) / 1024 / n_trials}
 
 
+def baseline_rows(commit: str, space: str, n_trials: int, work: Path) -> list[dict]:
+    """The ``dse.study`` row of this benchmark run on ``commit``'s code (a ``git archive`` of it)."""
+    tree = work / "baseline"
+    tree.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    shutil.copy(__file__, tree / "benchmarks" / Path(__file__).name)
+    subprocess.run([sys.executable, str(tree / "benchmarks" / Path(__file__).name), "--space", space,
+                    "--trials", str(n_trials), "--writers", "dse.study"],
+                   cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, check=True)
+    rows = pd.read_csv(tree / OUT.relative_to(ROOT).with_suffix(".csv")).drop(columns=["command"])
+    rows["writer"] = f"dse.study @ {commit}"
+    return rows.to_dict(orient="records")
+
+
 def _size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
@@ -95,6 +114,8 @@ def main() -> None:
     parser.add_argument("--space", default="asap7")
     parser.add_argument("--models", default=None, help="surrogate bundle (default: train a small one here)")
     parser.add_argument("--trials", type=int, default=200)
+    parser.add_argument("--baseline", default=None, help="git commit whose dse.study writer is timed too")
+    parser.add_argument("--writers", default="dse.study,per attribute", help=argparse.SUPPRESS)
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     work = Path(tempfile.mkdtemp(prefix="bench_study_writes_"))
@@ -108,8 +129,10 @@ def main() -> None:
                                       budget_s=20, n_trials=2, seed=0, say=lambda line: None))
     evaluator = Evaluator(space, load_model_bundle(models, space), load_workloads(space.workloads, space.path))
 
-    rows = []
-    for name, writer in (("dse.study", _tell), ("per attribute", tell_per_attribute)):
+    rows = baseline_rows(args.baseline, args.space, args.trials, work) if args.baseline else []
+    writers = {"dse.study": _tell, "per attribute": tell_per_attribute}
+    for name in args.writers.split(","):
+        writer = writers[name]
         row = {"writer": name, "trials": args.trials,
                **time_writes(writer, space, evaluator, models, work / f"{name.replace(' ', '_')}.db", args.trials)}
         rows.append(row)
