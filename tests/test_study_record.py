@@ -129,3 +129,16 @@ def test_resuming_a_study_of_the_older_layout_says_rerun(tmp_path_factory, tmp_p
         "Error: study 'old' was written by an older accel-dse (one user attribute per field, no 'accel_dse' "
         "record); rerun the search"]
     assert not optuna.load_study(study_name="old", storage=f"sqlite:///{db}").trials
+
+
+def test_reading_takes_no_lock_and_creates_no_file(tmp_path):
+    db = tmp_path / "study.db"
+    with pytest.raises(DSEInputError, match=r"sqlite file '.*study.db' does not exist"):
+        open_storage(f"sqlite:///{db}", read_only=True)
+    assert not db.exists()
+    held = open_storage(f"sqlite:///{db}")  # a search is running
+    try:
+        optuna.create_study(study_name="running", storage=held.storage)
+        assert optuna.get_all_study_names(open_storage(f"sqlite:///{db}", read_only=True).storage) == ["running"]
+    finally:
+        held.close()
