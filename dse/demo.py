@@ -125,7 +125,7 @@ def run_search(space, models: Path, storage: str, n_trials: int, seed: int, batc
         say(f"[2/3] search: {n_trials} trials of multi-objective TPE over {len(space.parameters)} parameters "
             f"({objectives}) for {' + '.join(space.workloads)}")
         study = open_study(space, evaluator, str(models), opened, STUDY, sampler="tpe", seed=seed)
-        run_trials(study, space, evaluator, n_trials, batch_size=batch_size, progress=True)
+        run_trials(study, space, evaluator, n_trials, batch_size=batch_size, progress=True, storage=opened)
     finally:
         opened.close()
     return study
