@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from frontend_sim import im2col_tiling
 from frontend_sim.dataflow import ComputeResult
 
 KIB = 1024
@@ -79,6 +80,11 @@ class MemoryTraffic:
     ifmap_refetch: np.ndarray  # times the input is read from DRAM
     filter_refetch: np.ndarray  # times the weights are read from DRAM
     psum_passes: np.ndarray  # K passes whose partial sums go through the OBUF (1: none)
+    extra_compute_cycles: np.ndarray  # fill/drain of folds reloaded by a split streamed dim (search), cycles
+    tile_m: np.ndarray  # DRAM tile of the per-group GEMM, elements (fixed order: one fold)
+    tile_oc: np.ndarray  # N (output channels per group)
+    tile_k: np.ndarray
+    loop_order_code: np.ndarray  # index into im2col_tiling.LOOP_ORDERS; FIXED_CODE = SCALE-Sim's order
 
     @property
     def dram_read_bytes(self) -> np.ndarray:
@@ -90,8 +96,9 @@ class MemoryTraffic:
 
 
 def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow: str,
-                 comp: ComputeResult) -> MemoryTraffic:
-    """Traffic and stalls of grouped GEMM layers under one dataflow.
+                 comp: ComputeResult, search: bool = False) -> MemoryTraffic:
+    """Traffic and stalls of grouped GEMM layers under one dataflow: SCALE-Sim's fixed loop order, or
+    with ``search`` the DRAM tiling and loop order of :mod:`frontend_sim.im2col_tiling`.
 
     ``m, n, k`` per-group GEMM sizes, ``groups`` groups, ``ifmap_elems`` unique input elements the
     whole layer reads (H·W·C less rows/columns a large stride skips), ``padded_ifmap_elems`` the same
@@ -130,6 +137,20 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
     else:
         dram_psum = np.where(psum_tile * acc > obuf_half, (2 * g) * (k_passes - 1) * mn * acc, 0.0)
 
+    psum_passes = np.where(dram_psum > 0, k_passes, 1)
+    extra = 0.0
+    shape = np.broadcast_shapes(np.shape(m), np.shape(rows))
+    tiles = im2col_tiling.fold_tile(m, n, k, rows, cols, dataflow)
+    order = np.full(shape, im2col_tiling.FIXED_CODE)
+    if search:
+        fixed_bytes = (g * ifmap_refetch) * ifmap_b + (g * filter_refetch) * kn * wgt + dram_psum
+        chosen = im2col_tiling.search(m, n, k, g, ifmap_b, hw, dataflow, comp, fixed_bytes,
+                                      (ifmap_refetch, filter_refetch, psum_passes))
+        ifmap_refetch, filter_refetch, psum_passes = chosen.ifmap_refetch, chosen.filter_refetch, chosen.psum_passes
+        dram_psum = (2 * g) * (psum_passes - 1) * mn * acc
+        extra = chosen.extra_cycles
+        tiles = {"m": chosen.tile_m, "n": chosen.tile_n, "k": chosen.tile_k}
+        order = chosen.loop_order_code
     dram_ifmap = (g * ifmap_refetch) * ifmap_b
     dram_filter = (g * filter_refetch) * kn * wgt
     dram_bias = (g * n) * bias
@@ -142,7 +163,7 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
     fill_time = transfer_cycles(hw, fill_i * scale, fill_f * scale, 0.0)
     total_time = transfer_cycles(hw, dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
     steps = np.maximum(g * comp.folds, 1)
-    per_fold = (total_time - fill_time) / steps - comp.fold_cycles
+    per_fold = (total_time - fill_time) / steps - (comp.fold_cycles + extra / steps)
     stall = np.ceil(fill_time + steps * np.maximum(per_fold, 0.0))
     obuf_bytes = (g * k_passes * mn) * acc
     return MemoryTraffic(
@@ -156,7 +177,9 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
         stall_cycles=stall,
         ifmap_refetch=np.broadcast_to(ifmap_refetch, stall.shape).astype(float),
         filter_refetch=np.broadcast_to(filter_refetch, stall.shape).astype(float),
-        psum_passes=np.where(dram_psum > 0, k_passes, 1).astype(float),
+        psum_passes=np.broadcast_to(psum_passes, stall.shape).astype(float),
+        extra_compute_cycles=np.broadcast_to(extra, stall.shape).astype(float),
+        tile_m=tiles["m"], tile_oc=tiles["n"], tile_k=tiles["k"], loop_order_code=order,
     )
 
 

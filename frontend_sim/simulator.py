@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from frontend_sim import dataflow as df_model
-from frontend_sim import mapping, memory, simd
+from frontend_sim import im2col_tiling, mapping, memory, simd
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import (ARRAY_MAPPINGS, CHOICE_FIELDS, DATAFLOWS, FIELD_NAMES, INT_FIELDS, KIB_BITS,
                                    POSITIVE_FLOAT_FIELDS, TILINGS, HardwareConfig, genesys_minimum_buffers)
@@ -202,7 +202,8 @@ def validate_combinations(columns: dict[str, np.ndarray]) -> None:
     """Vectorized :func:`~frontend_sim.hardware.combination_problem` of validated DataFrame columns: the
     first bad row is rebuilt as a HardwareConfig, whose message is raised naming the row."""
     genesys = columns["array_mapping"] == "genesys"
-    bad = (genesys == (columns["tiling"] == "fixed")) | (genesys & (columns["dataflow"] != "ws"))
+    bad = (genesys & (columns["tiling"] == "fixed")) | (~genesys & (columns["tiling"] == "genesys")) \
+        | (genesys & (columns["dataflow"] != "ws"))
     numbers = {name: pd.to_numeric(pd.Series(columns[name])).to_numpy()
                for name in ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits")}
     least = genesys_minimum_buffers(*numbers.values())
@@ -245,16 +246,23 @@ def gemm_parts(layers: dict, hw: dict):
                            sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),
                            sram_write_bytes=sum(metrics[f"sram_{b}_write_bytes"] for b in BUFFERS[:4]))
             metrics["compute_utilization"] = metrics["mapping_efficiency"]
+            metrics.update(tile_m=metrics["tile_ow"] * metrics["tile_oh"] * metrics["tile_n"],
+                           tile_k=metrics["tile_kw"] * metrics["tile_kh"] * metrics["tile_ic"],
+                           loop_order_code=np.full(metrics["tile_ic"].shape, GENESYS_ORDER_CODE))
             yield rows, cols, metrics
             continue
         dataflow = DATAFLOWS[int(key) // len(TILINGS) % len(DATAFLOWS)]
         comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow)
-        traffic = memory.gemm_traffic(m, n, k, groups, ifmap, padded, sub, dataflow, comp)
+        search = TILINGS[int(key) % len(TILINGS)] == "search"
+        traffic = memory.gemm_traffic(m, n, k, groups, ifmap, padded, sub, dataflow, comp, search)
         metrics = {f.name: getattr(traffic, f.name) for f in fields(traffic)}
-        metrics.update(macs=macs, compute_cycles=comp.compute_cycles, folds=comp.folds * groups,
+        compute = comp.compute_cycles + traffic.extra_compute_cycles.astype(np.int64) if search \
+            else comp.compute_cycles
+        del metrics["extra_compute_cycles"]
+        metrics.update(macs=macs, compute_cycles=compute, folds=comp.folds * groups,
                        mapping_efficiency=comp.mapping_efficiency,
                        compute_utilization=comp.compute_utilization,
-                       total_cycles=comp.compute_cycles + traffic.stall_cycles.astype(np.int64),
+                       total_cycles=compute + traffic.stall_cycles.astype(np.int64),
                        dram_read_bytes=traffic.dram_read_bytes, dram_write_bytes=traffic.dram_write_bytes,
                        sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),
                        sram_write_bytes=sum(metrics[f"sram_{b}_write_bytes"] for b in BUFFERS[:4]))
@@ -298,7 +306,7 @@ def simd_part(layers: dict, hw: dict):
 def evaluate(layers: dict, hw: dict) -> dict[str, np.ndarray]:
     """All per-(config, layer) metrics as arrays of shape (N configs, L layers)."""
     shape = (hw["array_rows"].shape[0], layers["m"].shape[1])
-    out = {name: np.zeros(shape) for name in LAYER_COLUMNS + MAPPING_COLUMNS}
+    out = {name: np.zeros(shape) for name in LAYER_COLUMNS + MAPPING_COLUMNS + ["loop_order_code"]}
     for rows, cols, metrics in gemm_parts(layers, hw):
         index = (slice(None), cols) if isinstance(rows, slice) else np.ix_(rows, cols)
         for name, value in metrics.items():
@@ -320,11 +328,15 @@ LAYER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total
                  *[f"sram_{b}_{d}_bytes" for b in BUFFERS for d in ("read", "write")],
                  *[f"dram_{t}_bytes" for t in TENSORS], "dram_read_bytes", "dram_write_bytes",
                  "sram_read_bytes", "sram_write_bytes"]
-#: The chosen off-chip mapping per layer (GeneSys mapping; 0 under the im2col mapping, which streams
-#: SCALE-Sim's fixed loop order): DRAM tile sizes, refetch factors, reduction tiles whose partial sums
-#: go to DRAM and back (1 = partial sums stay in the OBUF).
-MAPPING_COLUMNS = ["tile_ow", "tile_oh", "tile_n", "tile_kw", "tile_kh", "tile_ic", "tile_oc",
+#: The chosen off-chip mapping per layer: DRAM tile sizes, refetch factors, reduction tiles whose
+#: partial sums go to DRAM and back (1 = partial sums stay in the OBUF). ``tile_m, tile_k, tile_oc``
+#: are the tile of the per-group (M×K)·(K×N) GEMM under both array mappings (N = output channels);
+#: the loop-nest tiles ``tile_ow .. tile_ic`` exist under the GeneSys mapping only (0 under im2col,
+#: whose fixed order's tile is one fold over the whole streamed dim).
+MAPPING_COLUMNS = ["tile_m", "tile_k", "tile_oc", "tile_ow", "tile_oh", "tile_n", "tile_kw", "tile_kh", "tile_ic",
                    "ifmap_refetch", "filter_refetch", "psum_passes"]
+#: Code of the GeneSys loop order in the per-layer ``loop_order_code`` array.
+GENESYS_ORDER_CODE = -2
 INTEGER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total_cycles", "folds"]
 TILE_COLUMNS = [c for c in MAPPING_COLUMNS if c.startswith("tile_")]
 WEIGHTED = ("mapping_efficiency", "compute_utilization")
@@ -378,8 +390,9 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     columns = {"layer": layers["name"], "op": layers["op"],
                **{name: out[name][0] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
     gemm = layers["groups"][0] > 0
-    order = mapping.GENESYS_LOOP_ORDER if hw.array_mapping == "genesys" else memory.FIXED_LOOP_ORDER[hw.dataflow]
-    columns["loop_order"] = np.where(gemm, order, "")
+    # loop order codes: GENESYS_ORDER_CODE (-2), im2col_tiling.FIXED_CODE (-1), LOOP_ORDERS indices
+    orders = np.asarray([mapping.GENESYS_LOOP_ORDER, memory.FIXED_LOOP_ORDER[hw.dataflow], *im2col_tiling.LOOP_ORDERS])
+    columns["loop_order"] = np.where(gemm, orders[out["loop_order_code"][0].astype(np.int64) + 2], "")
     columns["psum_in"] = np.where(gemm, np.where(columns["psum_passes"] > 1, "dram", "obuf"), "")
     return NetworkResult(workload=workload.name, hardware=hw, totals=totals, columns=columns)
 
