@@ -58,7 +58,8 @@ def random_configs(n: int, seed: int) -> pd.DataFrame:
 def genesys_configs(configs: pd.DataFrame, tiling: str, seed: int) -> pd.DataFrame:
     """The same configurations with GeneSys's behaviour (as a SimDIT file gives): GeneSys mapping
     (weight-stationary), per-buffer AXI ports, GeneSys SIMD unit, buffers raised to the smallest legal tile
-    (double-buffered R×C weights, R inputs, C partial sums, C biases)."""
+    (double-buffered R×C weights, R inputs, C partial sums, C biases) and the VMEM to a 7×7 pool's
+    smallest SIMD tile."""
     rng = np.random.default_rng(seed + 1)
     rows, cols, kib = configs["array_rows"], configs["array_cols"], 8 * 1024
     ports = {f"{b}_axi_bits": 2 ** rng.integers(5, 10, len(configs)) for b in ("ibuf", "parambuf", "obuf", "simd")}
@@ -68,7 +69,9 @@ def genesys_configs(configs: pd.DataFrame, tiling: str, seed: int) -> pd.DataFra
         wbuf_kib=np.maximum(configs["wbuf_kib"], 2 * rows * cols * configs["wgt_bits"] / kib),
         ibuf_kib=np.maximum(configs["ibuf_kib"], 2 * rows * configs["act_bits"] / kib),
         obuf_kib=np.maximum(configs["obuf_kib"], 2 * cols * configs["acc_bits"] / kib),
-        bbuf_kib=np.maximum(configs["bbuf_kib"], 2 * cols * 32 / kib))
+        bbuf_kib=np.maximum(configs["bbuf_kib"], 2 * cols * 32 / kib),
+        # single-buffered VMEM holding the smallest SIMD tile of a 7×7 pool (49 pixels × lanes × acc_bits)
+        vmem_kib=np.maximum(configs["vmem_kib"], 2 * 49 * cols * configs["acc_bits"] / kib))
 
 
 def best_time(fn, repeats: int) -> float:

@@ -36,6 +36,7 @@ from dse.errors import DSEInputError
 from dse.metrics import METRIC_UNITS, WORKLOAD_METRICS
 from dse.objectives import constraint_matrix, objective_matrix
 from dse.space import SearchSpace
+from frontend_sim.simulator import combination_problems
 
 
 def workload_key(name: str) -> str:
@@ -188,6 +189,10 @@ class Evaluator:
         """Rules, evaluation, surrogate trust policy, objectives and constraints for a batch of designs."""
         designs = designs.reset_index(drop=True)
         rejected = self.space.rule_violations(designs).map(lambda name: f"rule:{name}" if name else "")
+        # hardware no mapping can run (e.g. a GeneSys buffer below the least legal tile): rejected with the reason
+        hardware = pd.Series(combination_problems(designs), index=designs.index)
+        unrunnable = (rejected == "") & (hardware != "")
+        rejected[unrunnable] = "hardware:" + hardware[unrunnable]
         valid = (rejected == "").to_numpy()
         if valid.any():
             metrics = self.evaluate(designs[valid]).set_axis(designs.index[valid]).reindex(designs.index)

@@ -42,8 +42,9 @@ def hardware_of(data: StudyData, designs: pd.DataFrame) -> list:
 def layer_breakdown(data: StudyData, chosen: pd.DataFrame) -> pd.DataFrame:
     """Per-layer cycles and traffic of the chosen designs on every workload of the study.
 
-    One row per (design, workload, layer), with frontend_sim's per-layer columns (cycles, bytes);
-    ``design`` labels the design as ``#<trial> <role>``.
+    One row per (design, workload, layer), with frontend_sim's per-layer columns (cycles, bytes, the
+    chosen mapping) and ``mapping``, the mapping in one line (:func:`mapping_text`); ``design`` labels
+    the design as ``#<trial> <role>``.
     """
     from frontend_sim.loader import load_workload
     from frontend_sim.simulator import simulate
@@ -61,8 +62,21 @@ def layer_breakdown(data: StudyData, chosen: pd.DataFrame) -> pd.DataFrame:
         label = f"#{int(design['trial'])} {design.get('role', '')}".strip()
         for name, workload in workloads.items():
             layers = simulate(workload, hardware).layers.copy()
+            layers.insert(layers.columns.get_loc("loop_order"), "mapping", mapping_text(layers))
             layers.insert(0, "workload", name)
             layers.insert(0, "trial", int(design["trial"]))
             layers.insert(0, "design", label)
             frames.append(layers)
     return pd.concat(frames, ignore_index=True)
+
+
+def mapping_text(layers: pd.DataFrame) -> pd.Series:
+    """The chosen mapping of each GEMM layer in one line ('' for SIMD layers): the DRAM tile of the
+    per-group GEMM (M×K×N, elements), the loop order (innermost first), the input/weight refetch
+    factors and where partial sums live."""
+    gemm = layers["loop_order"] != ""
+    text = ("tile " + layers["tile_m"].astype(str) + "×" + layers["tile_k"].astype(str) + "×"
+            + layers["tile_oc"].astype(str) + ", loops " + layers["loop_order"] + ", refetch in "
+            + layers["ifmap_refetch"].map("{:g}".format) + " / w " + layers["filter_refetch"].map("{:g}".format)
+            + ", psum in " + layers["psum_in"])
+    return text.where(gemm, "")

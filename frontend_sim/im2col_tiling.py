@@ -20,12 +20,23 @@ the loops outside its innermost own loop that has more than one tile, i.e.
 * ifmap (M×K) × ``nN`` when the N loop is outside it, else once;
 * filter (K×N) × ``nM`` when the M loop is outside it, else once;
 * outputs (M×N): ``passes = nK`` when the K loop is outside them, and ``2·(passes − 1)·M·N·acc``
-  partial-sum bytes go to DRAM and back; else they stay in the OBUF until final.
+  partial-sum bytes go to DRAM and back; else they stay in the OBUF until final;
+* a whole operand that fits half its buffer is read once (outputs: never spilled) in any order, as
+  in the fixed order's model.
+
+With three loops this depends only on the innermost loop with more than one tile: innermost M
+(``ifmap·nN + filter + psum(nK)``), N (``ifmap + filter·nM + psum(nK)``) or K (``ifmap·nN +
+filter·nM``, no spill), reported as the orders ``m,k,n``, ``n,k,m``, ``k,m,n`` (innermost first).
 
 Candidates per (config, layer): four greedy tilings -- output-resident with N_t or M_t grown first,
 weights-resident (K_t then N_t first), inputs-resident (K_t then M_t first), the remaining dims as
-large as still fits -- each in all six loop orders, plus SCALE-Sim's fixed mapping itself (so the
-search never moves more DRAM bytes than the fixed loop order).
+large as still fits -- each with each innermost loop (12), plus SCALE-Sim's fixed mapping itself.
+Off-chip first, within the layer's time: among the legal candidates whose estimated cycles
+(``max(compute + extra fill/drain, DRAM transfer time − first fill)``, what the stall model of
+:mod:`frontend_sim.memory` then counts) are at most the fixed order's, the fewest DRAM bytes win,
+then the fewest cycles. So the search never moves more DRAM bytes *and* never takes more cycles
+than SCALE-Sim's fixed order (a pure DRAM-first rule would pick tilings that reload every fold per
+streamed tile: up to 10× the compute cycles on is arrays, measured on ResNet-18).
 
 Compute cycles stay SCALE-Sim's fold schedule, with one honest exception: when the streamed dim is
 split into ``nT`` tiles, each fold's stationary data is loaded again for every further tile unless
@@ -91,14 +102,15 @@ def _fit(limit, size, grain):
     return np.maximum(tile, least)
 
 
-def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
-           fixed_dram_bytes, fixed_refetch) -> Im2colTiling:
+def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult, fixed: dict,
+           transfer) -> Im2colTiling:
     """The searched tiling of grouped GEMMs (per-group ``m, n, k``; ``ifmap_bytes`` the unique input
-    bytes of one group as read from DRAM) under ``dataflow``.
+    bytes of one group as read from DRAM) under ``dataflow``; arrays broadcast (configs × layers).
 
-    ``fixed_dram_bytes``: ifmap + filter + psum DRAM bytes (all groups) of SCALE-Sim's fixed loop order,
-    ``fixed_refetch``: its (ifmap, filter, psum passes) -- the fixed candidate, kept where nothing
-    searched moves fewer bytes. Arrays broadcast (configs × layers).
+    ``fixed``: SCALE-Sim's fixed order as a candidate -- its ``ifmap_refetch``, ``filter_refetch``,
+    ``psum_passes`` -- and what every candidate shares: ``bias``, ``ofmap`` DRAM bytes (all groups),
+    ``fill`` cycles (the first fold's operands). ``transfer(ibuf, param, obuf)``: DRAM cycles of those
+    bytes (:func:`frontend_sim.memory.transfer_cycles` of this hardware).
     """
     rows, cols = hw["array_rows"], hw["array_cols"]
     act, wgt, acc = (hw[f"{x}_bits"] / 8 for x in ("act", "wgt", "acc"))
@@ -106,71 +118,85 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
     row_dim, col_dim, streamed = ROLES[dataflow]
     grain = {row_dim: rows, col_dim: cols, streamed: 1}
     rho = np.minimum(1.0, ifmap_bytes / np.maximum(m * k * act, 1e-30))  # unique share of the im2col input
-    budget_a = hw["ibuf_kib"] * (KIB / 2) / np.maximum(act * rho, 1e-30)  # M_t·K_t elements
-    budget_b = hw["wbuf_kib"] * (KIB / 2) / wgt  # K_t·N_t
-    budget_c = hw["obuf_kib"] * (KIB / 2) / acc  # M_t·N_t
+    budget_of = {"mk": hw["ibuf_kib"] * (KIB / 2) / np.maximum(act * rho, 1e-30),  # M_t·K_t elements
+                 "kn": hw["wbuf_kib"] * (KIB / 2) / wgt,  # K_t·N_t
+                 "mn": hw["obuf_kib"] * (KIB / 2) / acc}  # M_t·N_t
     least = {d: np.minimum(dims[d], grain[d]) for d in "mnk"}
-    fit = {d: (lambda limit, d=d: _fit(limit, dims[d], grain[d])) for d in "mnk"}
-    budget_of = {"mk": budget_a, "kn": budget_b, "mn": budget_c}
 
     def grow(first, second):
         """Tile with ``first`` then ``second`` grown as far as the buffers allow, the third after."""
         tile = dict(least)
         for d in (first, second, next(x for x in "mnk" if x not in (first, second))):
-            limits = [budget / tile[o] for pair, budget in budget_of.items() if d in pair
-                      for o in pair.replace(d, "")]
-            tile[d] = fit[d](np.minimum(limits[0], limits[1]))
+            (p1, o1), (p2, o2) = [(pair, pair.replace(d, "")) for pair in budget_of if d in pair]
+            tile[d] = _fit(np.minimum(budget_of[p1] / tile[o1], budget_of[p2] / tile[o2]), dims[d], grain[d])
         return tile
 
-    tilings = [grow("n", "m"), grow("m", "n"), grow("k", "n"), grow("k", "m")]
-    a_bytes, b_bytes, c_bytes = ifmap_bytes, k * n * wgt, 2 * m * n * acc
-    overhead = comp.fold_cycles - dims[streamed]  # fill + drain of one fold
     g = groups
-    best_dram = np.asarray(fixed_dram_bytes, float)
-    shape = np.broadcast_shapes(best_dram.shape, np.shape(rows), np.shape(m))
-    best_dram = np.broadcast_to(best_dram, shape)
-    best_cycles = np.zeros(shape)
-    chosen = {f"tile_{d}": t for d, t in fold_tile(m, n, k, rows, cols, dataflow).items()}
-    chosen["extra_cycles"] = np.zeros(shape)
-    chosen["ifmap_refetch"], chosen["filter_refetch"], chosen["psum_passes"] = (
-        np.broadcast_to(np.asarray(r, float), shape).copy() for r in fixed_refetch)
-    chosen["loop_order_code"] = np.full(shape, FIXED_CODE, float)
-    for tile in tilings:
-        legal = ((tile["m"] * tile["k"] <= budget_a * (1 + 1e-12)) & (tile["k"] * tile["n"] <= budget_b * (1 + 1e-12))
-                 & (tile["m"] * tile["n"] <= budget_c * (1 + 1e-12)))
+    # a whole operand that fits half its buffer stays there whatever the loop order (as in the fixed order)
+    resident = {"a": ifmap_bytes <= hw["ibuf_kib"] * (KIB / 2), "b": k * n * wgt <= hw["wbuf_kib"] * (KIB / 2),
+                "c": m * n * acc <= hw["obuf_kib"] * (KIB / 2)}
+    a1, b1 = g * ifmap_bytes, g * (k * n * wgt)
+    psum_pass = g * (2 * m * n * acc)  # bytes out and back per further reduction pass
+    compute = comp.compute_cycles
+    overhead = g * comp.folds * (comp.fold_cycles - dims[streamed])  # one more fill + drain of every fold
+    const_param, const_out, fill = fixed["bias"], fixed["ofmap"], fixed["fill"]
+
+    def score(ifmap, filt, psum, extra):
+        """(DRAM bytes, estimated cycles): the layer's cycles less the shared first fill, as memory's stall
+        model will count them: the compute (with extra fill/drain) or the DRAM time, the longer."""
+        return ifmap + filt + psum, np.maximum(compute + extra, transfer(ifmap, filt + const_param, psum + const_out) - fill)
+
+    fixed_dram, fixed_run = score(a1 * fixed["ifmap_refetch"], b1 * fixed["filter_refetch"],
+                                  psum_pass * (fixed["psum_passes"] - 1), 0.0)
+    shape = np.broadcast_shapes(np.shape(fixed_dram), np.shape(fixed_run))
+    best_dram, best_run = np.broadcast_to(fixed_dram, shape), np.broadcast_to(fixed_run, shape)
+    best = np.full(shape, -1, np.int8)  # candidate: 3 · tiling + innermost loop; -1 = the fixed order
+    budget = fixed_run * (1 + 1e-9)
+    tilings = [grow("n", "m"), grow("m", "n"), grow("k", "n"), grow("k", "m")]
+    for index, tile in enumerate(tilings):
+        legal = ((tile["m"] * tile["k"] <= budget_of["mk"] * (1 + 1e-12))
+                 & (tile["k"] * tile["n"] <= budget_of["kn"] * (1 + 1e-12))
+                 & (tile["m"] * tile["n"] <= budget_of["mn"] * (1 + 1e-12)))
         count = {d: np.ceil(dims[d] / tile[d]) for d in "mnk"}
-        split = {d: count[d] > 1 for d in "mnk"}
-        one_fold = (tile[row_dim] <= rows) & (tile[col_dim] <= cols)
-        for code, order in enumerate(LOOP_ORDERS):
-            inner = order.split(",")  # innermost first
+        a_n, b_m, p_k = (a1 * np.where(resident["a"], 1.0, count["n"]), b1 * np.where(resident["b"], 1.0, count["m"]),
+                         psum_pass * np.where(resident["c"], 0.0, count["k"] - 1))
+        extra = overhead * (count[streamed] - 1)
+        streaming = np.where((tile[row_dim] <= rows) & (tile[col_dim] <= cols), 0.0, extra)
+        for inner, (ifmap, filt, psum) in enumerate(((a_n, b1, p_k), (a1, b_m, p_k), (a_n, b_m, 0.0))):
+            dram, run = score(ifmap, filt, psum, streaming if INNERMOST[inner] == streamed else extra)
+            better = legal & (run <= budget) & ((dram < best_dram * (1 - 1e-9))
+                                               | ((dram <= best_dram * (1 + 1e-9)) & (run < best_run)))
+            best_dram, best_run = np.where(better, dram, best_dram), np.where(better, run, best_run)
+            best = np.where(better, 3 * index + inner, best)
+    return _chosen(best, tilings, fixed, dims, resident, (row_dim, col_dim, streamed), rows, cols, overhead,
+                   fold_tile(m, n, k, rows, cols, dataflow))
 
-            def outside(loop, own):
-                """Whether ``loop`` sits outside the innermost of the ``own`` loops with more than one tile."""
-                pos = inner.index(loop)
-                first = [inner.index(o) for o in own]
-                below = np.zeros(shape, bool)  # some own loop with > 1 tile is inside ``loop``
-                for p, o in zip(first, own):
-                    if p < pos:
-                        below = below | split[o]
-                return below
 
-            refetch_a = np.where(outside("n", "mk"), count["n"], 1.0)
-            refetch_b = np.where(outside("m", "kn"), count["m"], 1.0)
-            passes = np.where(outside("k", "mn"), count["k"], 1.0)
-            others = [o for o in "mnk" if o != streamed]
-            streams_on = ~(split[others[0]] & (inner.index(others[0]) < inner.index(streamed))) \
-                & ~(split[others[1]] & (inner.index(others[1]) < inner.index(streamed))) & one_fold
-            extra = np.where(split[streamed] & ~streams_on,
-                             g * comp.folds * (count[streamed] - 1) * overhead, 0.0)
-            dram = g * (a_bytes * refetch_a + b_bytes * refetch_b + c_bytes * (passes - 1))
-            better = legal & ((dram < best_dram * (1 - 1e-9))
-                              | ((dram <= best_dram * (1 + 1e-9)) & (extra < best_cycles)))
-            if not better.any():
-                continue
-            best_dram, best_cycles = np.where(better, dram, best_dram), np.where(better, extra, best_cycles)
-            for name, value in (("tile_m", tile["m"]), ("tile_n", tile["n"]), ("tile_k", tile["k"]),
-                                ("extra_cycles", extra), ("ifmap_refetch", refetch_a),
-                                ("filter_refetch", refetch_b), ("psum_passes", passes),
-                                ("loop_order_code", code)):
-                chosen[name] = np.where(better, value, chosen[name])
-    return Im2colTiling(**chosen)
+#: Innermost tile loop of the candidates (the other two outside it, in this order's rest): with three
+#: loops, the traffic depends only on the innermost loop that has more than one tile.
+INNERMOST = ("m", "n", "k")
+#: Reported loop order (innermost first) per innermost loop.
+ORDER_OF = {"m": "m,k,n", "n": "n,k,m", "k": "k,m,n"}
+
+
+def _chosen(best, tilings, fixed, dims, resident, roles, rows, cols, overhead, fold) -> Im2colTiling:
+    """Tile sizes, refetch factors, passes, extra cycles and loop order of the chosen candidates."""
+    row_dim, col_dim, streamed = roles
+    searched = best >= 0
+    which, inner = np.maximum(best, 0) // 3, np.maximum(best, 0) % 3
+    tile = {d: np.choose(which, [np.broadcast_to(t[d], best.shape) for t in tilings]) for d in "mnk"}
+    count = {d: np.ceil(dims[d] / tile[d]) for d in "mnk"}
+    refetch_a = np.where((inner == 1) | resident["a"], 1.0, count["n"])  # innermost m or k: N loop outside the input
+    refetch_b = np.where((inner == 0) | resident["b"], 1.0, count["m"])
+    passes = np.where((inner == 2) | resident["c"], 1.0, count["k"])
+    one_fold = (tile[row_dim] <= rows) & (tile[col_dim] <= cols)
+    keeps_streaming = (inner == INNERMOST.index(streamed)) & one_fold
+    extra = np.where(keeps_streaming, 0.0, overhead * (count[streamed] - 1))
+    order = np.asarray([LOOP_ORDERS.index(ORDER_OF[d]) for d in INNERMOST])[inner]
+    return Im2colTiling(
+        tile_m=np.where(searched, tile["m"], fold["m"]), tile_n=np.where(searched, tile["n"], fold["n"]),
+        tile_k=np.where(searched, tile["k"], fold["k"]),
+        ifmap_refetch=np.where(searched, refetch_a, fixed["ifmap_refetch"]),
+        filter_refetch=np.where(searched, refetch_b, fixed["filter_refetch"]),
+        psum_passes=np.where(searched, passes, fixed["psum_passes"]),
+        extra_cycles=np.where(searched, extra, 0.0), loop_order_code=np.where(searched, order, FIXED_CODE))

@@ -138,14 +138,26 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
         dram_psum = np.where(psum_tile * acc > obuf_half, (2 * g) * (k_passes - 1) * mn * acc, 0.0)
 
     psum_passes = np.where(dram_psum > 0, k_passes, 1)
+    dram_bias = (g * n) * bias
+    dram_ofmap = (g * mn) * np.where(hw["ofmap_write_code"] == 1, acc, act)
+    fill_i = np.minimum(fill_ifmap * act, ibuf_half)
+    fill_f = np.minimum(fill_filter * wgt, wbuf_half)
+
+    def fill_cycles(dram_total):
+        """Cycles to bring the first fold's operands (at most what the layer moves at all)."""
+        scale = np.where(g > 0, np.minimum(1.0, dram_total / np.maximum(fill_i + fill_f, 1e-30)), 0.0)
+        return transfer_cycles(hw, fill_i * scale, fill_f * scale, 0.0)
+
     extra = 0.0
-    shape = np.broadcast_shapes(np.shape(m), np.shape(rows))
     tiles = im2col_tiling.fold_tile(m, n, k, rows, cols, dataflow)
-    order = np.full(shape, im2col_tiling.FIXED_CODE)
+    order = np.full(tiles["m"].shape, im2col_tiling.FIXED_CODE)
     if search:
-        fixed_bytes = (g * ifmap_refetch) * ifmap_b + (g * filter_refetch) * kn * wgt + dram_psum
-        chosen = im2col_tiling.search(m, n, k, g, ifmap_b, hw, dataflow, comp, fixed_bytes,
-                                      (ifmap_refetch, filter_refetch, psum_passes))
+        fixed_total = (g * ifmap_refetch) * ifmap_b + (g * filter_refetch) * kn * wgt + dram_psum + dram_bias \
+            + dram_ofmap
+        fixed = dict(ifmap_refetch=ifmap_refetch, filter_refetch=filter_refetch, psum_passes=psum_passes,
+                     bias=dram_bias, ofmap=dram_ofmap, fill=fill_cycles(fixed_total))
+        chosen = im2col_tiling.search(m, n, k, g, ifmap_b, hw, dataflow, comp, fixed,
+                                      lambda i, p, o: transfer_cycles(hw, i, p, o))
         ifmap_refetch, filter_refetch, psum_passes = chosen.ifmap_refetch, chosen.filter_refetch, chosen.psum_passes
         dram_psum = (2 * g) * (psum_passes - 1) * mn * acc
         extra = chosen.extra_cycles
@@ -153,14 +165,8 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
         order = chosen.loop_order_code
     dram_ifmap = (g * ifmap_refetch) * ifmap_b
     dram_filter = (g * filter_refetch) * kn * wgt
-    dram_bias = (g * n) * bias
-    dram_ofmap = (g * mn) * np.where(hw["ofmap_write_code"] == 1, acc, act)
     total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
-
-    fill_i = np.minimum(fill_ifmap * act, ibuf_half)
-    fill_f = np.minimum(fill_filter * wgt, wbuf_half)
-    scale = np.where(g > 0, np.minimum(1.0, total / np.maximum(fill_i + fill_f, 1e-30)), 0.0)
-    fill_time = transfer_cycles(hw, fill_i * scale, fill_f * scale, 0.0)
+    fill_time = fill_cycles(total)
     total_time = transfer_cycles(hw, dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
     steps = np.maximum(g * comp.folds, 1)
     per_fold = (total_time - fill_time) / steps - (comp.fold_cycles + extra / steps)
@@ -186,10 +192,18 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
 def transfer_cycles(hw, ibuf_bytes, param_bytes, obuf_bytes):
     """Cycles to move bytes through the DRAM interface: one shared link (the sum over
     ``dram_bytes_per_cycle``) or one AXI port per buffer (the slowest of IBUF, PARAMBUF, OBUF)."""
+    per_port = hw["dram_ports_code"] == 1
+    if per_port.all():
+        return _port_cycles(hw, ibuf_bytes, param_bytes, obuf_bytes)
     shared = (ibuf_bytes + param_bytes + obuf_bytes) / hw["dram_bytes_per_cycle"]
-    ports = np.maximum(np.maximum(ibuf_bytes / (hw["ibuf_axi_bits"] / 8), param_bytes / (hw["parambuf_axi_bits"] / 8)),
-                       obuf_bytes / (hw["obuf_axi_bits"] / 8))
-    return np.where(hw["dram_ports_code"] == 1, ports, shared)
+    if not per_port.any():
+        return shared
+    return np.where(per_port, _port_cycles(hw, ibuf_bytes, param_bytes, obuf_bytes), shared)
+
+
+def _port_cycles(hw, ibuf_bytes, param_bytes, obuf_bytes):
+    return np.maximum(np.maximum(ibuf_bytes / (hw["ibuf_axi_bits"] / 8), param_bytes / (hw["parambuf_axi_bits"] / 8)),
+                      obuf_bytes / (hw["obuf_axi_bits"] / 8))
 
 
 def simd_stalls(in_elems, out_elems, row_elems, row_passes, simd_cycles, hw, next_gemm=0):

@@ -199,25 +199,40 @@ def validate_columns(columns: dict[str, np.ndarray]) -> None:
 
 
 def validate_combinations(columns: dict[str, np.ndarray]) -> None:
-    """Vectorized :func:`~frontend_sim.hardware.combination_problem` of validated DataFrame columns: the
-    first bad row is rebuilt as a HardwareConfig, whose message is raised naming the row."""
-    genesys = columns["array_mapping"] == "genesys"
-    bad = (genesys & (columns["tiling"] == "fixed")) | (~genesys & (columns["tiling"] == "genesys")) \
-        | (genesys & (columns["dataflow"] != "ws"))
-    numbers = {name: pd.to_numeric(pd.Series(columns[name])).to_numpy()
+    """Raise the first of :func:`combination_problems`, naming its row."""
+    problems = combination_problems(columns)
+    bad = np.flatnonzero(problems != "")
+    if bad.size:
+        raise SimulatorInputError(f"configs row {int(bad[0])}: {problems[bad[0]]}")
+
+
+def combination_problems(columns) -> np.ndarray:
+    """Vectorized :func:`~frontend_sim.hardware.combination_problem` of validated field columns (a dict of
+    arrays or a DataFrame; missing fields take the defaults): per row '' or ``field=value: expected ...``.
+    Only the bad rows are rebuilt as HardwareConfig, for their message."""
+    n_rows = len(next(iter(columns.values()))) if isinstance(columns, dict) else len(columns)
+    defaults = HardwareConfig()
+    column = {name: (np.asarray(columns[name]) if name in columns else np.full(n_rows, getattr(defaults, name),
+                                                                                 dtype=object))
+              for name in FIELD_NAMES}
+    genesys = column["array_mapping"] == "genesys"
+    bad = (genesys & (column["tiling"] == "fixed")) | (~genesys & (column["tiling"] == "genesys")) \
+        | (genesys & (column["dataflow"] != "ws"))
+    numbers = {name: pd.to_numeric(pd.Series(column[name])).to_numpy()
                for name in ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits")}
     least = genesys_minimum_buffers(*numbers.values())
     for name, (bits, _) in least.items():
-        bad |= genesys & (pd.to_numeric(pd.Series(columns[name])).to_numpy() * KIB_BITS < bits)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        values = {name: columns[name][row] for name in FIELD_NAMES}
+        bad |= genesys & (pd.to_numeric(pd.Series(column[name])).to_numpy() * KIB_BITS < bits)
+    problems = np.full(n_rows, "", dtype=object)
+    for row in np.flatnonzero(bad):
+        values = {name: column[name][row] for name in FIELD_NAMES}
         values = {name: (int(v) if name in INT_FIELDS else float(v) if name in POSITIVE_FLOAT_FIELDS
                          else bool(v) if name == "fetch_padding" else v) for name, v in values.items()}
         try:
             HardwareConfig(**values)
         except SimulatorInputError as exc:
-            raise SimulatorInputError(f"configs row {row}: {str(exc).removeprefix('HardwareConfig.')}") from None
+            problems[row] = str(exc).removeprefix("HardwareConfig.")
+    return problems
 
 
 def gemm_parts(layers: dict, hw: dict):
