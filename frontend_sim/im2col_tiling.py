@@ -87,10 +87,10 @@ def fold_tile(m, n, k, rows, cols, dataflow: str) -> dict[str, np.ndarray]:
     dim, elements per dim ``"m", "n", "k"``, broadcast to (configs × layers)."""
     row_dim, col_dim, streamed = ROLES[dataflow]
     dims = {"m": m, "n": n, "k": k}
-    shape = np.broadcast_shapes(np.shape(m), np.shape(rows))
+    zero = np.zeros(np.broadcast_shapes(np.shape(m), np.shape(rows)))
     tile = {row_dim: np.minimum(dims[row_dim], rows), col_dim: np.minimum(dims[col_dim], cols),
             streamed: dims[streamed]}
-    return {d: np.broadcast_to(tile[d], shape).astype(float) for d in "mnk"}
+    return {d: zero + tile[d] for d in "mnk"}
 
 
 def _fit(limit, size, grain):

@@ -172,6 +172,7 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
     per_fold = (total_time - fill_time) / steps - (comp.fold_cycles + extra / steps)
     stall = np.ceil(fill_time + steps * np.maximum(per_fold, 0.0))
     obuf_bytes = (g * k_passes * mn) * acc
+    zero = np.zeros(stall.shape)  # broadcasts the per-layer or per-config factors to (configs × layers)
     return MemoryTraffic(
         dram_ifmap_bytes=dram_ifmap, dram_filter_bytes=dram_filter, dram_bias_bytes=dram_bias,
         dram_ofmap_bytes=dram_ofmap, dram_psum_bytes=dram_psum,
@@ -181,10 +182,8 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
         sram_bbuf_read_bytes=(g * m_tiles * n) * bias,
         sram_bbuf_write_bytes=dram_bias,
         stall_cycles=stall,
-        ifmap_refetch=np.broadcast_to(ifmap_refetch, stall.shape).astype(float),
-        filter_refetch=np.broadcast_to(filter_refetch, stall.shape).astype(float),
-        psum_passes=np.broadcast_to(psum_passes, stall.shape).astype(float),
-        extra_compute_cycles=np.broadcast_to(extra, stall.shape).astype(float),
+        ifmap_refetch=zero + ifmap_refetch, filter_refetch=zero + filter_refetch, psum_passes=zero + psum_passes,
+        extra_compute_cycles=zero + extra,
         tile_m=tiles["m"], tile_oc=tiles["n"], tile_k=tiles["k"], loop_order_code=order,
     )
 

@@ -99,6 +99,11 @@ def build_layer_table(workload: Workload) -> dict[str, np.ndarray]:
     table.update(mapping.loop_table([mapping.loop_dims(layer) if layer.is_gemm else None
                                      for layer in workload.layers]))
     simd_cols = table["groups"][0] == 0
+    # the GEMM layers' columns of every per-layer array (what gemm_parts reads, sliced once per workload)
+    table["gemm_cols"] = np.flatnonzero(~simd_cols)
+    table["gemm"] = {key: value[:, table["gemm_cols"]] for key, value in table.items()
+                     if key in ("m", "n", "k", "groups", "macs", "ifmap_elems", "ifmap_padded_elems")
+                     or key.startswith("loop_")}
     table["g_divisors"] = simd.tile_divisors(table["g_oh"][0][simd_cols], table["g_ow"][0][simd_cols]) \
         if simd_cols.any() else None
     table["name"] = [layer.name for layer in workload.layers]
@@ -243,18 +248,19 @@ def gemm_parts(layers: dict, hw: dict):
     runs SCALE-Sim's compute model (:mod:`frontend_sim.dataflow`) and fixed-loop-order traffic
     (:mod:`frontend_sim.memory`); the GeneSys mapping runs :mod:`frontend_sim.mapping`.
     """
-    cols = np.flatnonzero(layers["groups"][0] > 0)
+    cols = layers["gemm_cols"]
     if cols.size == 0:
         return
-    m, n, k, groups, macs, ifmap, padded = (layers[key][:, cols] for key in ("m", "n", "k", "groups", "macs",
-                                                                           "ifmap_elems", "ifmap_padded_elems"))
+    gemm = layers["gemm"]
+    m, n, k, groups, macs, ifmap, padded = (gemm[key] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems",
+                                                                  "ifmap_padded_elems"))
     keys = (hw["array_mapping_code"] * len(DATAFLOWS) + hw["dataflow_code"]) * len(TILINGS) + hw["tiling_code"]
-    for key in np.unique(keys):
+    for key in (keys[0, 0],) if keys.shape[0] == 1 else np.unique(keys):
         mask = keys[:, 0] == key
         rows = slice(None) if mask.all() else np.flatnonzero(mask)
-        sub = {name: value[rows] for name, value in hw.items()}
+        sub = hw if isinstance(rows, slice) else {name: value[rows] for name, value in hw.items()}
         if ARRAY_MAPPINGS[int(key) // (len(DATAFLOWS) * len(TILINGS))] == "genesys":
-            loops = {name: value[:, cols] for name, value in layers.items() if name.startswith("loop_")}
+            loops = {name: value for name, value in gemm.items() if name.startswith("loop_")}
             metrics = mapping.genesys_metrics(loops, sub, groups, ifmap)
             metrics.update(macs=macs, mapping_efficiency=macs / np.maximum(
                                metrics["compute_cycles"] * sub["array_rows"] * sub["array_cols"], 1),
@@ -318,10 +324,11 @@ def simd_part(layers: dict, hw: dict):
     return cols, metrics
 
 
-def evaluate(layers: dict, hw: dict) -> dict[str, np.ndarray]:
-    """All per-(config, layer) metrics as arrays of shape (N configs, L layers)."""
-    shape = (hw["array_rows"].shape[0], layers["m"].shape[1])
-    out = {name: np.zeros(shape) for name in LAYER_COLUMNS + MAPPING_COLUMNS + ["loop_order_code"]}
+def evaluate(layers: dict, hw: dict) -> np.ndarray:
+    """All per-(config, layer) metrics as one array of shape (len(EVALUATED), N configs, L layers), rows
+    in :data:`EVALUATED` order (floats; integer columns hold whole numbers)."""
+    block = np.zeros((len(EVALUATED), hw["array_rows"].shape[0], layers["m"].shape[1]))
+    out = dict(zip(EVALUATED, block))
     for rows, cols, metrics in gemm_parts(layers, hw):
         index = (slice(None), cols) if isinstance(rows, slice) else np.ix_(rows, cols)
         for name, value in metrics.items():
@@ -332,10 +339,8 @@ def evaluate(layers: dict, hw: dict) -> dict[str, np.ndarray]:
         for name, value in metrics.items():
             out[name][:, cols] = value
     pes = hw["array_rows"] * hw["array_cols"]
-    out["utilization"] = out["macs"] / (np.maximum(out["total_cycles"], 1) * pes)
-    for name in INTEGER_COLUMNS + TILE_COLUMNS:
-        out[name] = out[name].astype(np.int64)
-    return out
+    out["utilization"][:] = out["macs"] / (np.maximum(out["total_cycles"], 1) * pes)
+    return block
 
 
 LAYER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total_cycles", "utilization",
@@ -356,6 +361,12 @@ INTEGER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "tot
 TILE_COLUMNS = [c for c in MAPPING_COLUMNS if c.startswith("tile_")]
 WEIGHTED = ("mapping_efficiency", "compute_utilization")
 SUMMED = [c for c in LAYER_COLUMNS if c not in WEIGHTED + ("utilization",)]
+#: Rows of :func:`evaluate`'s array: the per-layer columns and the loop order code.
+EVALUATED = LAYER_COLUMNS + MAPPING_COLUMNS + ["loop_order_code"]
+_ROW = {name: i for i, name in enumerate(EVALUATED)}
+_SUMMED_ROWS = [_ROW[name] for name in SUMMED]
+_WEIGHTED_ROWS = [_ROW[name] for name in WEIGHTED]
+_INTEGER_ROWS = [_ROW[name] for name in INTEGER_COLUMNS + TILE_COLUMNS]
 
 
 def batch_totals(layers: dict, hw: dict) -> dict[str, np.ndarray]:
@@ -398,16 +409,19 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
         raise SimulatorInputError(f"hw: expected a HardwareConfig, got {type(hw).__name__}")
     layers = layer_table(workload)
     hw_table = one_config_table(hw)
-    out = evaluate(layers, hw_table)
-    sums = {name: out[name].sum(axis=1) for name in SUMMED}
-    sums.update({name: (out[name] * out["compute_cycles"]).sum(axis=1) for name in WEIGHTED})
+    per_layer = evaluate(layers, hw_table)[:, 0]  # (metrics, layers) of the one config
+    summed = per_layer[_SUMMED_ROWS].sum(axis=1)
+    weighted = (per_layer[_WEIGHTED_ROWS] * per_layer[_ROW["compute_cycles"]]).sum(axis=1)
+    sums = {**{name: summed[i:i + 1] for i, name in enumerate(SUMMED)},
+            **{name: weighted[i:i + 1] for i, name in enumerate(WEIGHTED)}}
     totals = {name: value[0].item() for name, value in finish_totals(sums, hw_table).items()}
     columns = {"layer": layers["name"], "op": layers["op"],
-               **{name: out[name][0] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
+               **{name: per_layer[_ROW[name]] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
+    columns.update(zip(INTEGER_COLUMNS + TILE_COLUMNS, per_layer[_INTEGER_ROWS].astype(np.int64)))
     gemm = layers["groups"][0] > 0
     # loop order codes: GENESYS_ORDER_CODE (-2), im2col_tiling.FIXED_CODE (-1), LOOP_ORDERS indices
     orders = np.asarray([mapping.GENESYS_LOOP_ORDER, memory.FIXED_LOOP_ORDER[hw.dataflow], *im2col_tiling.LOOP_ORDERS])
-    columns["loop_order"] = np.where(gemm, orders[out["loop_order_code"][0].astype(np.int64) + 2], "")
+    columns["loop_order"] = np.where(gemm, orders[per_layer[_ROW["loop_order_code"]].astype(np.int64) + 2], "")
     columns["psum_in"] = np.where(gemm, np.where(columns["psum_passes"] > 1, "dram", "obuf"), "")
     return NetworkResult(workload=workload.name, hardware=hw, totals=totals, columns=columns)
 
