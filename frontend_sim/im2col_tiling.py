@@ -28,9 +28,9 @@ With three loops this depends only on the innermost loop with more than one tile
 (``ifmap·nN + filter + psum(nK)``), N (``ifmap + filter·nM + psum(nK)``) or K (``ifmap·nN +
 filter·nM``, no spill), reported as the orders ``m,k,n``, ``n,k,m``, ``k,m,n`` (innermost first).
 
-Candidates per (config, layer): four greedy tilings -- output-resident with N_t or M_t grown first,
-weights-resident (K_t then N_t first), inputs-resident (K_t then M_t first), the remaining dims as
-large as still fits -- each with each innermost loop (12), plus SCALE-Sim's fixed mapping itself.
+Candidates per (config, layer): three greedy tilings -- output-resident with N_t or M_t grown first,
+weights-resident (K_t then N_t first), the remaining dims as large as still fits -- each with each
+innermost loop (9), plus SCALE-Sim's fixed mapping itself.
 Off-chip first, within the layer's time: among the legal candidates whose estimated cycles
 (``max(compute + extra fill/drain, DRAM transfer time − first fill)``, what the stall model of
 :mod:`frontend_sim.memory` then counts) are at most the fixed order's, the fewest DRAM bytes win,
@@ -110,7 +110,7 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
     ``fixed``: SCALE-Sim's fixed order as a candidate -- its ``ifmap_refetch``, ``filter_refetch``,
     ``psum_passes`` -- and what every candidate shares: ``bias``, ``ofmap`` DRAM bytes (all groups),
     ``fill`` cycles (the first fold's operands). ``transfer(ibuf, param, obuf)``: DRAM cycles of those
-    bytes (:func:`frontend_sim.memory.transfer_cycles` of this hardware).
+    bytes (:func:`frontend_sim.memory.transfer_function` of this hardware).
     """
     rows, cols = hw["array_rows"], hw["array_cols"]
     act, wgt, acc = (hw[f"{x}_bits"] / 8 for x in ("act", "wgt", "acc"))
@@ -152,11 +152,13 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
     best_dram, best_run = np.broadcast_to(fixed_dram, shape), np.broadcast_to(fixed_run, shape)
     best = np.full(shape, -1, np.int8)  # candidate: 3 · tiling + innermost loop; -1 = the fixed order
     budget = fixed_run * (1 + 1e-9)
-    tilings = [grow("n", "m"), grow("m", "n"), grow("k", "n"), grow("k", "m")]
+    tilings = [grow(first, second) for first, second in GROWTH_ORDERS]
     for index, tile in enumerate(tilings):
         legal = ((tile["m"] * tile["k"] <= budget_of["mk"] * (1 + 1e-12))
                  & (tile["k"] * tile["n"] <= budget_of["kn"] * (1 + 1e-12))
                  & (tile["m"] * tile["n"] <= budget_of["mn"] * (1 + 1e-12)))
+        if not legal.any():
+            continue
         count = {d: np.ceil(dims[d] / tile[d]) for d in "mnk"}
         a_n, b_m, p_k = (a1 * np.where(resident["a"], 1.0, count["n"]), b1 * np.where(resident["b"], 1.0, count["m"]),
                          psum_pass * np.where(resident["c"], 0.0, count["k"] - 1))
@@ -166,12 +168,18 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
             dram, run = score(ifmap, filt, psum, streaming if INNERMOST[inner] == streamed else extra)
             better = legal & (run <= budget) & ((dram < best_dram * (1 - 1e-9))
                                                | ((dram <= best_dram * (1 + 1e-9)) & (run < best_run)))
+            if not better.any():
+                continue
             best_dram, best_run = np.where(better, dram, best_dram), np.where(better, run, best_run)
             best = np.where(better, 3 * index + inner, best)
     return _chosen(best, tilings, fixed, dims, resident, (row_dim, col_dim, streamed), rows, cols, overhead,
                    fold_tile(m, n, k, rows, cols, dataflow))
 
 
+#: The greedy tilings: which dims grow first (the third grows last), see the module docstring.
+#: Inputs-resident (K then M first) is left out: it kept 0.03-0.2 % of the DRAM bytes the search saves
+#: (81.8 % of the fixed order's on DSE-like configs x ResNet-50) for a quarter of the work.
+GROWTH_ORDERS = (("n", "m"), ("m", "n"), ("k", "n"))
 #: Innermost tile loop of the candidates (the other two outside it, in this order's rest): with three
 #: loops, the traffic depends only on the innermost loop that has more than one tile.
 INNERMOST = ("m", "n", "k")

@@ -21,7 +21,10 @@ DRAM traffic per group (bytes), with the refetch factors the loop order implies:
                                             else col_folds)                     if a C×N tile does not fit
 =====  ==================================  ==================================  =====================
 
-plus the ofmap (M·N at ``act_bits``) and the bias vector (N at ``bias_bits``).
+plus the ofmap (M·N at ``act_bits``) and the bias vector (N at ``bias_bits``). With ``tiling =
+"search"`` the refetch factors and partial-sum passes are those of the searched DRAM tiling and loop
+order (:mod:`frontend_sim.im2col_tiling`; the fixed order is one of its candidates), whose extra
+fill/drain cycles are added to the compute (and overlap DRAM like it).
 SRAM traffic: each buffer is written with what DRAM delivers; the array reads the ifmap matrix
 M·K (im2col view) ``col_folds`` times in os/ws and once in is, the filter ``row_folds`` times in os,
 once in ws and ``col_folds`` times in is; the OBUF is written once per K pass (1 in os, row_folds
@@ -141,12 +144,13 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
     dram_bias = (g * n) * bias
     dram_ofmap = (g * mn) * np.where(hw["ofmap_write_code"] == 1, acc, act)
     fill_i = np.minimum(fill_ifmap * act, ibuf_half)
+    transfer = transfer_function(hw)
     fill_f = np.minimum(fill_filter * wgt, wbuf_half)
 
     def fill_cycles(dram_total):
         """Cycles to bring the first fold's operands (at most what the layer moves at all)."""
         scale = np.where(g > 0, np.minimum(1.0, dram_total / np.maximum(fill_i + fill_f, 1e-30)), 0.0)
-        return transfer_cycles(hw, fill_i * scale, fill_f * scale, 0.0)
+        return transfer(fill_i * scale, fill_f * scale, 0.0)
 
     extra = 0.0
     tiles = im2col_tiling.fold_tile(m, n, k, rows, cols, dataflow)
@@ -156,8 +160,7 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
             + dram_ofmap
         fixed = dict(ifmap_refetch=ifmap_refetch, filter_refetch=filter_refetch, psum_passes=psum_passes,
                      bias=dram_bias, ofmap=dram_ofmap, fill=fill_cycles(fixed_total))
-        chosen = im2col_tiling.search(m, n, k, g, ifmap_b, hw, dataflow, comp, fixed,
-                                      lambda i, p, o: transfer_cycles(hw, i, p, o))
+        chosen = im2col_tiling.search(m, n, k, g, ifmap_b, hw, dataflow, comp, fixed, transfer)
         ifmap_refetch, filter_refetch, psum_passes = chosen.ifmap_refetch, chosen.filter_refetch, chosen.psum_passes
         dram_psum = (2 * g) * (psum_passes - 1) * mn * acc
         extra = chosen.extra_cycles
@@ -167,7 +170,7 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
     dram_filter = (g * filter_refetch) * kn * wgt
     total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
     fill_time = fill_cycles(total)
-    total_time = transfer_cycles(hw, dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
+    total_time = transfer(dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
     steps = np.maximum(g * comp.folds, 1)
     per_fold = (total_time - fill_time) / steps - (comp.fold_cycles + extra / steps)
     stall = np.ceil(fill_time + steps * np.maximum(per_fold, 0.0))
@@ -188,21 +191,24 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
     )
 
 
-def transfer_cycles(hw, ibuf_bytes, param_bytes, obuf_bytes):
-    """Cycles to move bytes through the DRAM interface: one shared link (the sum over
-    ``dram_bytes_per_cycle``) or one AXI port per buffer (the slowest of IBUF, PARAMBUF, OBUF)."""
+def transfer_function(hw):
+    """Cycles to move (ibuf, param, obuf) bytes through the DRAM interface of ``hw``, as a function: one
+    shared link (the sum over ``dram_bytes_per_cycle``) or one AXI port per buffer (the slowest of IBUF,
+    PARAMBUF, OBUF); only the interface models its configurations use are evaluated."""
     per_port = hw["dram_ports_code"] == 1
+
+    def ports(ibuf_bytes, param_bytes, obuf_bytes):
+        return np.maximum(np.maximum(ibuf_bytes / (hw["ibuf_axi_bits"] / 8), param_bytes / (hw["parambuf_axi_bits"] / 8)),
+                          obuf_bytes / (hw["obuf_axi_bits"] / 8))
+
+    def shared(ibuf_bytes, param_bytes, obuf_bytes):
+        return (ibuf_bytes + param_bytes + obuf_bytes) / hw["dram_bytes_per_cycle"]
+
     if per_port.all():
-        return _port_cycles(hw, ibuf_bytes, param_bytes, obuf_bytes)
-    shared = (ibuf_bytes + param_bytes + obuf_bytes) / hw["dram_bytes_per_cycle"]
+        return ports
     if not per_port.any():
         return shared
-    return np.where(per_port, _port_cycles(hw, ibuf_bytes, param_bytes, obuf_bytes), shared)
-
-
-def _port_cycles(hw, ibuf_bytes, param_bytes, obuf_bytes):
-    return np.maximum(np.maximum(ibuf_bytes / (hw["ibuf_axi_bits"] / 8), param_bytes / (hw["parambuf_axi_bits"] / 8)),
-                      obuf_bytes / (hw["obuf_axi_bits"] / 8))
+    return lambda *loads: np.where(per_port, ports(*loads), shared(*loads))
 
 
 def simd_stalls(in_elems, out_elems, row_elems, row_passes, simd_cycles, hw, next_gemm=0):

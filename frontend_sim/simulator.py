@@ -4,7 +4,8 @@
 2. hardware  -> per-config arrays (one row per configuration)                         ``config_table``
 3. GEMM layers, per ``array_mapping``:
    * ``im2col`` (SCALE-Sim): compute cycles (SCALE-Sim-exact, ``dataflow.compute``), then traffic and
-     stalls of its fixed loop order (``memory.gemm_traffic``);
+     stalls of its fixed loop order or (``tiling="search"``) of the searched DRAM tiling and loop order
+     (``memory.gemm_traffic``, ``im2col_tiling.search``: plus the fill/drain of folds a split reloads);
    * ``genesys``: DRAM tiling (SimDIT's generator or the search), cycles, traffic and per-port stalls
      (``mapping.genesys_metrics``), with the chosen tiles per layer
 4. SIMD unit cycles and stalls for non-GEMM layers (``simd``; ``simd_model``)
