@@ -108,7 +108,7 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
     bytes of one group as read from DRAM) under ``dataflow``; arrays broadcast (configs × layers).
 
     ``fixed``: SCALE-Sim's fixed order as a candidate -- its ``ifmap_refetch``, ``filter_refetch``,
-    ``psum_passes`` -- and what every candidate shares: ``bias``, ``ofmap`` DRAM bytes (all groups),
+    ``psum_passes``, ``tiles`` (:func:`fold_tile`) -- and what every candidate shares: ``bias``, ``ofmap`` DRAM bytes (all groups),
     ``fill`` cycles (the first fold's operands). ``transfer(ibuf, param, obuf)``: DRAM cycles of those
     bytes (:func:`frontend_sim.memory.transfer_function` of this hardware).
     """
@@ -148,9 +148,9 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
 
     fixed_dram, fixed_run = score(a1 * fixed["ifmap_refetch"], b1 * fixed["filter_refetch"],
                                   psum_pass * (fixed["psum_passes"] - 1), 0.0)
-    shape = np.broadcast_shapes(np.shape(fixed_dram), np.shape(fixed_run))
-    best_dram, best_run = np.broadcast_to(fixed_dram, shape), np.broadcast_to(fixed_run, shape)
-    best = np.full(shape, -1, np.int8)  # candidate: 3 · tiling + innermost loop; -1 = the fixed order
+    zero = np.zeros(np.broadcast_shapes(np.shape(fixed_dram), np.shape(fixed_run)))
+    best_dram, best_run = fixed_dram + zero, fixed_run + zero
+    best = np.full(zero.shape, -1, np.int8)  # candidate: 3 · tiling + innermost loop; -1 = the fixed order
     budget = fixed_run * (1 + 1e-9)
     tilings = [grow(first, second) for first, second in GROWTH_ORDERS]
     for index, tile in enumerate(tilings):
@@ -172,8 +172,7 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
                 continue
             best_dram, best_run = np.where(better, dram, best_dram), np.where(better, run, best_run)
             best = np.where(better, 3 * index + inner, best)
-    return _chosen(best, tilings, fixed, dims, resident, (row_dim, col_dim, streamed), rows, cols, overhead,
-                   fold_tile(m, n, k, rows, cols, dataflow))
+    return _chosen(best, tilings, fixed, dims, resident, (row_dim, col_dim, streamed), rows, cols, overhead)
 
 
 #: The greedy tilings: which dims grow first (the third grows last), see the module docstring.
@@ -187,12 +186,12 @@ INNERMOST = ("m", "n", "k")
 ORDER_OF = {"m": "m,k,n", "n": "n,k,m", "k": "k,m,n"}
 
 
-def _chosen(best, tilings, fixed, dims, resident, roles, rows, cols, overhead, fold) -> Im2colTiling:
+def _chosen(best, tilings, fixed, dims, resident, roles, rows, cols, overhead) -> Im2colTiling:
     """Tile sizes, refetch factors, passes, extra cycles and loop order of the chosen candidates."""
     row_dim, col_dim, streamed = roles
     searched = best >= 0
     which, inner = np.maximum(best, 0) // 3, np.maximum(best, 0) % 3
-    tile = {d: np.choose(which, [np.broadcast_to(t[d], best.shape) for t in tilings]) for d in "mnk"}
+    tile = {d: np.choose(which, [t[d] for t in tilings]) for d in "mnk"}
     count = {d: np.ceil(dims[d] / tile[d]) for d in "mnk"}
     refetch_a = np.where((inner == 1) | resident["a"], 1.0, count["n"])  # innermost m or k: N loop outside the input
     refetch_b = np.where((inner == 0) | resident["b"], 1.0, count["m"])
@@ -201,6 +200,7 @@ def _chosen(best, tilings, fixed, dims, resident, roles, rows, cols, overhead, f
     keeps_streaming = (inner == INNERMOST.index(streamed)) & one_fold
     extra = np.where(keeps_streaming, 0.0, overhead * (count[streamed] - 1))
     order = np.asarray([LOOP_ORDERS.index(ORDER_OF[d]) for d in INNERMOST])[inner]
+    fold = fixed["tiles"]
     return Im2colTiling(
         tile_m=np.where(searched, tile["m"], fold["m"]), tile_n=np.where(searched, tile["n"], fold["n"]),
         tile_k=np.where(searched, tile["k"], fold["k"]),

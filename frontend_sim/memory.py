@@ -159,7 +159,7 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
         fixed_total = (g * ifmap_refetch) * ifmap_b + (g * filter_refetch) * kn * wgt + dram_psum + dram_bias \
             + dram_ofmap
         fixed = dict(ifmap_refetch=ifmap_refetch, filter_refetch=filter_refetch, psum_passes=psum_passes,
-                     bias=dram_bias, ofmap=dram_ofmap, fill=fill_cycles(fixed_total))
+                     tiles=tiles, bias=dram_bias, ofmap=dram_ofmap, fill=fill_cycles(fixed_total))
         chosen = im2col_tiling.search(m, n, k, g, ifmap_b, hw, dataflow, comp, fixed, transfer)
         ifmap_refetch, filter_refetch, psum_passes = chosen.ifmap_refetch, chosen.filter_refetch, chosen.psum_passes
         dram_psum = (2 * g) * (psum_passes - 1) * mn * acc
