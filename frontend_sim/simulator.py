@@ -283,7 +283,9 @@ def gemm_parts(layers: dict, hw: dict):
         del metrics["extra_compute_cycles"]
         metrics.update(macs=macs, compute_cycles=compute, folds=comp.folds * groups,
                        mapping_efficiency=comp.mapping_efficiency,
-                       compute_utilization=comp.compute_utilization,
+                       # the search's extra fill/drain cycles do no MACs
+                       compute_utilization=comp.compute_utilization * comp.compute_cycles / np.maximum(compute, 1)
+                       if search else comp.compute_utilization,
                        total_cycles=compute + traffic.stall_cycles.astype(np.int64),
                        dram_read_bytes=traffic.dram_read_bytes, dram_write_bytes=traffic.dram_write_bytes,
                        sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),

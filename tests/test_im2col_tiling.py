@@ -34,6 +34,9 @@ def test_ws_spill_replaced_by_output_resident_tiles_closed_form():
     assert row.loop_order == "n,k,m"
     assert fixed.compute_cycles == 16 * (1024 + 46)
     assert row.compute_cycles == fixed.compute_cycles + 16 * 1 * 46
+    # the extra fill/drain does no MACs: same mapping efficiency, compute utilization diluted
+    assert row.mapping_efficiency == fixed.mapping_efficiency
+    assert row.compute_utilization == pytest.approx(fixed.compute_utilization * fixed.compute_cycles / row.compute_cycles)
     assert row.total_cycles < fixed.total_cycles
 
 
