@@ -49,13 +49,20 @@ class NetworkResult:
     workload: str
     hardware: HardwareConfig
     totals: dict  # network totals, keys as TOTAL_COLUMNS plus per-buffer/tensor bytes
-    columns: dict  # per-layer arrays (L,): "layer", "op", LAYER_COLUMNS, MAPPING_COLUMNS, "loop_order", "psum_in"
+    columns: dict  # per-layer arrays (L,): "layer", "op", LAYER_COLUMNS, MAPPING_COLUMNS, "loop_order_code", "gemm"
 
     @cached_property
     def layers(self) -> pd.DataFrame:
-        """One row per layer: name, op, LAYER_COLUMNS, the chosen mapping (MAPPING_COLUMNS, loop order,
-        where partial sums live)."""
-        return pd.DataFrame(self.columns)
+        """One row per layer: name, op, LAYER_COLUMNS, the chosen mapping (MAPPING_COLUMNS, loop order
+        innermost first, where partial sums live; '' for SIMD layers)."""
+        columns = dict(self.columns)
+        gemm, code = columns.pop("gemm"), columns.pop("loop_order_code").astype(np.int64)
+        # loop order codes: GENESYS_ORDER_CODE (-2), im2col_tiling.FIXED_CODE (-1), LOOP_ORDERS indices
+        orders = np.asarray([mapping.GENESYS_LOOP_ORDER, memory.FIXED_LOOP_ORDER[self.hardware.dataflow],
+                             *im2col_tiling.LOOP_ORDERS])
+        columns["loop_order"] = np.where(gemm, orders[code + 2], "")
+        columns["psum_in"] = np.where(gemm, np.where(columns["psum_passes"] > 1, "dram", "obuf"), "")
+        return pd.DataFrame(columns)
 
 
 #: Recently used workloads by identity: a repeated call with the same Workload object skips hashing it.
@@ -421,11 +428,8 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     columns = {"layer": layers["name"], "op": layers["op"],
                **{name: per_layer[_ROW[name]] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
     columns.update(zip(INTEGER_COLUMNS + TILE_COLUMNS, per_layer[_INTEGER_ROWS].astype(np.int64)))
-    gemm = layers["groups"][0] > 0
-    # loop order codes: GENESYS_ORDER_CODE (-2), im2col_tiling.FIXED_CODE (-1), LOOP_ORDERS indices
-    orders = np.asarray([mapping.GENESYS_LOOP_ORDER, memory.FIXED_LOOP_ORDER[hw.dataflow], *im2col_tiling.LOOP_ORDERS])
-    columns["loop_order"] = np.where(gemm, orders[per_layer[_ROW["loop_order_code"]].astype(np.int64) + 2], "")
-    columns["psum_in"] = np.where(gemm, np.where(columns["psum_passes"] > 1, "dram", "obuf"), "")
+    columns["loop_order_code"] = per_layer[_ROW["loop_order_code"]]
+    columns["gemm"] = layers["groups"][0] > 0
     return NetworkResult(workload=workload.name, hardware=hw, totals=totals, columns=columns)
 
 
