@@ -47,7 +47,6 @@ SCALE-Sim's order or splits nothing). All functions broadcast over (configs × l
 """
 from __future__ import annotations
 
-import itertools
 import logging
 from dataclasses import dataclass
 
@@ -60,8 +59,11 @@ logger = logging.getLogger(__name__)
 KIB = 1024
 #: GEMM dims per dataflow: (array-row dim, array-column dim, streamed dim), as in frontend_sim.dataflow.
 ROLES = {"os": ("m", "n", "k"), "ws": ("k", "n", "m"), "is": ("k", "m", "n")}
-#: The six loop orders of the tile loops, innermost first.
-LOOP_ORDERS = tuple(",".join(p) for p in itertools.permutations("mnk"))
+#: Innermost tile loop of the candidates (the other two outside it): with three loops the traffic depends
+#: only on the innermost loop that has more than one tile.
+INNERMOST = ("m", "n", "k")
+#: The reported loop order (innermost first) per innermost loop; ``loop_order_code`` indexes this.
+LOOP_ORDERS = ("m,k,n", "n,k,m", "k,m,n")
 #: Code of the fixed (SCALE-Sim) loop order in ``loop_order_code`` (not an index of LOOP_ORDERS).
 FIXED_CODE = -1
 
@@ -179,11 +181,6 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
 #: Inputs-resident (K then M first) is left out: it kept 0.03-0.2 % of the DRAM bytes the search saves
 #: (81.8 % of the fixed order's on DSE-like configs x ResNet-50) for a quarter of the work.
 GROWTH_ORDERS = (("n", "m"), ("m", "n"), ("k", "n"))
-#: Innermost tile loop of the candidates (the other two outside it, in this order's rest): with three
-#: loops, the traffic depends only on the innermost loop that has more than one tile.
-INNERMOST = ("m", "n", "k")
-#: Reported loop order (innermost first) per innermost loop.
-ORDER_OF = {"m": "m,k,n", "n": "n,k,m", "k": "k,m,n"}
 
 
 def _chosen(best, tilings, fixed, dims, resident, roles, rows, cols, overhead) -> Im2colTiling:
@@ -199,7 +196,6 @@ def _chosen(best, tilings, fixed, dims, resident, roles, rows, cols, overhead) -
     one_fold = (tile[row_dim] <= rows) & (tile[col_dim] <= cols)
     keeps_streaming = (inner == INNERMOST.index(streamed)) & one_fold
     extra = np.where(keeps_streaming, 0.0, overhead * (count[streamed] - 1))
-    order = np.asarray([LOOP_ORDERS.index(ORDER_OF[d]) for d in INNERMOST])[inner]
     fold = fixed["tiles"]
     return Im2colTiling(
         tile_m=np.where(searched, tile["m"], fold["m"]), tile_n=np.where(searched, tile["n"], fold["n"]),
@@ -207,4 +203,4 @@ def _chosen(best, tilings, fixed, dims, resident, roles, rows, cols, overhead) -
         ifmap_refetch=np.where(searched, refetch_a, fixed["ifmap_refetch"]),
         filter_refetch=np.where(searched, refetch_b, fixed["filter_refetch"]),
         psum_passes=np.where(searched, passes, fixed["psum_passes"]),
-        extra_cycles=np.where(searched, extra, 0.0), loop_order_code=np.where(searched, order, FIXED_CODE))
+        extra_cycles=np.where(searched, extra, 0.0), loop_order_code=np.where(searched, inner, FIXED_CODE))
