@@ -43,6 +43,7 @@ from dse.errors import DSEInputError
 from dse.metrics import WORKLOAD_METRICS, metric_units
 from dse.objectives import constraint_matrix, objective_matrix
 from dse.space import SearchSpace
+from frontend_sim.simulator import combination_problems
 
 
 def workload_key(name: str) -> str:
@@ -235,6 +236,10 @@ class Evaluator:
         designs = designs.reset_index(drop=True)
         rejected = self.space.rule_violations(designs).map(lambda name: f"rule:{name}" if name else "")
         rejected[(rejected == "").to_numpy() & network.too_wide(designs)] = "layers_wider_than_array"
+        # hardware no mapping can run (e.g. a GeneSys buffer below the least legal tile): rejected with the reason
+        hardware = pd.Series(combination_problems(designs), index=designs.index)
+        unrunnable = (rejected == "") & (hardware != "")
+        rejected[unrunnable] = "hardware:" + hardware[unrunnable]
         valid = (rejected == "").to_numpy()
         if valid.any():
             metrics = self.evaluate(designs[valid]).set_axis(designs.index[valid]).reindex(designs.index)
