@@ -459,3 +459,23 @@ def schedule(design: MultiCoreConfig, workload: MultiWorkload, method: str = "he
     if method == "exact":
         return exact_schedule(instance)
     return SCHEDULERS[method](instance)
+
+
+def format_summary(sched: Schedule) -> str:
+    """Text summary of a schedule: makespan, then one line per core (busy cycles, utilisation, layers)."""
+    inst = sched.instance
+    design = inst.design
+    lines = [f"{inst.workload.name} on {design.name}: {len(design.cores)} core(s), {design.pes} PEs, "
+             f"{design.total_dram_bytes_per_cycle:g} DRAM bytes/cycle shared by static partition; "
+             f"{sched.method} schedule of {inst.n_tasks} layers in {len(inst.job_names)} chains",
+             f"makespan: {sched.makespan_cycles:,.0f} cycles; PE utilization {100 * sched.pe_utilization:.2f} %"]
+    if sched.energy_j is not None:
+        lines[-1] += f"; {sched.makespan_s:.6g} s, {sched.energy_j:.6g} J, EDP {sched.edp_js:.6g} J·s"
+    lines.append(f"{'core':<12} {'array':>9} {'df':>3} {'DRAM B/cyc':>10} {'busy cycles':>15} {'busy %':>7} "
+                 f"{'layers':>6}")
+    counts = np.bincount(sched.core, minlength=inst.n_cores)
+    for k, (core, hw) in enumerate(zip(design.cores, design.effective_cores())):
+        lines.append(f"{core.name:<12} {f'{hw.array_rows}x{hw.array_cols}':>9} {hw.dataflow:>3} "
+                     f"{hw.dram_bytes_per_cycle:>10g} {sched.busy_cycles[k]:>15,.0f} "
+                     f"{100 * sched.utilization[k]:>7.2f} {counts[k]:>6}")
+    return "\n".join(lines)

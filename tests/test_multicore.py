@@ -225,3 +225,44 @@ def test_schedule_is_a_dataclass_of_arrays(mixed):
     sched = herald_schedule(mixed)
     assert isinstance(sched, Schedule) and sched.summary()["energy_j"] is None
     assert set(sched.summary()["busy_cycles"]) == {"os", "ws"}
+
+
+# ---------------------------------------------------------------- CLI
+def invoke(*args):
+    from click.testing import CliRunner
+
+    from dse.cli import main
+
+    return CliRunner().invoke(main, ["simulate", *args])
+
+
+def test_cli_prints_the_schedule_summary(tmp_path):
+    out = tmp_path / "schedule.csv"
+    result = invoke("--hw", "herald-os-ws-256", "-w", "resnet18", "-w", "mobilenetv2:2", "--csv", str(out))
+    assert result.exit_code == 0, result.output
+    expected = schedule(load_multicore("herald-os-ws-256"), load_multi_workload(["resnet18", "mobilenetv2:2"]))
+    assert f"makespan: {expected.makespan_cycles:,.0f} cycles" in result.output
+    for name, busy in expected.summary()["busy_cycles"].items():
+        assert name in result.output and f"{busy:,.0f}" in result.output
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert len(table) == expected.instance.n_tasks and table["finish_cycle"].max() == expected.makespan_cycles
+    greedy = invoke("--hw", "herald-os-ws-256", "-w", "resnet18", "-w", "mobilenetv2:2", "--scheduler", "greedy")
+    assert "greedy schedule" in greedy.output
+
+
+def test_cli_single_network_single_core_keeps_the_layer_table():
+    result = invoke("--hw", "edge-8x8", "-w", "resnet18")
+    assert result.exit_code == 0 and "total:" in result.output and "makespan" not in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--hw", "herald-os-ws-256", "-w", "resnet18:0"), "count '0' is not an integer >= 1"),
+    (("--hw", "mono-16x16", "-w", "resnet18", "--scheduler", "exact"), "48 layers; the MILP takes at most 40"),
+    (("--hw", "herald-os-ws-256", "-w", "resnet18", "--dataflow", "ws"), "--dataflow/--mapping apply to a single-core"),
+])
+def test_cli_bad_input_is_one_line(args, message):
+    result = invoke(*args)
+    assert result.exit_code != 0 and message in result.output
+    assert result.output.strip().count("\n") == 0
