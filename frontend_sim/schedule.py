@@ -40,10 +40,13 @@ import pandas as pd
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.multicore import MultiCoreConfig, layer_kind
 from frontend_sim.multidnn import MultiWorkload
-from frontend_sim.simulator import config_table, evaluate, layer_table
+from frontend_sim.simulator import BUFFERS, config_table, evaluate, layer_table
 
 logger = logging.getLogger(__name__)
 
+#: Per-(core, layer) byte counts an :class:`Instance` keeps (the simulator's columns).
+TRAFFIC_COLUMNS = ("dram_read_bytes", "dram_write_bytes", "sram_read_bytes", "sram_write_bytes",
+                   *(f"sram_{b}_{d}_bytes" for b in BUFFERS for d in ("read", "write")))
 #: Largest instance (layers) :func:`exact_schedule` accepts: the MILP has one ordering binary per pair
 #: of layers of different jobs.
 EXACT_MAX_LAYERS = 40
@@ -72,7 +75,7 @@ class Instance:
 
     ``cycles``: (cores, tasks), ``inf`` where a core cannot run the task; ``job``: (tasks,) job index;
     ``first``: (jobs + 1,) offsets — the tasks of job *j* are ``first[j]:first[j+1]`` in chain order.
-    ``macs``: (tasks,); ``dram_bytes``, ``sram_bytes``: (cores, tasks) bytes moved.
+    ``macs``: (tasks,); ``traffic``: :data:`TRAFFIC_COLUMNS` → (cores, tasks) bytes moved.
     ``energy_j``: (cores, tasks) the task's dynamic energy on each core (busy minus idle power × time
     + DRAM + SRAM access energy), J, when an energy model is given, else None.
     """
@@ -86,8 +89,7 @@ class Instance:
     network_names: tuple[str, ...]
     job_names: tuple[str, ...]
     macs: np.ndarray
-    dram_bytes: np.ndarray
-    sram_bytes: np.ndarray
+    traffic: dict[str, np.ndarray]
     energy_model: EnergyModel | None = None
     energy_j: np.ndarray | None = None
 
@@ -98,6 +100,16 @@ class Instance:
     @property
     def n_tasks(self) -> int:
         return self.cycles.shape[1]
+
+    @property
+    def dram_bytes(self) -> np.ndarray:
+        """(cores, tasks) DRAM bytes read + written."""
+        return self.traffic["dram_read_bytes"] + self.traffic["dram_write_bytes"]
+
+    @property
+    def sram_bytes(self) -> np.ndarray:
+        """(cores, tasks) on-chip buffer bytes read + written."""
+        return self.traffic["sram_read_bytes"] + self.traffic["sram_write_bytes"]
 
     @cached_property
     def rank(self) -> np.ndarray:
@@ -116,42 +128,65 @@ class Instance:
         return replace(self, cycles=self.cycles[:, keep], job=self.job[keep],
                        first=np.concatenate([[0], np.cumsum(lengths)]).astype(int),
                        layer_names=tuple(self.layer_names[i] for i in keep), macs=self.macs[keep],
-                       dram_bytes=self.dram_bytes[:, keep], sram_bytes=self.sram_bytes[:, keep],
+                       traffic={name: value[:, keep] for name, value in self.traffic.items()},
                        energy_j=None if self.energy_j is None else self.energy_j[:, keep])
 
-    def with_energy(self, model: EnergyModel) -> Instance:
-        """This instance with per-task energies from ``model`` (costs unchanged)."""
+    def with_energy(self, model: EnergyModel, access_j: np.ndarray | None = None) -> Instance:
+        """This instance with per-task energies from ``model`` (costs unchanged): (busy − idle power) × time
+        + access energy, where ``access_j`` (cores, tasks; J) replaces the model's per-byte DRAM/SRAM
+        constants when a memory model computed it."""
         seconds = self.cycles / (model.clock_ghz * 1e9)
         dynamic = (np.asarray(model.busy_mw) - np.asarray(model.idle_mw))[:, None] * 1e-3 * seconds
-        access = (self.dram_bytes * model.dram_pj_per_byte
-                  + self.sram_bytes * np.asarray(model.sram_pj_per_byte)[:, None]) * 1e-12
+        if access_j is None:
+            access_j = (self.dram_bytes * model.dram_pj_per_byte
+                        + self.sram_bytes * np.asarray(model.sram_pj_per_byte)[:, None]) * 1e-12
         return replace(self, energy_model=model,
-                       energy_j=np.where(np.isfinite(self.cycles), dynamic + access, np.inf))
+                       energy_j=np.where(np.isfinite(self.cycles), dynamic + access_j, np.inf))
 
 
 def _kinds(workload) -> list[str]:
     return [layer_kind(layer) for layer in workload.layers]
 
 
-def layer_costs(design: MultiCoreConfig, workload: MultiWorkload, energy: EnergyModel | None = None) -> Instance:
-    """Per-(core, layer) cycles and traffic of every layer instance of one frame (see the module docstring)."""
-    cores = design.effective_cores()
+#: Per-layer simulator columns :func:`simulate_cores` keeps.
+COST_COLUMNS = ("total_cycles", "macs", *TRAFFIC_COLUMNS)
+
+
+def simulate_cores(cores, workload: MultiWorkload) -> list[dict[str, np.ndarray]]:
+    """Every layer of every network of ``workload`` on every configuration of ``cores`` (a list of
+    HardwareConfig): per network, :data:`COST_COLUMNS` → (configs, layers), one vectorized
+    :func:`~frontend_sim.simulator.evaluate` call per network."""
     hw = config_table(list(cores))
+    outputs = []
+    for network, _ in workload.networks:
+        out = evaluate(layer_table(network), hw)
+        outputs.append({name: out[name] for name in COST_COLUMNS})
+    return outputs
+
+
+def layer_costs(design: MultiCoreConfig, workload: MultiWorkload, energy: EnergyModel | None = None,
+                simulated: list[dict[str, np.ndarray]] | None = None, rows=None) -> Instance:
+    """Per-(core, layer) cycles and traffic of every layer instance of one frame (see the module docstring).
+
+    ``simulated`` and ``rows``: results of :func:`simulate_cores` for a larger set of configurations and
+    the row of each of this design's effective cores in it (a batch of designs simulated together);
+    by default the design's cores are simulated here."""
+    if simulated is None:
+        simulated, rows = simulate_cores(design.effective_cores(), workload), np.arange(len(design.cores))
+    rows = np.asarray(rows)
     per_network = []
-    for workload_net, _ in workload.networks:
-        out = evaluate(layer_table(workload_net), hw)
-        kinds = _kinds(workload_net)
+    for (network, _), out in zip(workload.networks, simulated):
+        kinds = _kinds(network)
         allowed = np.array([[kind in core.supports for kind in kinds] for core in design.cores])
         orphan = np.flatnonzero(~allowed.any(axis=0))
         if orphan.size:
             index = int(orphan[0])
             supports = "; ".join(f"{c.name}: {', '.join(c.supports)}" for c in design.cores)
-            raise SimulatorInputError(f"workload {workload_net.name!r}: layer {workload_net.layers[index].name!r} "
+            raise SimulatorInputError(f"workload {network.name!r}: layer {network.layers[index].name!r} "
                                       f"({kinds[index]}) runs on no core of {design.name!r} ({supports})")
-        cycles = np.where(allowed, out["total_cycles"].astype(float), np.inf)
-        per_network.append((cycles, out["macs"][0], out["dram_read_bytes"] + out["dram_write_bytes"],
-                            out["sram_read_bytes"] + out["sram_write_bytes"],
-                            [layer.name for layer in workload_net.layers]))
+        cycles = np.where(allowed, out["total_cycles"][rows].astype(float), np.inf)
+        per_network.append((cycles, out["macs"][rows[0]], {name: out[name][rows] for name in TRAFFIC_COLUMNS},
+                            [layer.name for layer in network.layers]))
     jobs = workload.jobs
     parts = [per_network[job.network] for job in jobs]
     lengths = [part[0].shape[1] for part in parts]
@@ -160,12 +195,11 @@ def layer_costs(design: MultiCoreConfig, workload: MultiWorkload, energy: Energy
         cycles=np.concatenate([p[0] for p in parts], axis=1),
         job=np.repeat(np.arange(len(jobs)), lengths),
         first=np.concatenate([[0], np.cumsum(lengths)]).astype(int),
-        layer_names=tuple(name for p in parts for name in p[4]),
+        layer_names=tuple(name for p in parts for name in p[3]),
         network_names=tuple(w.name for w, _ in workload.networks),
         job_names=tuple(job.name for job in jobs),
         macs=np.concatenate([p[1] for p in parts]),
-        dram_bytes=np.concatenate([p[2] for p in parts], axis=1),
-        sram_bytes=np.concatenate([p[3] for p in parts], axis=1))
+        traffic={name: np.concatenate([p[2][name] for p in parts], axis=1) for name in TRAFFIC_COLUMNS})
     return instance.with_energy(energy) if energy is not None else instance
 
 
