@@ -66,7 +66,7 @@ OUT_OF_DOMAIN = ("reject", "penalize", "allow")
 #: Keys of [constants] (see dse.cost.memory.MemoryConstants).
 CONSTANT_KEYS = ("dram_pj_per_byte", "sram_pj_per_byte", "sram_um2_per_kib")
 _TOP_KEYS = {"parameters", "fixed", "derived", "rules", "search", "constants", "cost_models", "objectives",
-             "description"}
+             "description", "hetero"}
 _SEARCH_KEYS = {"workloads", "constraints", "out_of_domain", "uncertainty_threshold"}
 
 
@@ -120,6 +120,8 @@ class SearchSpace:
     text: str = ""
     #: ``{kind: {"name": ..., option: value}}`` from [cost_models] (kinds left out use the defaults).
     cost_models: dict[str, dict] = field(default_factory=dict)
+    #: The [hetero] table of a heterogeneous (multi-core) space, checked by :mod:`dse.hetero`; {} otherwise.
+    hetero: dict = field(default_factory=dict)
 
     @property
     def sha256(self) -> str:
@@ -342,7 +344,7 @@ def _parse_space(text: str, where: str, workloads: dict[str, float] | None) -> S
                        constraints=constraints, workloads={k: float(v) for k, v in workloads.items()},
                        out_of_domain=out_of_domain, uncertainty_threshold=float(threshold),
                        constants={k: float(v) for k, v in constants.items()}, text=text,
-                       cost_models=cost_models)
+                       cost_models=cost_models, hetero=_table(raw, "hetero", where))
 
 
 def _check_field(name: str, value, where: str) -> None:
