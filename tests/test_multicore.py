@@ -266,3 +266,18 @@ def test_cli_bad_input_is_one_line(args, message):
     result = invoke(*args)
     assert result.exit_code != 0 and message in result.output
     assert result.output.strip().count("\n") == 0
+
+
+# ---------------------------------------------------------------- Gantt chart
+def test_gantt_chart_shows_every_layer(tmp_path, mixed):
+    from dse.report_gantt import gantt_figure, write_gantt
+
+    sched = herald_schedule(mixed)
+    figure = gantt_figure(sched)
+    assert [trace.name for trace in figure.data] == ["resnet18", "mobilenetv2"]
+    assert sum(len(trace.x) for trace in figure.data) == mixed.n_tasks
+    bars = sorted((b, b + x) for trace in figure.data for b, x in zip(trace.base, trace.x))
+    assert bars == sorted(zip(sched.start.tolist(), sched.finish.tolist()))
+    assert "cycles" in figure.layout.xaxis.title.text
+    path = write_gantt(sched, tmp_path / "g.html", plotly_js="cdn")
+    assert path.read_text().count("resnet18") >= 1 and not list(tmp_path.glob(".*.tmp"))
