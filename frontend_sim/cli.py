@@ -42,10 +42,10 @@ def simulate_command(workloads: tuple[str, ...], hw_spec: str, dataflow: str | N
                      csv_path: Path | None, scheduler: str) -> None:
     """Simulate a network on one accelerator: per-layer cycles, stalls, traffic, mapping and totals. With a
     multi-core hardware file or several workloads: the multi-DNN schedule (makespan, per-core busy time)."""
-    from frontend_sim import multi_cli
+    from frontend_sim import schedule_commands
 
-    if multi_cli.is_multi(workloads, hw_spec):
-        multi_cli.run(workloads, hw_spec, scheduler, csv_path, bool(dataflow or mapping))
+    if schedule_commands.is_multi(workloads, hw_spec):
+        schedule_commands.run(workloads, hw_spec, scheduler, csv_path, bool(dataflow or mapping))
         return
     workload = workloads[0]
     try:
