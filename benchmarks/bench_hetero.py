@@ -37,7 +37,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_tables import markdown_table  # noqa: E402
 from dse.hetero import load_space_bundle, make_evaluator  # noqa: E402
-from dse.pareto import pareto_mask  # noqa: E402
 from dse.report_gantt import write_gantt  # noqa: E402
 from dse.space import load_space  # noqa: E402
 from dse.study import open_storage, open_study, run_trials  # noqa: E402

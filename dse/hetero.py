@@ -58,7 +58,7 @@ from dse.evaluator import Evaluator, load_workloads
 from dse.metrics import METRIC_UNITS, WORKLOAD_METRICS
 from dse.space import HARDWARE_DEFAULTS, SearchSpace
 from frontend_sim.errors import SimulatorInputError
-from frontend_sim.hardware import FIELD_NAMES, HardwareConfig, field_problem
+from frontend_sim.hardware import FIELD_NAMES, INT_FIELDS, POSITIVE_FLOAT_FIELDS, HardwareConfig, field_problem
 from frontend_sim.multicore import Core, MultiCoreConfig
 from frontend_sim.multidnn import MultiWorkload
 from frontend_sim.schedule import SCHEDULERS, EnergyModel, Schedule, layer_costs, simulate_cores
@@ -199,11 +199,16 @@ def core_frames(space: SearchSpace, spec: HeteroSpec, designs: pd.DataFrame) -> 
 
 
 def _hardware(row: dict) -> HardwareConfig:
-    values = {name: row[name] for name in FIELD_NAMES}
-    values = {name: (int(v) if isinstance(HARDWARE_DEFAULTS[name], int) and not isinstance(HARDWARE_DEFAULTS[name], bool)
-                     else float(v) if isinstance(HARDWARE_DEFAULTS[name], float)
-                     else bool(v) if isinstance(HARDWARE_DEFAULTS[name], bool) else v) for name, v in values.items()}
-    return HardwareConfig(**values)
+    """The HardwareConfig of a core's design row (numpy scalars become the fields' Python types; a
+    non-integral value of an integer field is left for HardwareConfig to reject)."""
+    def python(name: str, value):
+        if name in INT_FIELDS and float(value).is_integer():
+            return int(value)
+        if name in POSITIVE_FLOAT_FIELDS:
+            return float(value)
+        return bool(value) if name == "fetch_padding" else value
+
+    return HardwareConfig(**{name: python(name, row[name]) for name in FIELD_NAMES})
 
 
 class HeteroEvaluator(Evaluator):
