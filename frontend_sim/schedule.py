@@ -439,6 +439,8 @@ def exact_schedule(instance: Instance, time_limit_s: float = 60.0) -> Schedule:
         add({xs(t, c): 1.0 for c in range(cores)}, 1.0, 1.0)
         # makespan >= s_t + p_t
         add({CMAX: 1.0, S(t): -1.0, **{xs(t, c): -finite[c, t] for c in range(cores)}}, 0.0, np.inf)
+    for c in range(cores):  # valid cut: the makespan covers every core's load (tightens the LP bound)
+        add({CMAX: 1.0, **{xs(t, c): -finite[c, t] for t in range(n)}}, 0.0, np.inf)
     for j in range(len(instance.first) - 1):
         for t in range(instance.first[j], instance.first[j + 1] - 1):
             add({S(t + 1): 1.0, S(t): -1.0, **{xs(t, c): -finite[c, t] for c in range(cores)}}, 0.0, np.inf)
