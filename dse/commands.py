@@ -34,12 +34,11 @@ def parse_workloads(values: tuple[str, ...]) -> dict[str, float] | None:
 
 
 def _setup(space_path: str, models: str, workloads: tuple[str, ...]):
-    from dse.evaluator import Evaluator, load_model_bundle, load_workloads
+    from dse.hetero import load_space_bundle, make_evaluator
     from dse.space import load_space
 
     space = load_space(space_path, parse_workloads(workloads))
-    bundle = load_model_bundle(models, space)
-    evaluator = Evaluator(space, bundle, load_workloads(space.workloads, space.path))
+    evaluator = make_evaluator(space, load_space_bundle(models, space))  # a [hetero] space: dse.hetero
     return space, evaluator
 
 

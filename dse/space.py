@@ -73,7 +73,7 @@ OUT_OF_DOMAIN = ("reject", "penalize", "allow")
 #: Keys of [constants] (see dse.cost.memory.MemoryConstants).
 CONSTANT_KEYS = ("dram_pj_per_byte", "sram_pj_per_byte", "sram_um2_per_kib")
 _TOP_KEYS = {"parameters", "fixed", "derived", "rules", "search", "constants", "cost_models", "objectives",
-             "description"}
+             "description", "hetero"}
 _SEARCH_KEYS = {"workloads", "constraints", "out_of_domain", "uncertainty_threshold", "accuracy", "accuracy_uncertain"}
 
 
@@ -131,6 +131,8 @@ class SearchSpace:
     accuracy: tuple[str, ...] = ()
     #: What happens to a design whose top1 is not an exact table row: allow, penalize (infeasible) or reject.
     accuracy_uncertain: str = "penalize"
+    #: The [hetero] table of a heterogeneous (multi-core) space, checked by :mod:`dse.hetero`; {} otherwise.
+    hetero: dict = field(default_factory=dict)
 
     @property
     def column_names(self) -> set[str]:
@@ -374,7 +376,8 @@ def _parse_space(text: str, where: str, workloads: dict[str, float] | None) -> S
                        constraints=constraints, workloads={k: float(v) for k, v in workloads.items()},
                        out_of_domain=out_of_domain, uncertainty_threshold=float(threshold),
                        constants={k: float(v) for k, v in constants.items()}, text=text,
-                       cost_models=cost_models, accuracy=tuple(accuracy), accuracy_uncertain=accuracy_uncertain)
+                       cost_models=cost_models, accuracy=tuple(accuracy), accuracy_uncertain=accuracy_uncertain,
+                       hetero=_table(raw, "hetero", where))
 
 
 def _check_field(name: str, value, where: str) -> None:

@@ -25,9 +25,10 @@ PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
 
 
 @click.command("simulate")
-@click.option("--workload", "-w", required=True,
+@click.option("--workload", "-w", "workloads", required=True, multiple=True, metavar="NAME[:COUNT]",
               help="Built-in workload (resnet18, resnet50, mobilenetv2, vgg16, bert_base, "
-                   "bert_base_seq<N>), a SCALE-Sim topology .csv or an .onnx model.")
+                   "bert_base_seq<N>), a SCALE-Sim topology .csv or an .onnx model. Repeat it (or add :COUNT "
+                   "instances per frame) for a multi-DNN frame, scheduled on the cores of --hw.")
 @click.option("--hw", "hw_spec", default="scalesim-32x32", show_default=True,
               help="Hardware preset name or file: SCALE-Sim .cfg, SimDIT hardware .json, or a "
                    ".json/.toml of HardwareConfig fields.")
@@ -40,9 +41,19 @@ PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
                    "hardware file's (a SCALE-Sim .cfg: fixed; a SimDIT JSON: genesys).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the full per-layer table (every column) to this CSV file.")
-def simulate_command(workload: str, hw_spec: str, dataflow: str | None, mapping: str | None,
-                     csv_path: Path | None) -> None:
-    """Simulate a network on one accelerator: per-layer cycles, stalls, traffic, mapping and totals."""
+@click.option("--scheduler", type=click.Choice(["herald", "greedy", "exact"]), default="herald", show_default=True,
+              help="Multi-DNN / multi-core runs: HERALD-style heuristic, greedy earliest-finish baseline, or the "
+                   "exact MILP (small instances).")
+def simulate_command(workloads: tuple[str, ...], hw_spec: str, dataflow: str | None, mapping: str | None,
+                     csv_path: Path | None, scheduler: str) -> None:
+    """Simulate a network on one accelerator: per-layer cycles, stalls, traffic, mapping and totals. With a
+    multi-core hardware file or several workloads: the multi-DNN schedule (makespan, per-core busy time)."""
+    from frontend_sim import schedule_commands
+
+    if schedule_commands.is_multi(workloads, hw_spec):
+        schedule_commands.run(workloads, hw_spec, scheduler, csv_path, bool(dataflow or mapping))
+        return
+    workload = workloads[0]
     try:
         network = load_workload(workload)
         hw = load_hardware(hw_spec)
