@@ -1,11 +1,13 @@
 """ONNX models → :class:`Workload` (needs the optional dependency ``onnx``: ``pip install accel-dse[onnx]``).
 
 The model is shape-inferred (``onnx.shape_inference``, with data propagation) after fixing its
-input shapes: a symbolic *first* dimension is taken as batch 1, any other symbolic dimension must
-be given in ``input_shapes`` (e.g. ``{"input_ids": (1, 128)}``). Then every node, in graph order:
+input shapes: a symbolic *first* dimension is the batch (``batch``, default 1), any other symbolic
+dimension must be given in ``input_shapes`` (e.g. ``{"input_ids": (1, 128)}``). A model whose batch is
+fixed at 1 is imported at batch 1 and then batched (:func:`frontend_sim.workloads.with_batch`).
+Then every node, in graph order:
 
 * **GEMM ops** → array layers. ``Conv`` (1-D/2-D; pads incl. asymmetric and ``auto_pad``,
-  strides, ``group``; batch 1; dilation > 1 is rejected) → ``conv``. ``Gemm`` → ``gemm``
+  strides, ``group``; the batch in ``Layer.batch``; dilation > 1 is rejected) → ``conv``. ``Gemm`` → ``gemm``
   (M×K·K×N after ``transA``/``transB``; ``alpha``/``beta`` scaling and the bias ride in the output
   path). ``MatMul`` → ``gemm``: with a shared right operand (weights) the left operand's batch
   dimensions fold into M; with batched operands on both sides (attention Q·Kᵀ, P·V) one grouped
@@ -34,7 +36,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from frontend_sim.errors import SimulatorInputError
-from frontend_sim.workloads import Layer, Workload
+from frontend_sim.workloads import Layer, Workload, with_batch
 
 #: ONNX op → SIMD op, for ops whose cost is modelled directly.
 SIMD_OP_MAP = {
@@ -57,8 +59,8 @@ _OTHER_OPS = ("Clip", "Pow", "ReduceMean", "MaxPool", "AveragePool", "GlobalAver
 
 
 def import_onnx(model, input_shapes: Mapping[str, Sequence[int]] | None = None,
-                name: str | None = None) -> Workload:
-    """Import an ONNX model (path or ``onnx.ModelProto``) as a batch-1 :class:`Workload`."""
+                name: str | None = None, batch: int = 1) -> Workload:
+    """Import an ONNX model (path or ``onnx.ModelProto``) as a :class:`Workload` of ``batch`` inputs."""
     try:
         import onnx
     except ImportError:
@@ -75,16 +77,24 @@ def import_onnx(model, input_shapes: Mapping[str, Sequence[int]] | None = None,
         except Exception as exc:  # onnx raises DecodeError and others for corrupt files
             raise SimulatorInputError(f"{path}: not a readable ONNX model ({exc})") from None
         name = name or path.stem
-    graph = _Graph(_infer_shapes(onnx, model, dict(input_shapes or {}), source), source)
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise SimulatorInputError(f"{source}: batch={batch!r}; expected an integer >= 1")
+    inferred, symbolic = _infer_shapes(onnx, model, dict(input_shapes or {}), source, batch)
+    graph = _Graph(inferred, source)
     layers = [layer for index, node in enumerate(graph.nodes)
               for layer in graph.convert(node, index)]
     if not layers:
         raise SimulatorInputError(f"{source}: no compute nodes found")
-    return Workload(name or model.graph.name or "onnx_model", tuple(layers))
+    name = name or model.graph.name or "onnx_model"
+    if symbolic and batch > 1:
+        return Workload(f"{name}@{batch}", tuple(layers), batch)
+    return with_batch(Workload(name, tuple(layers)), batch)
 
 
-def _infer_shapes(onnx, model, input_shapes: dict, source: str):
+def _infer_shapes(onnx, model, input_shapes: dict, source: str, batch: int):
+    """The shape-inferred model, and whether a symbolic first input dimension took ``batch``."""
     model = onnx.ModelProto.FromString(model.SerializeToString())  # do not modify the caller's model
+    symbolic = False
     initializers = {init.name for init in model.graph.initializer}
     for graph_input in model.graph.input:
         if graph_input.name in initializers:
@@ -105,11 +115,12 @@ def _infer_shapes(onnx, model, input_shapes: dict, source: str):
                 raise SimulatorInputError(
                     f"{source}: input {graph_input.name!r} dimension {axis} is symbolic "
                     f"({dim.dim_param or '?'}); give it with input_shapes={{{graph_input.name!r}: (...)}}")
-            dim.dim_value = 1
+            dim.dim_value = batch
+            symbolic = True
     if input_shapes:
         raise SimulatorInputError(f"{source}: input_shapes names unknown inputs: {', '.join(input_shapes)}")
     try:
-        return onnx.shape_inference.infer_shapes(model, data_prop=True)
+        return onnx.shape_inference.infer_shapes(model, data_prop=True), symbolic
     except Exception as exc:
         raise SimulatorInputError(f"{source}: ONNX shape inference failed ({exc})") from None
 
@@ -194,10 +205,10 @@ class _Graph:
             return [self._pool(node, index, name)]
         out_shape = self._shape(node.output[0], node, index)
         if op in ("GlobalAveragePool", "GlobalMaxPool"):
-            _, c, h, w = self._spatial(node, index, self._shape(node.input[0], node, index))
+            n, c, h, w = self._spatial(node, index, self._shape(node.input[0], node, index))
             if op == "GlobalAveragePool":
-                return [Layer(name, "globalavgpool", h, w, c, num_filters=c)]
-            return [Layer(name, "maxpool", h, w, c, h, w, c)]
+                return [Layer(name, "globalavgpool", h, w, c, num_filters=c, batch=n)]
+            return [Layer(name, "maxpool", h, w, c, h, w, c, batch=n)]
         if op == "ReduceMean":
             in_elements = math.prod(self._shape(node.input[0], node, index))
             out_elements = math.prod(out_shape)
@@ -239,13 +250,10 @@ class _Graph:
         return "clip"
 
     def _spatial(self, node, index, x_shape):
-        """(n, c, h, w) of a 1-D or 2-D NC… tensor, batch 1 only."""
+        """(n, c, h, w) of a 1-D or 2-D NC… tensor."""
         if len(x_shape) not in (3, 4):
             raise SimulatorInputError(f"{self._where(node, index)}: only 1-D and 2-D spatial "
                                       f"inputs are supported, got shape {x_shape}")
-        if x_shape[0] != 1:
-            raise SimulatorInputError(f"{self._where(node, index)}: batch {x_shape[0]} (only batch 1 "
-                                      "is modelled; export with batch 1 or set input_shapes)")
         return (x_shape[0], x_shape[1], 1, x_shape[2]) if len(x_shape) == 3 else x_shape
 
     def _window(self, node, index, attrs, h, w, kernel):
@@ -271,7 +279,7 @@ class _Graph:
 
     def _check_output(self, layer, node, index, out_channels):
         y = self._shape(node.output[0], node, index)
-        expected = (1, out_channels, layer.ofmap_h, layer.ofmap_w)
+        expected = (layer.batch, out_channels, layer.ofmap_h, layer.ofmap_w)
         got = (y[0], y[1], 1, y[2]) if len(y) == 3 else tuple(y)
         if got != expected:
             raise SimulatorInputError(f"{self._where(node, index)}: output shape {tuple(y)} from shape "
@@ -279,13 +287,13 @@ class _Graph:
 
     def _conv(self, node, index, name):
         attrs = self._attrs(node)
-        _, c, h, w = self._spatial(node, index, self._shape(node.input[0], node, index))
+        n, c, h, w = self._spatial(node, index, self._shape(node.input[0], node, index))
         weight = self._shape(node.input[1], node, index)
         kernel = list(weight[2:])
         groups = int(attrs.get("group", 1))
         sh, sw, ph, pw = self._window(node, index, attrs, h, w, kernel)
         kh, kw = ([1] + kernel) if len(kernel) == 1 else kernel
-        layer = Layer(name, "conv", h, w, c, kh, kw, weight[0], sh, sw, ph, pw, groups)
+        layer = Layer(name, "conv", h, w, c, kh, kw, weight[0], sh, sw, ph, pw, groups, n)
         self._check_output(layer, node, index, weight[0])
         return layer
 
@@ -294,17 +302,17 @@ class _Graph:
         if node.op_type == "MaxPool" and len(node.output) > 1 and node.output[1]:
             raise SimulatorInputError(f"{self._where(node, index)}: MaxPool with an Indices output "
                                       "is not supported")
-        _, c, h, w = self._spatial(node, index, self._shape(node.input[0], node, index))
+        n, c, h, w = self._spatial(node, index, self._shape(node.input[0], node, index))
         kernel = list(attrs["kernel_shape"])
         sh, sw, ph, pw = self._window(node, index, attrs, h, w, kernel)
         kh, kw = ([1] + kernel) if len(kernel) == 1 else kernel
         op = "maxpool" if node.op_type == "MaxPool" else "avgpool"
-        layer = Layer(name, op, h, w, c, kh, kw, c, sh, sw, ph, pw)
+        layer = Layer(name, op, h, w, c, kh, kw, c, sh, sw, ph, pw, batch=n)
         if attrs.get("ceil_mode", 0):  # ceil rounding = extra zero rows/cols at the end
             y = self._shape(node.output[0], node, index)
             oh, ow = (1, y[2]) if len(y) == 3 else y[2:]
             layer = Layer(name, op, h, w, c, kh, kw, c, sh, sw, ph + (oh - layer.ofmap_h) * sh,
-                          pw + (ow - layer.ofmap_w) * sw)
+                          pw + (ow - layer.ofmap_w) * sw, batch=n)
         self._check_output(layer, node, index, c)
         return layer
 

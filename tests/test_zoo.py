@@ -85,7 +85,7 @@ def test_every_zoo_op_is_one_the_simulator_models():
 
 
 def test_unknown_names_list_the_zoo(tmp_path):
-    with pytest.raises(SimulatorInputError, match="built-in workloads: bert_base, mobilenetv2, resnet18"):
+    with pytest.raises(SimulatorInputError, match="built-in workloads: bert_base, efficientnet_b0, mobilenetv2, mobilenetv3_large, resnet18"):
         get_workload("resnet101")
     with pytest.raises(SimulatorInputError, match=r"unknown workload 'resnet101'.*resnet50"):
         load_workload("resnet101")
