@@ -21,8 +21,13 @@ PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
 
 @click.command("simulate")
 @click.option("--workload", "-w", required=True,
-              help="Built-in workload (resnet18, resnet50, mobilenetv2, vgg16, bert_base, "
-                   "bert_base_seq<N>), a SCALE-Sim topology .csv or an .onnx model.")
+              help="Built-in workload (resnet18, resnet50, mobilenetv2, mobilenetv3_large, efficientnet_b0, "
+                   "vgg16, vit_b_16, bert_base, bert_base_seq<N>, <llm>_prefill[_p<P>], <llm>_decode[_ctx<L>] "
+                   "with llm gpt2, llama3_2_1b, llama2_7b), a SCALE-Sim topology .csv, an .onnx model or a "
+                   "SimDIT .json; '<workload>@<B>' runs it at batch B.")
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Batch: inputs run through the same weights (multiplies a '@<B>' batch; an ONNX model's "
+                   "symbolic batch dimension takes it).")
 @click.option("--hw", "hw_spec", default="scalesim-32x32", show_default=True,
               help="Hardware preset name or file: SCALE-Sim .cfg, SimDIT hardware .json, or a "
                    ".json/.toml of HardwareConfig fields.")
@@ -34,11 +39,11 @@ PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
                    "hardware file's (a SCALE-Sim .cfg: fixed; a SimDIT JSON: genesys).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the full per-layer table (every column) to this CSV file.")
-def simulate_command(workload: str, hw_spec: str, dataflow: str | None, mapping: str | None,
+def simulate_command(workload: str, batch: int, hw_spec: str, dataflow: str | None, mapping: str | None,
                      csv_path: Path | None) -> None:
     """Simulate a network on one accelerator: per-layer cycles, stalls, traffic, mapping and totals."""
     try:
-        network = load_workload(workload)
+        network = load_workload(workload, batch=batch)
         hw = load_hardware(hw_spec)
         changes = {"dataflow": dataflow} if dataflow else {}
         if mapping:
@@ -67,6 +72,11 @@ def simulate_command(workload: str, hw_spec: str, dataflow: str | None, mapping:
                f"mapping efficiency {100 * totals['mapping_efficiency']:.2f} %; "
                f"DRAM read {totals['dram_read_bytes']:,.0f} bytes, write {totals['dram_write_bytes']:,.0f} bytes; "
                f"SRAM read {totals['sram_read_bytes']:,.0f} bytes, write {totals['sram_write_bytes']:,.0f} bytes")
+    if network.tokens:
+        dram = totals["dram_read_bytes"] + totals["dram_write_bytes"]
+        click.echo(f"LLM {network.phase}: {network.tokens} output token(s) per run, "
+                   f"{totals['total_cycles'] / network.tokens:,.0f} cycles per token; arithmetic intensity "
+                   f"{totals['macs'] / dram:.2f} MACs per DRAM byte")
     if csv_path:
         try:
             result.layers.to_csv(csv_path, index=False)

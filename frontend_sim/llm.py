@@ -20,6 +20,9 @@ Per layer (pre-norm): norm, Q/K/V projections, rotary embedding on Q and K (Llam
 context, output projection, residual add, norm, FFN (GPT-2: fc, GELU, proj; Llama: gate and up, SiLU,
 product, down), residual add; after the last layer a final norm and the LM head (``hidden × vocab``).
 Embedding lookups are data movement. Biases ride in the array's output path (not SIMD work).
+SIMD layers hold one token vector per pixel (``rows × 1 × width``: the vector on the channels, which the
+GeneSys SIMD lanes split); softmax scores are ``rows × heads × context`` (a row of the reduction is
+``heads × context``, as the zoo's BERT has it).
 
 MACs of one decode step = weight parameters (without the token embedding, with the LM head) ·
 ``B`` + attention ``2 · B · heads · L · head_dim`` per layer; the tests check both phases against these
@@ -110,7 +113,8 @@ def _attention_matmul(name: str, groups: int, m: int, k: int, n: int) -> Layer:
 
 
 def _simd(name: str, op: str, rows: int, width: int) -> Layer:
-    return Layer(name, op, rows, width, 1, num_filters=1)
+    """``rows`` token vectors of ``width`` elements, the vector along the channels (the SIMD lanes)."""
+    return Layer(name, op, rows, 1, width, num_filters=width)
 
 
 def _decoder(config: DecoderConfig, rows: int, context: int, head_rows: int) -> list[Layer]:
@@ -128,7 +132,7 @@ def _decoder(config: DecoderConfig, rows: int, context: int, head_rows: int) -> 
         if c.rotary:
             layers.append(_simd(f"{p}.attn.rotary", "rope", rows, c.hidden + kv))
         layers += [_attention_matmul(f"{p}.attn.scores", c.kv_heads, share * rows, d, context),
-                   Layer(f"{p}.attn.softmax", "softmax", rows, context, c.heads, num_filters=c.heads),
+                   Layer(f"{p}.attn.softmax", "softmax", rows, c.heads, context, num_filters=context),
                    _attention_matmul(f"{p}.attn.context", c.kv_heads, share * rows, context, d),
                    _linear(f"{p}.attn.o_proj", rows, c.hidden, c.hidden),
                    _simd(f"{p}.attn.add", "add", rows, c.hidden),

@@ -14,14 +14,17 @@ Then every node, in graph order:
   GEMM with ``groups`` = product of the broadcast batch dimensions (one GEMM per head).
   Each conv's output size is checked against shape inference (an error, never a silent mismatch).
 * **SIMD ops** (:data:`SIMD_OP_MAP`): Relu, Clip (relu6 when clipping to [0, 6]), Sigmoid, Tanh,
-  Gelu, Add, Sub, Mul, Div, Softmax, LayerNormalization, BatchNormalization, ReduceMean (mean),
+  HardSigmoid, HardSwish, Gelu, Add, Sub, Mul, Div, Softmax, LayerNormalization, BatchNormalization,
+  ReduceMean (mean),
   MaxPool/AveragePool (incl. ``ceil_mode``), GlobalAveragePool, GlobalMaxPool (a maxpool with
-  the whole plane as window). Costed as a close relative (:data:`COSTED_AS`): Erf as tanh, Sqrt
-  as div, Pow with exponent 2 as mul — they appear in older exports of LayerNorm and GELU.
+  the whole plane as window). Costed as a close relative (:data:`COSTED_AS`): Erf as tanh, Sqrt and
+  Reciprocal as div, Neg as sub, Where (a select on activations, e.g. a causal mask) as relu (one
+  compare-select per element), Pow with a constant integer exponent ``e`` in 2..4 as ``e − 1`` muls —
+  they appear in exports of LayerNorm, RMSNorm, GELU (GPT-2's tanh form: ``x³``) and rotary embeddings.
   Tensors are described as ``ifmap_h × ifmap_w × channels`` holding the op's output
   (N·C·H·W → H=N·H, W, C; rank 2/3 → rows × last dim).
 * **Skipped, explicitly**: pure data movement (:data:`SKIPPED_OPS`: Reshape, Flatten, Transpose,
-  Squeeze, Unsqueeze, Concat, Split, Slice, Gather, Identity, Dropout, Shape, Size, Cast, Constant,
+  Squeeze, Unsqueeze, Concat, Split, Slice, Gather, GatherElements, Identity, Dropout, Shape, Size, Cast, Constant,
   ConstantOfShape, Expand, Tile, Pad, Range); nodes whose inputs are all constants (shape
   arithmetic, constant folding); an ``Add`` of a constant bias vector to a Conv/Gemm/MatMul output
   (bias add is fused into the array's output path).
@@ -41,15 +44,16 @@ from frontend_sim.workloads import Layer, Workload, with_batch
 #: ONNX op → SIMD op, for ops whose cost is modelled directly.
 SIMD_OP_MAP = {
     "Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Gelu": "gelu",
+    "HardSigmoid": "hardsigmoid", "HardSwish": "hardswish",
     "Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div",
     "Softmax": "softmax", "LayerNormalization": "layernorm", "BatchNormalization": "batchnorm",
 }
 #: ONNX op → SIMD op it is costed as (documented approximation).
-COSTED_AS = {"Erf": "tanh", "Sqrt": "div"}
+COSTED_AS = {"Erf": "tanh", "Sqrt": "div", "Reciprocal": "div", "Neg": "sub", "Where": "relu"}
 #: Data-movement ops: no arithmetic, no layer.
 SKIPPED_OPS = frozenset({
     "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice",
-    "Gather", "Identity", "Dropout", "Shape", "Size", "Cast", "Constant", "ConstantOfShape",
+    "Gather", "GatherElements", "Identity", "Dropout", "Shape", "Size", "Cast", "Constant", "ConstantOfShape",
     "Expand", "Tile", "Pad", "Range",
 })
 _GEMM_OPS = ("Conv", "Gemm", "MatMul")
@@ -221,10 +225,12 @@ class _Graph:
             simd_op = self._clip(node)
         if op == "Pow":
             exponent = self._const(node.input[1])
-            if exponent is None or exponent.size != 1 or float(exponent) != 2.0:
-                raise SimulatorInputError(f"{self._where(node, index)}: only Pow with a constant "
-                                          "exponent 2 is supported (costed as mul)")
-            simd_op = "mul"
+            if exponent is None or exponent.size != 1 or float(exponent) not in (2.0, 3.0, 4.0):
+                raise SimulatorInputError(f"{self._where(node, index)}: only Pow with a constant integer "
+                                          "exponent 2..4 is supported (costed as exponent - 1 muls)")
+            h, w, c = self._geometry(out_shape)
+            return [Layer(name if i == 0 else f"{name}.{i + 1}", "mul", h, w, c, num_filters=c)
+                    for i in range(int(float(exponent)) - 1)]
         if simd_op is None:
             supported = sorted(set(_GEMM_OPS) | set(SIMD_OP_MAP) | set(COSTED_AS) | set(_OTHER_OPS))
             raise SimulatorInputError(

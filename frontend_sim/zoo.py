@@ -21,7 +21,7 @@ and a ``hardsigmoid``/``sigmoid`` gate, then a ``mul`` scaling the tensor. Conve
   the heads' independent GEMMs run one after another).
 
 MACs (multiply-accumulates, conv + FC): ResNet-18 1.814 G, ResNet-50 4.089 G, VGG-16 15.470 G,
-MobileNetV2 0.301 G, MobileNetV3-Large 0.217 G, EfficientNet-B0 0.386 G, ViT-B/16 17.567 G, BERT-base
+MobileNetV2 0.301 G, MobileNetV3-Large 0.217 G, EfficientNet-B0 0.386 G, ViT-B/16 17.564 G, BERT-base
 (12 layers, seq 128) 11.17 G — the published figures (torchvision's model table: 1.81, 4.09, 15.47,
 0.30, 0.22, 0.39, 17.56 GFLOPS counted as MACs).
 """
@@ -222,28 +222,30 @@ def efficientnet_b0() -> Workload:
 
 def vit_b_16() -> Workload:
     """torchvision ViT-B/16, 224×224: 16×16 patches (196 + class token = 197 tokens), 12 pre-LN encoder
-    layers (hidden 768, 12 heads, MLP 3072, GELU), head on the class token: 17.567 GMACs."""
+    layers (hidden 768, 12 heads, MLP 3072, GELU), head on the class token: 17.564 GMACs. SIMD layers hold
+    one token vector per pixel (``tokens × 1 × width``: the vector on the channels, the SIMD lanes)."""
     hidden, heads, mlp, d = 768, 12, 3072, 64
+    vec = lambda name, op, rows, width: Layer(name, op, rows, 1, width, num_filters=width)  # noqa: E731
     layers = [Layer("conv_proj", "conv", 224, 224, 3, 16, 16, hidden, 16, 16)]
     s = layers[0].ofmap_h * layers[0].ofmap_w + 1
-    layers.append(Layer("pos_embedding.add", "add", s, hidden, 1))
+    layers.append(vec("pos_embedding.add", "add", s, hidden))
     for i in range(12):
         p = f"encoder.layers.{i}"
         layers += [
-            Layer(f"{p}.ln_1", "layernorm", s, hidden, 1),
+            vec(f"{p}.ln_1", "layernorm", s, hidden),
             _linear(f"{p}.self_attention.in_proj", s, hidden, 3 * hidden),
             _batched_matmul(f"{p}.self_attention.scores", heads, s, d, s),
             Layer(f"{p}.self_attention.softmax", "softmax", s, s, heads, num_filters=heads),
             _batched_matmul(f"{p}.self_attention.context", heads, s, s, d),
             _linear(f"{p}.self_attention.out_proj", s, hidden, hidden),
-            Layer(f"{p}.add_1", "add", s, hidden, 1),
-            Layer(f"{p}.ln_2", "layernorm", s, hidden, 1),
+            vec(f"{p}.add_1", "add", s, hidden),
+            vec(f"{p}.ln_2", "layernorm", s, hidden),
             _linear(f"{p}.mlp.0", s, hidden, mlp),
-            Layer(f"{p}.mlp.gelu", "gelu", s, mlp, 1),
+            vec(f"{p}.mlp.gelu", "gelu", s, mlp),
             _linear(f"{p}.mlp.3", s, mlp, hidden),
-            Layer(f"{p}.add_2", "add", s, hidden, 1),
+            vec(f"{p}.add_2", "add", s, hidden),
         ]
-    layers += [Layer("encoder.ln", "layernorm", s, hidden, 1), _linear("heads.head", 1, hidden, 1000)]
+    layers += [vec("encoder.ln", "layernorm", s, hidden), _linear("heads.head", 1, hidden, 1000)]
     return Workload("vit_b_16", tuple(layers))
 
 
