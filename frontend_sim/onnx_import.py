@@ -28,7 +28,13 @@ Then every node, in graph order:
   ConstantOfShape, Expand, Tile, Pad, Range); nodes whose inputs are all constants (shape
   arithmetic, constant folding); an ``Add`` of a constant bias vector to a Conv/Gemm/MatMul output
   (bias add is fused into the array's output path).
-* Anything else raises :class:`SimulatorInputError` naming the op type and the node.
+* Control flow (:data:`CONTROL_FLOW_OPS`: If, Loop, Scan), ops of a custom domain and anything else
+  raise :class:`SimulatorInputError`, one line naming the file, the node and the op type.
+
+Shape arithmetic that ONNX's data propagation cannot follow (TorchScript exports of Hugging Face models
+compute shapes with Where/Equal/ConstantOfShape on ``Shape`` outputs) is folded first: nodes whose inputs
+are constants or known shapes are evaluated with ``onnx.reference`` and replaced by constants, then the
+shapes are inferred again.
 """
 from __future__ import annotations
 
@@ -56,8 +62,15 @@ SKIPPED_OPS = frozenset({
     "Gather", "GatherElements", "Identity", "Dropout", "Shape", "Size", "Cast", "Constant", "ConstantOfShape",
     "Expand", "Tile", "Pad", "Range",
 })
+#: Control flow: always an error (the body's work is data dependent).
+CONTROL_FLOW_OPS = frozenset({"If", "Loop", "Scan"})
 _GEMM_OPS = ("Conv", "Gemm", "MatMul")
 _SMALL = 16  # constants up to this many elements are read (bounds, exponents)
+#: Tensors up to this many elements are evaluated when folding shape arithmetic.
+_FOLD_ELEMENTS = 1 << 16
+#: Ops never folded (random or control flow).
+_NO_FOLD = CONTROL_FLOW_OPS | {"RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike",
+                               "Multinomial"}
 _OTHER_OPS = ("Clip", "Pow", "ReduceMean", "MaxPool", "AveragePool", "GlobalAveragePool",
               "GlobalMaxPool")
 
@@ -124,9 +137,59 @@ def _infer_shapes(onnx, model, input_shapes: dict, source: str, batch: int):
     if input_shapes:
         raise SimulatorInputError(f"{source}: input_shapes names unknown inputs: {', '.join(input_shapes)}")
     try:
-        return onnx.shape_inference.infer_shapes(model, data_prop=True), symbolic
+        model = onnx.shape_inference.infer_shapes(model, data_prop=True)
+        if _fold_shape_arithmetic(onnx, model):
+            model = onnx.shape_inference.infer_shapes(model, data_prop=True)
     except Exception as exc:
         raise SimulatorInputError(f"{source}: ONNX shape inference failed ({exc})") from None
+    return model, symbolic
+
+
+def _fold_shape_arithmetic(onnx, model) -> bool:
+    """Replace nodes computing small tensors from constants and known shapes (``Shape``, ``Where``, ``Equal``,
+    ``ConstantOfShape``… on shape vectors, as TorchScript exports of Hugging Face models write them) by their
+    values (``Constant`` nodes), evaluated with ``onnx.reference``; ONNX's data propagation does not cover
+    every such op, and shapes downstream of them stay unknown otherwise. True when a node was folded."""
+    from onnx import helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    graph = model.graph
+    shapes = {}
+    for info in list(graph.input) + list(graph.value_info) + list(graph.output):
+        dims = info.type.tensor_type.shape.dim
+        if info.type.tensor_type.HasField("shape") and all(d.HasField("dim_value") for d in dims):
+            shapes[info.name] = [d.dim_value for d in dims]
+    values = {init.name: numpy_helper.to_array(init) for init in graph.initializer
+              if math.prod(init.dims) <= _FOLD_ELEMENTS and not init.external_data}
+    nodes, folded = [], False
+    for node in graph.node:
+        inputs = [i for i in node.input if i]
+        value = None
+        if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
+            value = numpy_helper.to_array(node.attribute[0].t)
+        elif node.op_type == "Shape" and inputs[0] in shapes:
+            attrs = {a.name: a.i for a in node.attribute}
+            rank = len(shapes[inputs[0]])
+            value = np.asarray(shapes[inputs[0]][attrs.get("start", 0):attrs.get("end", rank)], np.int64)
+        elif (node.domain in ("", "ai.onnx") and inputs and all(i in values for i in inputs)
+              and node.op_type not in _NO_FOLD and len(node.output) == 1):
+            try:
+                value = ReferenceEvaluator(node).run(None, {i: values[i] for i in inputs})[0]
+            except Exception:  # an op the reference evaluator lacks: leave it to shape inference
+                value = None
+        if value is None or np.asarray(value).size > _FOLD_ELEMENTS:
+            nodes.append(node)
+            continue
+        values[node.output[0]] = np.asarray(value)
+        if node.op_type != "Constant":
+            folded = True
+            node = helper.make_node("Constant", [], [node.output[0]], node.name,
+                                    value=numpy_helper.from_array(np.asarray(value), node.output[0]))
+        nodes.append(node)
+    if folded:
+        del graph.node[:]
+        graph.node.extend(nodes)
+    return folded
 
 
 class _Graph:
@@ -198,6 +261,9 @@ class _Graph:
         if node.domain not in ("", "ai.onnx"):
             raise SimulatorInputError(f"{self._where(node, index)}: unsupported op "
                                       f"{node.domain}::{op} (custom domain)")
+        if op in CONTROL_FLOW_OPS:  # its body may compute on any tensor in scope: never skipped as static
+            raise SimulatorInputError(f"{self._where(node, index)}: unsupported op {op} (dynamic control flow; "
+                                      "export a traced graph without it)")
         if op in SKIPPED_OPS or all(i in self.static for i in node.input if i):
             return []
         name = node.name or f"{op}_{index}"
