@@ -1,5 +1,6 @@
 """One entry point for every workload source: a zoo name, a SCALE-Sim topology CSV, an ONNX file or a
-SimDIT DNN spec JSON, each optionally at a batch: ``resnet50@8``, ``net.csv@4``, ``model.onnx@16``."""
+SimDIT DNN spec JSON, each optionally at a batch: ``resnet50@8``, ``net.csv@4``, ``model.onnx@16``
+(a zoo workload also as the DSE's metric key ``resnet50_b8``)."""
 from __future__ import annotations
 
 import re
@@ -13,6 +14,8 @@ from frontend_sim.zoo import WORKLOADS, get_workload, is_zoo_name
 SUFFIXES = (".csv", ".onnx", ".json")
 #: A workload spec with a batch: ``<name or path>@<batch>``.
 BATCH_SPEC = re.compile(r"(?P<source>.+)@(?P<batch>[^@/\\]*)")
+#: The DSE's metric key of a batched zoo workload (``resnet50@8`` → ``resnet50_b8``), read back the same way.
+BATCH_KEY = re.compile(r"(?P<source>.+)_b(?P<batch>[1-9]\d*)")
 
 
 def split_batch(spec: str) -> tuple[str, int]:
@@ -44,6 +47,9 @@ def load_workload(name_or_path: str | Path | Workload, batch: int = 1) -> Worklo
 def _load(text: str, batch: int) -> Workload:
     if is_zoo_name(text):
         return with_batch(get_workload(text), batch)
+    key = BATCH_KEY.fullmatch(text)
+    if key and is_zoo_name(key.group("source")):  # a study's metric key names a batched zoo workload
+        return with_batch(get_workload(key.group("source")), int(key.group("batch")) * batch)
     path = Path(text)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:

@@ -95,6 +95,10 @@ def test_batch_specs_and_errors(tmp_path):
     assert workload_key("resnet50@8") == "resnet50_b8"
     assert workload_key("nets/model.onnx@4") == "model_b4"
     assert workload_key("resnet50") == "resnet50"
+    keyed = load_workload("resnet50_b8")  # a study's key reads back (the report's per-layer view)
+    assert (keyed.name, keyed.macs) == ("resnet50@8", 8 * get_workload("resnet50").macs)
+    with pytest.raises(SimulatorInputError, match="unknown workload 'resnet51_b8'"):
+        load_workload("resnet51_b8")
 
 
 def test_simulate_cli_batch():
