@@ -70,9 +70,11 @@ def findings(frame: pd.DataFrame) -> str:
             f"(each 8-bit weight used once per token, the KV cache read once per step), prefill "
             f"{pre.intensity_mac_per_byte.min():.1f}–{pre.intensity_mac_per_byte.max():.1f} (weights reused over the "
             f"prompt). Decode utilisation {100 * dec1.utilization.min():.1f}–{100 * dec1.utilization.max():.1f} %, "
-            f"stall share {100 * dec1.stall_share.min():.0f}–{100 * dec1.stall_share.max():.0f} %; energy per token run "
+            f"stall share {100 * dec1.stall_share.min():.0f}–{100 * dec1.stall_share.max():.0f} %; "
+            f"energy per token run "
             f"through the model is {(dec1.mj_per_token_in.to_numpy() / pre.mj_per_token_in.to_numpy()).min():.0f}–"
-            f"{(dec1.mj_per_token_in.to_numpy() / pre.mj_per_token_in.to_numpy()).max():.0f}× higher in decode than in "
+            f"{(dec1.mj_per_token_in.to_numpy() / pre.mj_per_token_in.to_numpy()).max():.0f}× higher in decode "
+            f"than in "
             f"prefill. Batch 8 raises decode intensity to {dec8.intensity_mac_per_byte.min():.1f}–"
             f"{dec8.intensity_mac_per_byte.max():.1f} and output tokens/s by "
             f"{(dec8.out_tokens_per_s.to_numpy() / dec1.out_tokens_per_s.to_numpy()).min():.1f}–"
@@ -101,7 +103,8 @@ def main() -> None:
                 sram = t["sram_read_bytes"] + t["sram_write_bytes"]
                 runtime = t["total_cycles"] / (CLOCK_GHZ * 1e9)
                 energy = {"logic": t["total_cycles"] * hw.array_rows * hw.array_cols * e_pe * 1e-12,
-                          "sram": sram * memory.sram_pj_per_byte * 1e-12, "dram": dram * memory.dram_pj_per_byte * 1e-12}
+                          "sram": sram * memory.sram_pj_per_byte * 1e-12,
+                          "dram": dram * memory.dram_pj_per_byte * 1e-12}
                 total = sum(energy.values())
                 processed = batch * (PROMPT if phase == "prefill" else 1)  # tokens run through the model
                 rows.append({"design": design, "model": model, "phase": phase, "batch": batch,
