@@ -14,6 +14,9 @@ Equations (per workload ``w``; units in brackets):
 * ``energy_j = P · runtime_s + E_DRAM + E_SRAM`` with ``E_SRAM = SRAM access energy + P_SRAM_leak ·
   runtime_s`` (the memory model's access energies and leakage; the constants model: bytes × pJ/byte, no
   leakage).
+* LLM phases: ``tokens_per_s = tokens / runtime_s``, ``energy_per_token_j = energy_j / tokens`` (tokens: output
+  tokens per run, one per sequence of a decode step's batch); ``ttft_s`` is a prefill workload's runtime and
+  ``tpot_s`` a decode step's (their aggregates: the weighted mean over the workloads of that phase).
 * ``edp_js = energy_j · runtime_s``; ``ips_per_mm2 = throughput / area_mm2``;
   ``ips_per_w = throughput / avg_power`` with ``avg_power = energy / runtime``.
 * ``area_um2 = logic area + memory area`` (constants model: (ibuf+wbuf+obuf+bbuf+vmem) KiB · A_SRAM).
@@ -40,17 +43,20 @@ from dse.cost.logic import REQUIRED_TARGETS
 from dse.cost.protocols import LogicModel, MemoryDesign, MemoryModel, Performance, PerformanceModel, check_rows
 from dse.cost.registry import build
 from dse.errors import DSEInputError
-from dse.metrics import WORKLOAD_METRICS, metric_units
+from dse.metrics import PHASE_METRICS, WORKLOAD_METRICS, metric_units
 from dse.objectives import constraint_matrix, objective_matrix
 from dse.space import SearchSpace
 from frontend_sim.simulator import combination_problems
 
 
 def workload_key(name: str) -> str:
-    """Metric prefix of a workload: the zoo name, or the file stem of a CSV/ONNX/JSON path."""
+    """Metric prefix of a workload: the zoo name, or the file stem of a CSV/ONNX/JSON path; a batch ``@B``
+    becomes ``_bB`` (metric names are identifiers: ``resnet50@8`` → ``resnet50_b8``)."""
     from frontend_sim.loader import SUFFIXES
 
-    return Path(name).stem if ("/" in name or Path(name).suffix.lower() in SUFFIXES) else name
+    source, _, batch = name.rpartition("@") if "@" in name else (name, "", "")
+    key = Path(source).stem if ("/" in source or Path(source).suffix.lower() in SUFFIXES) else source
+    return f"{key}_b{batch}" if batch else key
 
 
 def load_workloads(names: dict[str, float], where: str) -> dict[str, tuple[object, float]]:
@@ -165,7 +171,9 @@ class Evaluator:
         out, memory = self._design(designs)
         area_mm2 = out["area_um2"] / 1e6
         totals = {m: 0.0 for m in ("total_cycles", "runtime_s", "energy_j", "energy_logic_j", "energy_dram_j",
-                                    "energy_sram_j", "dram_bytes", "sram_bytes", "utilization", "ops")}
+                                    "energy_sram_j", "dram_bytes", "sram_bytes", "utilization", "ops", "tokens")}
+        phases = {name: 0.0 for name in PHASE_METRICS}
+        phase_weights = {name: 0.0 for name in PHASE_METRICS}
         for key, (workload, _) in self.workloads.items():
             perf = self._simulate(key, workload, designs)
             energy = check_rows(self.memory.energy(designs, perf), len(designs), "the memory model")
@@ -180,10 +188,17 @@ class Evaluator:
                 "sram_bytes": perf.sram_bytes,
                 "utilization": perf.utilization,
                 "ops": 2.0 * perf.macs,
+                "tokens": np.full(len(designs), float(getattr(workload, "tokens", 0))),
             }
             parts["energy_j"] = parts["energy_logic_j"] + parts["energy_dram_j"] + parts["energy_sram_j"]
+            phase = getattr(workload, "phase", "")
             for name, value in self._derived(parts, area_mm2).items():
                 out[f"{key}.{name}"] = value
+            for name, metric_phase in PHASE_METRICS.items():
+                out[f"{key}.{name}"] = runtime if phase == metric_phase else np.nan
+                if phase == metric_phase:
+                    phases[name] = phases[name] + self.weights[key] * runtime
+                    phase_weights[name] += self.weights[key]
             for name in totals:
                 totals[name] = totals[name] + self.weights[key] * parts[name]
         for name, value in self._derived(totals, area_mm2).items():
@@ -191,6 +206,8 @@ class Evaluator:
         if self.accuracy is not None:
             for name, value in self._accuracy(designs).items():
                 out[name] = value
+        for name in PHASE_METRICS:  # weighted mean over the workloads of that phase
+            out[name] = phases[name] / phase_weights[name] if phase_weights[name] else np.nan
         return out
 
     @staticmethod
@@ -204,7 +221,11 @@ class Evaluator:
         derived["tops"] = parts["ops"] / runtime / 1e12
         derived["ips_per_mm2"] = derived["throughput_ips"] / area_mm2.to_numpy()
         derived["ips_per_w"] = 1.0 / energy
-        return {name: derived[name] for name in WORKLOAD_METRICS}
+        tokens = np.asarray(parts["tokens"], dtype=float)
+        derived["tokens_per_s"] = tokens / runtime
+        with np.errstate(divide="ignore", invalid="ignore"):
+            derived["energy_per_token_j"] = np.where(tokens > 0, energy / np.where(tokens > 0, tokens, 1), np.nan)
+        return {name: derived[name] for name in WORKLOAD_METRICS if name not in PHASE_METRICS}
 
     def _design(self, designs: pd.DataFrame) -> tuple[pd.DataFrame, MemoryDesign]:
         """Workload-independent metrics (area, effective clock, logic power, trust flags) and the memory's cost."""

@@ -2,6 +2,8 @@
 
 Design metrics do not depend on the workload; workload metrics exist per workload
 (``<workload>.<metric>``) and as the weighted aggregate over the study's workloads (plain name).
+LLM phases (:mod:`frontend_sim.llm`) add token metrics: a prefill workload's runtime is its time to
+first token, a decode step's its time per output token (one token per sequence of the batch).
 """
 from __future__ import annotations
 
@@ -39,6 +41,10 @@ WORKLOAD_METRICS = {
     "tops": "TOPS (2 × MACs / runtime / 1e12)",
     "ips_per_mm2": "inferences/s/mm² (perf / area)",
     "ips_per_w": "inferences/s/W (perf / W = inferences per joule)",
+    "ttft_s": "s, time to first token: runtime of an LLM prefill workload (NaN for other workloads)",
+    "tpot_s": "s, time per output token: runtime of an LLM decode-step workload (NaN for other workloads)",
+    "tokens_per_s": "tokens/s (output tokens per run / runtime; 0 for workloads that produce no tokens)",
+    "energy_per_token_j": "J per output token (energy / output tokens; NaN for workloads that produce no tokens)",
 }
 
 #: Accuracy metrics, present when the space names an accuracy table (``[search] accuracy``; :mod:`dse.accuracy`).
@@ -47,6 +53,9 @@ ACCURACY_METRICS = {
     "top1": "% top-1 (looked up in the accuracy table: published or user-measured, not computed here)",
     "accuracy_uncertain": "bool (top1 from a precision bound or a resolution interpolation, or unknown)",
 }
+
+#: LLM metrics whose aggregate is the weighted mean over the workloads that have them (not over all).
+PHASE_METRICS = {"ttft_s": "prefill", "tpot_s": "decode"}
 
 #: Flags (stored as bools in each trial's metrics attribute, dse.record).
 FLAGS = {

@@ -26,9 +26,14 @@ PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
 
 @click.command("simulate")
 @click.option("--workload", "-w", "workloads", required=True, multiple=True, metavar="NAME[:COUNT]",
-              help="Built-in workload (resnet18, resnet50, mobilenetv2, vgg16, bert_base, "
-                   "bert_base_seq<N>), a SCALE-Sim topology .csv or an .onnx model. Repeat it (or add :COUNT "
-                   "instances per frame) for a multi-DNN frame, scheduled on the cores of --hw.")
+              help="Built-in workload (resnet18, resnet50, mobilenetv2, mobilenetv3_large, efficientnet_b0, "
+                   "vgg16, vit_b_16, bert_base, bert_base_seq<N>, <llm>_prefill[_p<P>], <llm>_decode[_ctx<L>] "
+                   "with llm gpt2, llama3_2_1b, llama2_7b), a SCALE-Sim topology .csv, an .onnx model or a "
+                   "SimDIT .json; '<workload>@<B>' runs it at batch B. Repeat it (or add :COUNT instances per "
+                   "frame) for a multi-DNN frame, scheduled on the cores of --hw.")
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Batch of a single workload: inputs run through the same weights (multiplies a '@<B>' batch; "
+                   "an ONNX model's symbolic batch dimension takes it). Multi-DNN frames take NAME@B per workload.")
 @click.option("--hw", "hw_spec", default="scalesim-32x32", show_default=True,
               help="Hardware preset name or file: SCALE-Sim .cfg, SimDIT hardware .json, or a "
                    ".json/.toml of HardwareConfig fields.")
@@ -44,18 +49,21 @@ PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
 @click.option("--scheduler", type=click.Choice(["herald", "greedy", "exact"]), default="herald", show_default=True,
               help="Multi-DNN / multi-core runs: HERALD-style heuristic, greedy earliest-finish baseline, or the "
                    "exact MILP (small instances).")
-def simulate_command(workloads: tuple[str, ...], hw_spec: str, dataflow: str | None, mapping: str | None,
+def simulate_command(workloads: tuple[str, ...], batch: int, hw_spec: str, dataflow: str | None, mapping: str | None,
                      csv_path: Path | None, scheduler: str) -> None:
     """Simulate a network on one accelerator: per-layer cycles, stalls, traffic, mapping and totals. With a
     multi-core hardware file or several workloads: the multi-DNN schedule (makespan, per-core busy time)."""
     from frontend_sim import schedule_commands
 
     if schedule_commands.is_multi(workloads, hw_spec):
+        if batch != 1:
+            raise click.UsageError("--batch applies to one workload; give each workload of a multi-DNN frame as "
+                                   "NAME@B[:COUNT]")
         schedule_commands.run(workloads, hw_spec, scheduler, csv_path, bool(dataflow or mapping))
         return
     workload = workloads[0]
     try:
-        network = load_workload(workload)
+        network = load_workload(workload, batch=batch)
         hw = load_hardware(hw_spec)
         changes = {"dataflow": dataflow} if dataflow else {}
         if mapping:
@@ -86,6 +94,11 @@ def simulate_command(workloads: tuple[str, ...], hw_spec: str, dataflow: str | N
                f"mapping efficiency {100 * totals['mapping_efficiency']:.2f} %; "
                f"DRAM read {totals['dram_read_bytes']:,.0f} bytes, write {totals['dram_write_bytes']:,.0f} bytes; "
                f"SRAM read {totals['sram_read_bytes']:,.0f} bytes, write {totals['sram_write_bytes']:,.0f} bytes")
+    if network.tokens:
+        dram = totals["dram_read_bytes"] + totals["dram_write_bytes"]
+        click.echo(f"LLM {network.phase}: {network.tokens} output token(s) per run, "
+                   f"{totals['total_cycles'] / network.tokens:,.0f} cycles per token; arithmetic intensity "
+                   f"{totals['macs'] / dram:.2f} MACs per DRAM byte")
     if csv_path:
         try:
             result.layers.to_csv(csv_path, index=False)

@@ -73,7 +73,7 @@ KIB_BITS = 8 * 1024
 
 @dataclass(frozen=True)
 class LoopDims:
-    """GeneSys loop bounds of one layer per group (a conv: N = 1; a GEMM M×K·K×N: OW = OH = KW = KH = 1,
+    """GeneSys loop bounds of one layer per group (a conv: N = its batch; a GEMM M×K·K×N: OW = OH = KW = KH = 1,
     batch N = M, IC = K, OC = N), plus SimDIT's candidate output tiles in its search order."""
 
     ow: int
@@ -103,8 +103,12 @@ def loop_dims(layer) -> LoopDims:
         tiles += [(w, h) for w, h in shrinking if w <= tiles[-1][0] and h <= tiles[-1][1] and (w, h) != tiles[-1]]
     else:
         tiles = shrinking
-    return LoopDims(ow, oh, 1, kw, kh, layer.channels // layer.groups, layer.num_filters // layer.groups,
-                    layer.stride_w, layer.stride_h, tuple((w, h, 1) for w, h in tiles))
+    # a batch (N loop) is split before the plane (priority spatial > batch): the full plane with batch
+    # tiles dividing N, largest first, then smaller planes one image at a time (areas keep shrinking)
+    n = layer.batch
+    batch_tiles = [(ow, oh, n // d) for d in range(1, n + 1) if n % d == 0]
+    return LoopDims(ow, oh, n, kw, kh, layer.channels // layer.groups, layer.num_filters // layer.groups,
+                    layer.stride_w, layer.stride_h, tuple(batch_tiles + [(w, h, 1) for w, h in tiles[1:]]))
 
 
 def loop_table(dims: list[LoopDims | None]) -> dict[str, np.ndarray]:

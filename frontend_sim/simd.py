@@ -23,8 +23,12 @@ layernorm are amortised over the row and neglected.
  tanh                   2·sigmoid(2x) − 1                              16         input
  silu / swish           x·sigmoid(x)                                   14         input
  gelu                   x·sigmoid(1.702x)                              15         input
+ hardsigmoid            clip(x/6 + 1/2, 0, 1): mul, add, max, min      4          input
+ hardswish              x·hardsigmoid(x)                               5          input
  softmax                max, sub, exp, add, mul                        7          input
  layernorm              mean, sub, square, var, norm, γ, β             7          input
+ rmsnorm                square, mean, norm, γ                          4          input
+ rope                   x·cos + rotate(x)·sin (rotary embedding)       3          input
  maxpool                one max per window element                     fh·fw      output
  avgpool                window adds + one mul                          fh·fw + 1  output
  globalavgpool, mean    adds over H·W + one mul                        1          input
@@ -94,8 +98,12 @@ SIMD_OPS: dict[str, tuple[int, int, int]] = {
     "silu": (14, 1, 1),
     "swish": (14, 1, 1),
     "gelu": (15, 1, 1),
+    "hardsigmoid": (4, 1, 1),
+    "hardswish": (5, 1, 1),
     "softmax": (7, 1, 3),
     "layernorm": (7, 1, 2),
+    "rmsnorm": (4, 1, 2),
+    "rope": (3, 1, 1),
     "globalavgpool": (1, 1, 1),
     "mean": (1, 1, 1),
     "flatten": (0, 1, 1),
@@ -112,17 +120,17 @@ def layer_simd_work(layer) -> tuple[int, int, int, int, int, int]:
     """(elements, ALU passes, input elements read, output elements, row elements, row data passes)
     of one non-GEMM layer; a row is ``ifmap_w × channels`` (the reduction axis of softmax/layernorm)."""
     op = layer.op.lower()
-    in_elems = layer.ifmap_h * layer.ifmap_w * layer.channels
+    in_elems = layer.batch * layer.ifmap_h * layer.ifmap_w * layer.channels
     row = layer.ifmap_w * layer.channels
     if op in POOL_OPS:
-        out_elems = layer.ofmap_h * layer.ofmap_w * layer.channels
+        out_elems = layer.batch * layer.ofmap_h * layer.ofmap_w * layer.channels
         return out_elems, layer.filter_h * layer.filter_w + POOL_OPS[op], in_elems, out_elems, row, 1
     if op not in SIMD_OPS:
         known = ", ".join(sorted(set(SIMD_OPS) | set(POOL_OPS)))
         raise SimulatorInputError(f"layer {layer.name!r}: op {layer.op!r} is not a GEMM op (conv, gemm) "
                                   f"nor a SIMD op the simulator models ({known})")
     passes, inputs, row_passes = SIMD_OPS[op]
-    out_elems = layer.channels if op in ("globalavgpool", "mean") else in_elems
+    out_elems = layer.batch * layer.channels if op in ("globalavgpool", "mean") else in_elems
     return in_elems, passes, in_elems * inputs, out_elems, row, row_passes
 
 
@@ -154,17 +162,18 @@ def genesys_geometry(layer, next_layer) -> tuple[int, ...]:
     input tensors, 1 for a free op, 1 when ``next_layer`` runs on the array."""
     op = layer.op.lower()
     next_gemm = int(next_layer is not None and next_layer.is_gemm)
+    n = layer.batch  # the batch's planes are stacked along H
     if op in POOL_OPS:
         ops = layer.filter_h * layer.filter_w + (DIV_CYCLES if op == "avgpool" else 0)
-        return (layer.ofmap_h, layer.ofmap_w, layer.channels, layer.filter_h, layer.filter_w, layer.stride_h,
-                layer.stride_w, layer.ifmap_h, layer.ifmap_w, ops, 1, 0, next_gemm)
+        return (n * layer.ofmap_h, layer.ofmap_w, layer.channels, layer.filter_h, layer.filter_w, layer.stride_h,
+                layer.stride_w, n * layer.ifmap_h, layer.ifmap_w, ops, 1, 0, next_gemm)
     if op in ("globalavgpool", "mean"):
         ops = layer.ifmap_h * layer.ifmap_w + DIV_CYCLES
-        return (1, 1, layer.channels, layer.ifmap_h, layer.ifmap_w, 1, 1, layer.ifmap_h, layer.ifmap_w, ops, 1, 0,
-                next_gemm)
+        return (n, 1, layer.channels, layer.ifmap_h, layer.ifmap_w, layer.ifmap_h, 1, n * layer.ifmap_h,
+                layer.ifmap_w, ops, 1, 0, next_gemm)
     passes, inputs, _ = SIMD_OPS[op]
-    return (layer.ifmap_h, layer.ifmap_w, layer.channels, 1, 1, 1, 1, layer.ifmap_h, layer.ifmap_w, passes, inputs,
-            int(op in FREE_OPS), next_gemm)
+    return (n * layer.ifmap_h, layer.ifmap_w, layer.channels, 1, 1, 1, 1, n * layer.ifmap_h, layer.ifmap_w, passes,
+            inputs, int(op in FREE_OPS), next_gemm)
 
 
 def tile_divisors(oh, ow) -> np.ndarray:

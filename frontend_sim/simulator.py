@@ -124,20 +124,22 @@ def build_layer_table(workload: Workload) -> dict[str, np.ndarray]:
 def ifmap_elements_read(layer, padded: bool = False) -> int:
     """Input elements a GEMM layer touches: padding is not fetched (taken at the end, as SCALE-Sim's
     partial last window) unless ``padded`` (the zero rows/columns counted as read), and a stride larger
-    than the window skips rows/columns (a 1×1/2 conv reads a quarter of its input)."""
+    than the window skips rows/columns (a 1×1/2 conv reads a quarter of its input); every image of the
+    batch is read."""
     def extent(size, out, window, stride):
         if stride <= window:
             return min(size, (out - 1) * stride + window)
         return sum(max(0, min(window, size - o * stride)) for o in range(out))
     pad_h, pad_w = (layer.pad_h, layer.pad_w) if padded else (0, 0)
     return (extent(layer.ifmap_h + pad_h, layer.ofmap_h, layer.filter_h, layer.stride_h)
-            * extent(layer.ifmap_w + pad_w, layer.ofmap_w, layer.filter_w, layer.stride_w) * layer.channels)
+            * extent(layer.ifmap_w + pad_w, layer.ofmap_w, layer.filter_w, layer.stride_w) * layer.channels
+            * layer.batch)
 
 
 def check_layer(layer) -> None:
     """Geometry sanity of one layer: positive sizes, groups dividing channels and filters."""
     for name in ("ifmap_h", "ifmap_w", "channels", "filter_h", "filter_w", "num_filters",
-                 "stride_h", "stride_w", "groups"):
+                 "stride_h", "stride_w", "groups", "batch"):
         value = getattr(layer, name)
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise SimulatorInputError(f"layer {layer.name!r}: {name}={value!r}; expected an integer >= 1")

@@ -1,16 +1,25 @@
 """Workloads: the layers of a network, each in SCALE-Sim's convolution view.
 
-Every GEMM-type layer is described as a convolution over an H×W×C input (batch 1):
+Every GEMM-type layer is described as a convolution over an H×W×C input (``batch`` of them, sharing
+the weights; default 1):
 a fully connected / GEMM layer (M×K)·(K×N) is ``ifmap_h=M, ifmap_w=K, filter_w=K,
 filter_h=1, channels=1, num_filters=N`` exactly as SCALE-Sim's ``-i gemm`` reader does.
 Non-GEMM layers (pooling, element-wise, normalisation, activations) run on the SIMD unit
 and use the same H×W×C fields for their input tensor.
 Sizes are in elements; bytes follow from the operand widths: a layer's own ``act_bits``/``wgt_bits``
 when set (per-layer precision, e.g. from :func:`with_precision`), else the hardware's.
+
+Batch (:func:`with_batch`): ``Layer.batch`` independent inputs run through the same weights, so the
+GEMM view's M grows (``gemm_m = batch · OH · OW``) and the weights are fetched once for the batch;
+the GeneSys mapping puts it on its N loop, SCALE-Sim's im2col mapping grows M. A fully connected layer
+folds the batch into its rows (``ifmap_h``), and a grouped GEMM (the per-head attention matmuls, whose
+both operands are activations) multiplies its groups: each sequence has its own keys and values.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+
+from frontend_sim.errors import SimulatorInputError
 
 #: Layers mapped onto the systolic array.
 GEMM_OPS = ("conv", "gemm")
@@ -38,6 +47,7 @@ class Layer:
     #: ``precision_mode``; a layer wider than the array is an error.
     act_bits: int | None = None
     wgt_bits: int | None = None
+    batch: int = 1  #: independent inputs sharing the weights (images of a batch)
 
     @property
     def is_gemm(self) -> bool:
@@ -53,8 +63,8 @@ class Layer:
 
     @property
     def gemm_m(self) -> int:
-        """Rows of the per-group GEMM: output pixels (SCALE-Sim's Sr)."""
-        return self.ofmap_h * self.ofmap_w
+        """Rows of the per-group GEMM: output pixels of the whole batch (SCALE-Sim's Sr)."""
+        return self.batch * self.ofmap_h * self.ofmap_w
 
     @property
     def gemm_n(self) -> int:
@@ -74,10 +84,15 @@ class Layer:
 
 @dataclass(frozen=True)
 class Workload:
-    """A named sequence of layers (batch 1)."""
+    """A named sequence of layers; ``batch`` inputs per run (see :func:`with_batch`)."""
 
     name: str
     layers: tuple[Layer, ...] = field(default_factory=tuple)
+    batch: int = 1
+    #: Output tokens one run produces (LLM phases, see :mod:`frontend_sim.llm`; 0 for other networks).
+    tokens: int = 0
+    #: ``"prefill"`` or ``"decode"`` for an LLM phase, else ``""``.
+    phase: str = ""
 
     @property
     def macs(self) -> int:
@@ -97,3 +112,25 @@ def with_precision(workload: Workload, act_bits: int, wgt_bits: int, edge_bits: 
                    for i, layer in enumerate(workload.layers))
     suffix = f"_a{act_bits}w{wgt_bits}" + (f"e{edge_bits}" if edge_bits is not None else "")
     return Workload(name or workload.name + suffix, layers)
+
+
+def batch_layer(layer: Layer, batch: int) -> Layer:
+    """``layer`` run on ``batch`` times as many independent inputs (see the module docstring)."""
+    if layer.op == "gemm" and layer.groups > 1:  # activation x activation: one GEMM per sequence and head
+        return replace(layer, channels=layer.channels * batch, num_filters=layer.num_filters * batch,
+                       groups=layer.groups * batch)
+    if layer.op == "gemm":
+        return replace(layer, ifmap_h=layer.ifmap_h * batch)
+    return replace(layer, batch=layer.batch * batch)
+
+
+def with_batch(workload: Workload, batch: int) -> Workload:
+    """``workload`` at ``batch`` times its batch, named ``<name>@<batch>`` (batch 1: unchanged)."""
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise SimulatorInputError(f"batch={batch!r}: expected an integer >= 1")
+    if batch == 1:
+        return workload
+    total = workload.batch * batch
+    base = workload.name.rsplit("@", 1)[0] if workload.batch > 1 else workload.name
+    return Workload(f"{base}@{total}", tuple(batch_layer(layer, batch) for layer in workload.layers), total,
+                    workload.tokens * batch, workload.phase)

@@ -1,7 +1,10 @@
-"""Built-in workloads: ImageNet CNNs (224×224, batch 1) and BERT-base encoder layers.
+"""Built-in workloads: ImageNet CNNs and ViT-B/16 (224×224, batch 1), BERT-base encoder layers and the
+LLM phases of :mod:`frontend_sim.llm` (any of them at a batch with ``<name>@<B>``, see the loader).
 
 Layer shapes are those of the reference implementations (torchvision ResNet-18/50, VGG-16,
-MobileNetV2; HuggingFace ``bert-base-uncased``). Conventions, shared with the ONNX importer:
+MobileNetV2, MobileNetV3-Large, EfficientNet-B0, ViT-B/16; HuggingFace ``bert-base-uncased``).
+Squeeze-and-excitation blocks are a global pool, two 1×1 convolutions (with ``relu``/``silu`` between)
+and a ``hardsigmoid``/``sigmoid`` gate, then a ``mul`` scaling the tensor. Conventions, shared with the ONNX importer:
 
 * Padding is explicit and symmetric (``pad_h``/``pad_w`` = total zero rows/cols, PyTorch
   padding ``p`` → ``2p``); depthwise convolutions use ``groups = channels``.
@@ -18,7 +21,9 @@ MobileNetV2; HuggingFace ``bert-base-uncased``). Conventions, shared with the ON
   the heads' independent GEMMs run one after another).
 
 MACs (multiply-accumulates, conv + FC): ResNet-18 1.814 G, ResNet-50 4.089 G, VGG-16 15.470 G,
-MobileNetV2 0.301 G, BERT-base (12 layers, seq 128) 11.17 G — the published figures.
+MobileNetV2 0.301 G, MobileNetV3-Large 0.217 G, EfficientNet-B0 0.386 G, ViT-B/16 17.564 G, BERT-base
+(12 layers, seq 128) 11.17 G — the published figures (torchvision's model table: 1.81, 4.09, 15.47,
+0.30, 0.22, 0.39, 17.56 GFLOPS counted as MACs).
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from frontend_sim.errors import SimulatorInputError
+from frontend_sim.llm import DECODERS, llm_workload
 from frontend_sim.workloads import Layer, Workload
 
 
@@ -186,6 +192,99 @@ def mobilenetv2(width: float = 1.0, resolution: int = 224) -> Workload:
     return Workload(name, tuple(net.layers))
 
 
+def _make_divisible(value: float, divisor: int = 8) -> int:
+    """torchvision's ``_make_divisible``: round to a multiple of ``divisor``, never below 90 % of ``value``."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    return rounded + divisor if rounded < 0.9 * value else rounded
+
+
+def _squeeze_excite(net: _Net, p: str, squeeze: int, act: str, gate: str) -> None:
+    """Squeeze-and-excitation on the current tensor: pool, 1×1 conv, ``act``, 1×1 conv, ``gate``, scale."""
+    h, w, c = net.h, net.w, net.c
+    net.global_pool(f"{p}.se.avgpool")
+    net.conv(f"{p}.se.fc1", squeeze, 1).simd(f"{p}.se.{act}", act)
+    net.conv(f"{p}.se.fc2", c, 1).simd(f"{p}.se.{gate}", gate)
+    net.h, net.w = h, w
+    net.simd(f"{p}.se.scale", "mul")
+
+
+def mobilenetv3_large() -> Workload:
+    """torchvision MobileNetV3-Large (width 1.0), 224×224, BN folded: 0.217 GMACs (paper: 219 M MAdds)."""
+    net = _Net(224, 224, 3)
+    net.conv("features.0", 16, 3, 2).simd("features.0.hardswish", "hardswish")
+    # kernel, expanded channels, out channels, squeeze-excite, activation (RE relu, HS hardswish), stride
+    settings = [(3, 16, 16, False, "RE", 1), (3, 64, 24, False, "RE", 2), (3, 72, 24, False, "RE", 1),
+                (5, 72, 40, True, "RE", 2), (5, 120, 40, True, "RE", 1), (5, 120, 40, True, "RE", 1),
+                (3, 240, 80, False, "HS", 2), (3, 200, 80, False, "HS", 1), (3, 184, 80, False, "HS", 1),
+                (3, 184, 80, False, "HS", 1), (3, 480, 112, True, "HS", 1), (3, 672, 112, True, "HS", 1),
+                (5, 672, 160, True, "HS", 2), (5, 960, 160, True, "HS", 1), (5, 960, 160, True, "HS", 1)]
+    for index, (k, expanded, out, se, act_code, stride) in enumerate(settings, start=1):
+        p, cin, act = f"features.{index}", net.c, "relu" if act_code == "RE" else "hardswish"
+        if expanded != cin:
+            net.conv(f"{p}.expand", expanded, 1).simd(f"{p}.expand.{act}", act)
+        net.conv(f"{p}.dw", expanded, k, stride, groups=expanded).simd(f"{p}.dw.{act}", act)
+        if se:
+            _squeeze_excite(net, p, _make_divisible(expanded // 4), "relu", "hardsigmoid")
+        net.conv(f"{p}.project", out, 1)
+        if stride == 1 and cin == out:
+            net.simd(f"{p}.add", "add")
+    net.conv("features.16", 960, 1).simd("features.16.hardswish", "hardswish")
+    net.global_pool("avgpool").fc("classifier.0", 1280).simd("classifier.1", "hardswish").fc("classifier.3", 1000)
+    return Workload("mobilenetv3_large", tuple(net.layers))
+
+
+def efficientnet_b0() -> Workload:
+    """torchvision EfficientNet-B0, 224×224, BN folded: 0.386 GMACs (paper: 0.39 B FLOPs, counted as MACs)."""
+    net = _Net(224, 224, 3)
+    net.conv("features.0", 32, 3, 2).simd("features.0.silu", "silu")
+    # expansion, kernel, stride, out channels, repeats
+    settings = [(1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3), (6, 5, 1, 112, 3),
+                (6, 5, 2, 192, 4), (6, 3, 1, 320, 1)]
+    for stage, (t, k, s, out, repeats) in enumerate(settings, start=1):
+        for i in range(repeats):
+            p, cin, stride = f"features.{stage}.{i}", net.c, s if i == 0 else 1
+            expanded = cin * t
+            if t != 1:
+                net.conv(f"{p}.expand", expanded, 1).simd(f"{p}.expand.silu", "silu")
+            net.conv(f"{p}.dw", expanded, k, stride, groups=expanded).simd(f"{p}.dw.silu", "silu")
+            _squeeze_excite(net, p, max(1, cin // 4), "silu", "sigmoid")
+            net.conv(f"{p}.project", out, 1)
+            if stride == 1 and cin == out:
+                net.simd(f"{p}.add", "add")
+    net.conv("features.8", 1280, 1).simd("features.8.silu", "silu")
+    net.global_pool("avgpool").fc("classifier.1", 1000)
+    return Workload("efficientnet_b0", tuple(net.layers))
+
+
+def vit_b_16() -> Workload:
+    """torchvision ViT-B/16, 224×224: 16×16 patches (196 + class token = 197 tokens), 12 pre-LN encoder
+    layers (hidden 768, 12 heads, MLP 3072, GELU), head on the class token: 17.564 GMACs. SIMD layers hold
+    one token vector per pixel (``tokens × 1 × width``: the vector on the channels, the SIMD lanes)."""
+    hidden, heads, mlp, d = 768, 12, 3072, 64
+    vec = lambda name, op, rows, width: Layer(name, op, rows, 1, width, num_filters=width)  # noqa: E731
+    layers = [Layer("conv_proj", "conv", 224, 224, 3, 16, 16, hidden, 16, 16)]
+    s = layers[0].ofmap_h * layers[0].ofmap_w + 1
+    layers.append(vec("pos_embedding.add", "add", s, hidden))
+    for i in range(12):
+        p = f"encoder.layers.{i}"
+        layers += [
+            vec(f"{p}.ln_1", "layernorm", s, hidden),
+            _linear(f"{p}.self_attention.in_proj", s, hidden, 3 * hidden),
+            _batched_matmul(f"{p}.self_attention.scores", heads, s, d, s),
+            Layer(f"{p}.self_attention.softmax", "softmax", s, s, heads, num_filters=heads),
+            _batched_matmul(f"{p}.self_attention.context", heads, s, s, d),
+            _linear(f"{p}.self_attention.out_proj", s, hidden, hidden),
+            vec(f"{p}.add_1", "add", s, hidden),
+            vec(f"{p}.ln_2", "layernorm", s, hidden),
+            _linear(f"{p}.mlp.0", s, hidden, mlp),
+            vec(f"{p}.mlp.gelu", "gelu", s, mlp),
+            _linear(f"{p}.mlp.3", s, mlp, hidden),
+            vec(f"{p}.add_2", "add", s, hidden),
+        ]
+    layers += [vec("encoder.ln", "layernorm", s, hidden), _linear("heads.head", 1, hidden, 1000)]
+    return Workload("vit_b_16", tuple(layers))
+
+
 def bert_encoder(seq_len: int = 128, num_layers: int = 12, hidden: int = 768, heads: int = 12,
                  ffn: int = 3072, name: str | None = None) -> Workload:
     """BERT encoder layers (post-LayerNorm, GELU), batch 1, no padding mask.
@@ -228,7 +327,8 @@ def bert_base() -> Workload:
 
 
 _BUILDERS = {"resnet18": resnet18, "resnet50": resnet50, "vgg16": vgg16,
-             "mobilenetv2": mobilenetv2, "bert_base": bert_base}
+             "mobilenetv2": mobilenetv2, "mobilenetv3_large": mobilenetv3_large,
+             "efficientnet_b0": efficientnet_b0, "vit_b_16": vit_b_16, "bert_base": bert_base}
 
 #: The built-in workloads by name.
 WORKLOADS: dict[str, Workload] = {name: build() for name, build in _BUILDERS.items()}
@@ -256,9 +356,19 @@ def scaled_network(family: str, width: float = 1.0, resolution: int = 224, depth
                               f"mobilenetv2 (width, resolution; no depth) or resnet (depth, resolution; width 1.0)")
 
 
+def is_zoo_name(name: str) -> bool:
+    """True when ``name`` is a built-in workload (:data:`WORKLOADS`, ``bert_base_seq<N>``, a scaled family
+    member or an LLM phase)."""
+    if name in WORKLOADS or BERT_BASE_SEQ.fullmatch(name) or MOBILENETV2_SCALED.fullmatch(name):
+        return True
+    match = RESNET_SCALED.fullmatch(name)
+    return (match is not None and int(match.group(1)) in RESNET_DEPTHS) or llm_workload(name) is not None
+
+
 def get_workload(name: str) -> Workload:
-    """The built-in workload ``name`` (see :data:`WORKLOADS`), ``bert_base_seq<N>``, or a scaled family member
-    ``mobilenetv2_w<width>_r<resolution>``, ``resnet<depth>``, ``resnet<depth>_r<resolution>``."""
+    """The built-in workload ``name``: :data:`WORKLOADS`, ``bert_base_seq<N>``, a scaled family member
+    ``mobilenetv2_w<width>_r<resolution>``, ``resnet<depth>``, ``resnet<depth>_r<resolution>``, or an LLM phase
+    ``<model>_prefill[_p<P>]`` / ``<model>_decode[_ctx<L>]`` of :data:`frontend_sim.llm.DECODERS`."""
     if name in WORKLOADS:
         return WORKLOADS[name]
     match = BERT_BASE_SEQ.fullmatch(name)
@@ -270,6 +380,10 @@ def get_workload(name: str) -> Workload:
     match = RESNET_SCALED.fullmatch(name)
     if match and int(match.group(1)) in RESNET_DEPTHS:
         return resnet(int(match.group(1)), int(match.group(2) or 224))
+    llm = llm_workload(name)
+    if llm is not None:
+        return llm
     raise SimulatorInputError(f"unknown workload {name!r}; built-in workloads: "
                               f"{', '.join(sorted(WORKLOADS))}, bert_base_seq<N>, mobilenetv2_w<W>_r<R>, "
-                              f"resnet<{'|'.join(map(str, RESNET_DEPTHS))}>[_r<R>]")
+                              f"resnet<{'|'.join(map(str, RESNET_DEPTHS))}>[_r<R>], "
+                              f"<llm>_prefill[_p<P>], <llm>_decode[_ctx<L>] (llm: {', '.join(DECODERS)})")

@@ -160,3 +160,26 @@ def test_hardware_no_mapping_can_run_is_rejected_with_the_reason(tmp_path, model
     assert result.rejected[2].startswith(f"hardware:obuf_kib=0.01: too small for any legal GeneSys tile; "
                                          f"expected >= {least:g} KiB")
     assert np.isfinite(result.metrics.loc[1, "runtime_s"]) and result.metrics.loc[[0, 2], "runtime_s"].isna().all()
+
+
+def test_llm_token_metrics_and_batched_keys(tmp_path, models):
+    """TTFT = prefill runtime, TPOT = decode-step runtime, tokens/s and J/token from the batch's tokens;
+    a batched workload's metrics are keyed ``<name>_b<B>``; workloads without tokens give 0 tokens/s."""
+    workloads = 'workloads = { gpt2_prefill_p64 = 1.0, "gpt2_decode_ctx96@4" = 1.0, "resnet18@2" = 2.0 }'
+    space, _, evaluator = make(tmp_path, models, workloads=workloads)
+    designs = space.designs([{"array_rows": 8, "array_cols": 8, "target_clock_ghz": 1.0, "dataflow": "ws"},
+                             {"array_rows": 4, "array_cols": 2, "target_clock_ghz": 0.3, "dataflow": "os"}])
+    got = evaluator.evaluate(designs)
+    prefill, decode, cnn = "gpt2_prefill_p64", "gpt2_decode_ctx96_b4", "resnet18_b2"
+    np.testing.assert_allclose(got[f"{prefill}.ttft_s"], got[f"{prefill}.runtime_s"])
+    np.testing.assert_allclose(got[f"{decode}.tpot_s"], got[f"{decode}.runtime_s"])
+    assert got[f"{prefill}.tpot_s"].isna().all() and got[f"{decode}.ttft_s"].isna().all()
+    np.testing.assert_allclose(got[f"{decode}.tokens_per_s"], 4 / got[f"{decode}.runtime_s"])
+    np.testing.assert_allclose(got[f"{decode}.energy_per_token_j"], got[f"{decode}.energy_j"] / 4)
+    np.testing.assert_allclose(got[f"{prefill}.tokens_per_s"], 1 / got[f"{prefill}.runtime_s"])
+    assert (got[f"{cnn}.tokens_per_s"] == 0).all() and got[f"{cnn}.energy_per_token_j"].isna().all()
+    # aggregates: TTFT/TPOT over the workloads of their phase; tokens weighted like every other total
+    np.testing.assert_allclose(got["ttft_s"], got[f"{prefill}.runtime_s"])
+    np.testing.assert_allclose(got["tpot_s"], got[f"{decode}.runtime_s"])
+    np.testing.assert_allclose(got["tokens_per_s"], (0.25 * 1 + 0.25 * 4) / got["runtime_s"])
+    assert set(evaluator.metric_units()) >= {f"{decode}.tpot_s", "energy_per_token_j", f"{cnn}.edp_js"}

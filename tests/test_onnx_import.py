@@ -138,7 +138,7 @@ def test_dilated_conv_rejected_and_relu6_clip():
     assert (layer.op, layer.ifmap_h, layer.ifmap_w, layer.channels) == ("relu6", 16, 16, 4)
 
 
-def test_ceil_mode_pool_and_batch_rejected():
+def test_ceil_mode_pool_and_fixed_batch():
     x = helper.make_tensor_value_info("x", FLOAT, [1, 8, 15, 15])
     y = helper.make_tensor_value_info("y", FLOAT, [1, 8, 8, 8])
     pool = _model([helper.make_node("AveragePool", ["x"], ["y"], "pool", kernel_shape=[2, 2],
@@ -149,8 +149,10 @@ def test_ceil_mode_pool_and_batch_rejected():
     y = helper.make_tensor_value_info("y", FLOAT, [4, 8, 15, 15])
     conv = _model([helper.make_node("Conv", ["x", "w"], ["y"], "c")], [batched], [y],
                   [_weight("w", 8, 8, 1, 1)])
-    with pytest.raises(SimulatorInputError, match="batch 4"):
-        import_onnx(conv)
+    (layer,) = import_onnx(conv).layers  # a batch fixed in the file is the layer's batch
+    assert (layer.batch, layer.gemm_m, layer.macs) == (4, 4 * 15 * 15, 4 * 15 * 15 * 8 * 8)
+    doubled = import_onnx(conv, batch=2)  # no symbolic dimension: the file's batch 4, then twice that
+    assert (doubled.name, doubled.batch, doubled.macs) == ("test_net@2", 2, 2 * layer.macs)
 
 
 def test_unreadable_and_missing_files(tmp_path):
