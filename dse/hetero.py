@@ -227,6 +227,10 @@ class HeteroEvaluator(Evaluator):
         self.space = SearchSpace(**{f.name: getattr(space, f.name) for f in fields(SearchSpace)} | {"rules": rules})
         self.bundle = bundle
         self.workloads = workloads
+        if space.accuracy:
+            raise DSEInputError(f"{space.path}: [search] accuracy is not supported in a [hetero] space (one accuracy "
+                                f"table per network of a multi-DNN frame is not modelled); remove it")
+        self.accuracy = None  # no accuracy metrics (Evaluator.assess reads it)
         self.frame = MultiWorkload(tuple((workload, int(count)) for workload, count in workloads.values()),
                                    name="+".join(f"{int(c)}x{key}" for key, (_, c) in workloads.items()))
         self.logic = build("logic", space, bundle)

@@ -40,7 +40,7 @@ import pandas as pd
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.multicore import MultiCoreConfig, layer_kind
 from frontend_sim.multidnn import MultiWorkload
-from frontend_sim.simulator import BUFFERS, config_table, evaluate, layer_table
+from frontend_sim.simulator import BUFFERS, EVALUATED, config_table, evaluate, layer_table
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def simulate_cores(cores, workload: MultiWorkload) -> list[dict[str, np.ndarray]
     hw = config_table(list(cores))
     outputs = []
     for network, _ in workload.networks:
-        out = evaluate(layer_table(network), hw)
+        out = dict(zip(EVALUATED, evaluate(layer_table(network), hw)))  # (metrics, configs, layers) by name
         outputs.append({name: out[name] for name in COST_COLUMNS})
     return outputs
 

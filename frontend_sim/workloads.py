@@ -42,12 +42,12 @@ class Layer:
     pad_h: int = 0
     pad_w: int = 0
     groups: int = 1
+    batch: int = 1  #: independent inputs sharing the weights (images of a batch)
     #: bits of this layer's activations (inputs and outputs) and weights; None = the hardware's widths.
     #: An array built for ``HardwareConfig.act_bits``/``wgt_bits`` runs a narrower layer per its
     #: ``precision_mode``; a layer wider than the array is an error.
     act_bits: int | None = None
     wgt_bits: int | None = None
-    batch: int = 1  #: independent inputs sharing the weights (images of a batch)
 
     @property
     def is_gemm(self) -> bool:

@@ -158,10 +158,13 @@ def test_bundled_spaces_parse_and_search_runs(tmp_path, models):
     assert result.exit_code == 0, result.output
     import optuna
 
+    from dse.record import trial_metrics
+
     study = optuna.load_study(study_name="hetero_asap7", storage=f"sqlite:///{tmp_path}/s.db")
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     for trial in done:
-        assert trial.user_attrs["total_cycles"] > 0 and "core1.utilization" in trial.user_attrs
+        metrics = trial_metrics(trial)
+        assert metrics["total_cycles"] > 0 and "core1.utilization" in metrics
 
 
 def test_workload_counts_become_instances(tmp_path, models):
