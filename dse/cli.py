@@ -12,6 +12,8 @@ import logging
 import click
 import optuna
 
+from frontend_sim.atomic import OutputError
+
 #: Modules that export ``COMMANDS``, a list of click commands.
 COMMAND_MODULES = ("frontend_sim.cli", "ppa.cli", "dse.commands", "dse.report_commands")
 #: The library's top-level loggers, whose records the command shows.
@@ -47,7 +49,18 @@ def configure_logging(verbose: int) -> None:
     optuna.logging.set_verbosity(logging.INFO if verbose >= 2 else logging.WARNING)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group; an output that cannot be written (:class:`~frontend_sim.atomic.OutputError`,
+    raised by any command's writer: full disk, read-only location) is the one-line error it carries."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OutputError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="accel-dse")
 @click.option("-v", "--verbose", count=True,
               help="More log lines on stderr: -v progress (INFO), -vv details (DEBUG) and Optuna's trials.")

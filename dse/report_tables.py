@@ -1,13 +1,12 @@
 """The report's machine-readable tables: pareto.csv, units.csv, pareto.json and the study settings.
 
 Column names carry their units (``energy_j``); ``units.csv`` spells them out. Every file is written
-to a temporary name next to it and renamed, so an interrupted report leaves no half-written table.
+through :mod:`frontend_sim.atomic` (a temporary name next to it, then renamed), so an interrupted report leaves no half-written table.
 """
 from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,20 +14,9 @@ import pandas as pd
 
 from dse.report_data import StudyData
 from dse.report_storage import redact
+from frontend_sim.atomic import write_file, write_text
 
 FLAGS = ("trial", "feasible", "pareto", "in_domain")
-
-
-def write_atomic(path: Path, write) -> Path:
-    """Call ``write(tmp_path)`` for a temporary file beside ``path``, then rename it to ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def study_settings(data: StudyData, storage: str) -> dict:
@@ -84,10 +72,10 @@ def write_tables(data: StudyData, front: pd.DataFrame, storage: str, out: Path) 
     into ``out``; return the CSV and JSON paths."""
     out.mkdir(parents=True, exist_ok=True)
     document = designs_json(data, front, storage)
-    csv_path = write_atomic(out / "pareto.csv",
+    csv_path = write_file(out / "pareto.csv",
                             lambda p: front.drop(columns=["pareto"]).to_csv(p, index=False))
     units = pd.Series(document["units"], name="unit").rename_axis("column")
-    write_atomic(out / "units.csv", lambda p: units.to_csv(p))
+    write_file(out / "units.csv", lambda p: units.to_csv(p))
     text = json.dumps(document, indent=1, default=str, ensure_ascii=False) + "\n"
-    json_path = write_atomic(out / "pareto.json", lambda p: p.write_text(text, encoding="utf-8"))
+    json_path = write_text(out / "pareto.json", text)
     return csv_path, json_path

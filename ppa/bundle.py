@@ -28,6 +28,7 @@ import pandas as pd
 import skops.io as sio
 import xgboost as xgb
 
+from frontend_sim.atomic import replace_directory
 from ppa.encoding import FeatureEncoder
 from ppa.errors import PPAInputError
 from ppa.hashing import file_sha256
@@ -91,10 +92,17 @@ def _load_model(path: Path, family: str):
 
 def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str | None = None,
                 data_path: str | None = None) -> Path:
-    """Write a fitted surrogate to directory ``path`` (created; existing model files are replaced)."""
+    """Write a fitted surrogate to directory ``path``: built whole in a temporary sibling and swapped in
+    (:func:`frontend_sim.atomic.replace_directory`), so an existing bundle there is replaced only by a
+    complete one and a failure (full disk, read-only location) leaves it intact."""
     surrogate._check_fitted()
-    root = Path(path)
-    root.mkdir(parents=True, exist_ok=True)
+    with replace_directory(path) as staging:
+        _write_bundle(surrogate, staging, data_sha256, data_path)
+    return Path(path)
+
+
+def _write_bundle(surrogate: PPASurrogate, root: Path, data_sha256: str | None, data_path: str | None) -> None:
+    """The bundle's files into the empty directory ``root``."""
     files, targets = {}, {}
     for i, target in enumerate(surrogate.targets_):
         if target in (surrogate.min_of or {}):
@@ -103,9 +111,7 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
             continue
         family = surrogate.family(target)
         sub = root / f"t{i}"
-        sub.mkdir(exist_ok=True)
-        for old in sub.iterdir():
-            old.unlink()
+        sub.mkdir()
         main = _save_model(surrogate.models_[target], family, sub / "model")
         members = [_save_model(m, family, sub / f"member_{k}") for k, m in enumerate(surrogate.members_[target])]
         for p in [main, *members]:
@@ -139,7 +145,6 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
         "files": files,
     }
     (root / MANIFEST).write_text(json.dumps(json_value(manifest), indent=2, allow_nan=False) + "\n")
-    return root
 
 
 def read_manifest(path: str | Path) -> dict:

@@ -7,7 +7,8 @@ import click
 import pandas as pd
 
 from ppa.backend_flow.cli import characterise, sample
-from ppa.bundle import load_bundle, save_bundle
+from frontend_sim.atomic import check_writable, write_file
+from ppa.bundle import MANIFEST, load_bundle, save_bundle
 from ppa.errors import PPAInputError
 from ppa.models import FAMILIES
 from ppa.schema import DataSpec, load_spec, read_queries, read_table
@@ -80,6 +81,7 @@ def train(data, targets, features, exclude, categorical, group_by, spec, model, 
         click.echo(f"{data}: {len(table.frame)} rows; features: {', '.join(table.features)}"
                    f"{'; categorical: ' + ', '.join(table.categorical) if table.categorical else ''}; "
                    f"configuration key: {', '.join(table.group_by)}", err=True)
+        check_writable(Path(out) / MANIFEST)  # before the fit: a read-only --out fails in seconds, not after it
         model = model or data_spec.model or "xgboost"
         surrogate = PPASurrogate(model=model, split=split, group_by=table.group_by, categorical=table.categorical,
                                  budget_s=budget_s, n_trials=trials, clock_column=data_spec.clock_column,
@@ -123,7 +125,7 @@ def evaluate(model_dir, data, out):
     click.echo(f"held-out error stored at training ({manifest['settings']['split']} split):")
     click.echo(_table(surrogate.cv_metrics_))
     if out:
-        result.to_csv(out)
+        write_file(out, lambda tmp: result.to_csv(tmp))
 
 
 @click.command()
@@ -143,8 +145,7 @@ def predict(model_dir, data, out):
         click.echo(f"warning: {outside} of {len(result)} rows are outside the training domain (in_domain=False)",
                    err=True)
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        result.to_csv(out, index=False)
+        write_file(out, lambda tmp: result.to_csv(tmp, index=False))
         click.echo(f"wrote {len(result)} predictions to {out}", err=True)
     else:
         click.echo(result.to_csv(index=False), nl=False)
