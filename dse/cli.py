@@ -12,7 +12,10 @@ import logging
 import click
 import optuna
 
+from dse.errors import DSEInputError
 from frontend_sim.atomic import OutputError
+from frontend_sim.errors import SimulatorInputError
+from ppa.errors import PPAInputError
 
 #: Modules that export ``COMMANDS``, a list of click commands.
 COMMAND_MODULES = ("frontend_sim.cli", "ppa.cli", "dse.commands", "dse.report_commands")
@@ -49,15 +52,20 @@ def configure_logging(verbose: int) -> None:
     optuna.logging.set_verbosity(logging.INFO if verbose >= 2 else logging.WARNING)
 
 
+#: Errors whose message is written for the user (one line naming the file, key or row and what was
+#: expected): wherever a command meets one, it is that line, never a traceback.
+USER_ERRORS = (OutputError, SimulatorInputError, PPAInputError, DSEInputError)
+
+
 class Commands(click.Group):
-    """The command group; an output that cannot be written (:class:`~frontend_sim.atomic.OutputError`,
-    raised by any command's writer: full disk, read-only location) is the one-line error it carries."""
+    """The command group: a :data:`USER_ERRORS` error raised anywhere in a command (e.g. an output that
+    cannot be written, a workload row met during a search) is its first line as the command's error."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except OutputError as exc:
-            raise click.ClickException(str(exc)) from None
+        except USER_ERRORS as exc:
+            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -88,13 +88,15 @@ def search(space_path, models, workloads, n_trials, storage, study_name, sampler
 @_WORKLOAD
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory for sweep.csv, pareto.csv and sweep.json.")
-@click.option("--max-points", type=int, default=None, help="Refuse spaces larger than this (default 200,000).")
+@click.option("--max-points", type=click.IntRange(min=1), default=None, help="Refuse spaces larger than this (default 200,000).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(space_path, models, workloads, out_dir, max_points, quiet):
     """Evaluate every point of a discrete space (batched) and write the table and its Pareto front."""
     from dse.sweep import MAX_POINTS, sweep_design_space, write_sweep
+    from frontend_sim.atomic import check_writable
 
     try:
+        check_writable(Path(out_dir) / "sweep.csv")  # before the sweep, not after it
         space, evaluator = _setup(space_path, models, workloads)
         table = sweep_design_space(space, evaluator, max_points=max_points or MAX_POINTS, progress=not quiet)
         summary = write_sweep(table, space, evaluator, out_dir)

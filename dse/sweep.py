@@ -52,7 +52,8 @@ def sweep_design_space(space: SearchSpace, evaluator: Evaluator, max_points: int
     table["pareto"] = False
     feasible = table["feasible"].to_numpy()
     values = table.loc[feasible, [f"objective:{o.name}" for o in space.objectives]].to_numpy()
-    table.loc[feasible, "pareto"] = pareto_mask(values, space.directions)
+    if feasible.any():
+        table.loc[feasible, "pareto"] = pareto_mask(values, space.directions)
     return table
 
 

@@ -20,6 +20,7 @@ Format 2 added ``heldout.csv``; a format-1 bundle is refused with a request to r
 from __future__ import annotations
 
 import json
+import logging
 import platform
 from importlib.metadata import version
 from pathlib import Path
@@ -35,6 +36,8 @@ from ppa.hashing import file_sha256
 from ppa.json_values import json_value
 from ppa.lookup import LookupTable
 from ppa.surrogate import PPASurrogate
+
+logger = logging.getLogger(__name__)
 
 FORMAT = "accel-dse-ppa-surrogate"
 FORMAT_VERSION = 2
@@ -55,6 +58,8 @@ TRUSTED_TYPES = (
 )
 #: PPASurrogate constructor parameters stored in (and restored from) the manifest.
 SETTINGS = ("model", "split", "budget_s", "n_trials", "cv_folds", "tune_folds", "clock_column", "seed", "derived", "terms", "inputs", "min_of")
+#: Libraries whose version can change what a loaded model predicts; another version than the bundle's is warned about.
+MODEL_LIBRARIES = ("scikit-learn", "xgboost", "skops", "numpy")
 REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files", "heldout")
 
 
@@ -194,6 +199,7 @@ def load_bundle(path: str | Path) -> PPASurrogate:
     ``.targets``, ``.predict(df)``) with ``.manifest`` holding the manifest."""
     root = Path(path)
     manifest = read_manifest(root)
+    _warn_versions(root, manifest)
     s = manifest["settings"]
     try:
         lookup = {n: LookupTable.from_json(t, str(root / MANIFEST)) for n, t in (s.get("lookup") or {}).items()}
@@ -229,6 +235,16 @@ def load_bundle(path: str | Path) -> PPASurrogate:
     surrogate.fit_seconds_ = manifest.get("fit_seconds")
     surrogate.manifest = manifest
     return surrogate
+
+
+def _warn_versions(root: Path, manifest: dict) -> None:
+    """One warning line when the bundle was written with other versions of :data:`MODEL_LIBRARIES`."""
+    stored = manifest.get("library_versions") or {}
+    differ = [f"{lib} {stored[lib]} (installed {version(lib)})" for lib in MODEL_LIBRARIES
+              if lib in stored and stored[lib] != version(lib)]
+    if differ:
+        logger.warning("%s: written with other library versions: %s; its predictions may differ, retrain it "
+                       "to be sure", root, ", ".join(differ))
 
 
 def read_heldout(path: str | Path) -> tuple[dict, pd.DataFrame]:

@@ -62,7 +62,7 @@ def _table(frame: pd.DataFrame) -> str:
 @click.option("--budget-s", type=float, default=60.0, show_default=True, help="Tuning time ceiling, seconds.")
 @click.option("--trials", type=int, default=30, show_default=True, help="Optuna trials per target and family.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--jobs", type=int, default=1, show_default=True, help="Threads per model fit.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Threads per model fit.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Bundle directory to write.")
 def train(data, targets, features, exclude, categorical, group_by, spec, model, split, budget_s, trials, seed, jobs, out):
     """Train PPA surrogates from a CSV and write a model bundle; prints the held-out error."""
