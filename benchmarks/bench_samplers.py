@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench_tables import markdown_table  # noqa: E402
 from dse.evaluator import Assessment, Evaluator, load_model_bundle, load_workloads  # noqa: E402
 from dse.pareto import hypervolume  # noqa: E402
+from dse.record import trial_metrics  # noqa: E402
 from dse.space import load_space  # noqa: E402
 from dse.study import make_sampler, open_storage, open_study, run_trials  # noqa: E402
 from dse.sweep import sweep_design_space  # noqa: E402
@@ -178,7 +179,7 @@ def main() -> None:
             run_trials(study, space, lookup, n, progress=False)
             elapsed = time.perf_counter() - start
             trials = study.get_trials(deepcopy=False)
-            ok = np.array([t.state.name == "COMPLETE" and t.user_attrs["feasible"] for t in trials])
+            ok = np.array([t.state.name == "COMPLETE" and trial_metrics(t)["feasible"] for t in trials])
             values = np.array([t.values if t.values else [np.nan] * len(columns) for t in trials], dtype=float)
             losses = np.where(ok[:, None], to_loss(np.where(ok[:, None], values, 1.0)), np.inf)
             curve = hv_curve(losses, ok, true_hv)
@@ -198,7 +199,7 @@ def main() -> None:
     for batch in (1, 8):
         study = open_study(space, evaluator, models, storage, f"loop-b{batch}", sampler="tpe", seed=0)
         start = time.perf_counter()
-        run_trials(study, space, evaluator, args.loop_trials, batch_size=batch, progress=False)
+        run_trials(study, space, evaluator, args.loop_trials, batch_size=batch, progress=False, storage=storage)
         loop[batch] = args.loop_trials / (time.perf_counter() - start)
     storage.close()
 

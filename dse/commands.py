@@ -69,7 +69,8 @@ def search(space_path, models, workloads, n_trials, storage, study_name, sampler
         try:
             name = study_name or Path(space_path).stem
             study = open_study(space, evaluator, models, opened, name, sampler=sampler, seed=seed, resume=resume)
-            ran = run_trials(study, space, evaluator, n_trials, batch_size=batch_size, progress=not quiet)
+            ran = run_trials(study, space, evaluator, n_trials, batch_size=batch_size, progress=not quiet,
+                             storage=opened)
             finished, _ = finished_and_active(study)
             front = study.best_trials  # feasible trials only
             best = (f"{len(front)} feasible Pareto-optimal" if len(space.objectives) > 1 else

@@ -29,6 +29,7 @@ import pandas as pd
 import accel_dse_datasets
 
 from dse.errors import DSEInputError
+from frontend_sim.atomic import write_text
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def run_search(space, models: Path, storage: str, n_trials: int, seed: int, batc
         say(f"[2/3] search: {n_trials} trials of multi-objective TPE over {len(space.parameters)} parameters "
             f"({objectives}) for {' + '.join(space.workloads)}")
         study = open_study(space, evaluator, str(models), opened, STUDY, sampler="tpe", seed=seed)
-        run_trials(study, space, evaluator, n_trials, batch_size=batch_size, progress=True)
+        run_trials(study, space, evaluator, n_trials, batch_size=batch_size, progress=True, storage=opened)
     finally:
         opened.close()
     return study
@@ -177,7 +178,7 @@ def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = N
         "timings_s": {k: round(v, 1) for k, v in timings.items()},
         "report": str(files_written.html), "notes": files_written.notes,
     }
-    (out / "demo_run.json").write_text(json.dumps(summary, indent=1) + "\n")
+    write_text(out / "demo_run.json", json.dumps(summary, indent=1) + "\n")
     say("")
     say(f"Pareto report: {files_written.html}  (tables: {files_written.csv.name}, {files_written.json.name})")
     say(f"{summary['pareto_designs']} Pareto-optimal designs out of {n_trials} trials; chosen designs:")

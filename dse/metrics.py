@@ -48,7 +48,7 @@ ACCURACY_METRICS = {
     "accuracy_uncertain": "bool (top1 from a precision bound or a resolution interpolation, or unknown)",
 }
 
-#: Flags (stored as bool user attributes).
+#: Flags (stored as bools in each trial's metrics attribute, dse.record).
 FLAGS = {
     "in_domain": "bool (every surrogate feature inside the training range)",
     "uncertain": "bool (surrogate_rel_spread above the space's uncertainty_threshold)",

@@ -89,12 +89,11 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
         except ReportError as exc:
             notes.append(str(exc))
 
-    if data.models_path:
-        try:
-            sections.append(("surrogates", "Surrogates on held-out data", _surrogate_section(data, out, draw)))
-            progress("surrogate parity plots done")
-        except ReportError as exc:
-            notes.append(str(exc))
+    try:
+        sections.append(("surrogates", "Surrogates on held-out data", _surrogate_section(data, out, draw)))
+        progress("surrogate parity plots done")
+    except ReportError as exc:
+        notes.append(str(exc))
 
     sections.append(("pareto", "All Pareto-optimal designs",
                      [rh.table_html(front.drop(columns=["pareto"]), units, max_rows=200)]))
@@ -154,7 +153,7 @@ def _surrogate_section(data: StudyData, out: Path, draw) -> list:
     predictions, errors = heldout_predictions(bundle)
     write_file(out / "surrogate_heldout.csv", lambda p: predictions.to_csv(p, index=False))
     write_file(out / "surrogate_errors.csv", lambda p: errors.to_csv(p, index=False))
-    same = data.models_sha256 is None or data.models_sha256 == tree_sha256(bundle)
+    same = data.models_sha256 == tree_sha256(bundle)
     split = errors["split"].iloc[0] if "split" in errors else "?"
     note = (f"<p class='note'>Bundle <code>{bundle}</code>"
             + ("" if same else " <b>changed since the study ran (sha256 differs)</b>")

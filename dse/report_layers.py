@@ -28,22 +28,17 @@ def hardware_of(data: StudyData, designs: pd.DataFrame) -> list:
 
 def complete_designs(data: StudyData, designs: pd.DataFrame) -> pd.DataFrame:
     """Complete design points of the rows: the study's stored space text completes the trial's
-    parameters; a study without stored space text uses its fixed values and the defaults."""
+    parameters (fixed and derived values, HardwareConfig defaults) exactly as the search did."""
     from dse.errors import DSEInputError
-    from dse.space import HARDWARE_DEFAULTS, SearchSpace
+    from dse.space import SearchSpace
 
     params = [{k: v for k, v in row.items() if k in data.params and pd.notna(v)}
               for row in designs.to_dict(orient="records")]
-    if data.space_text:
-        try:
-            space = SearchSpace.from_text(data.space_text, data.space_name, data.workloads)
-        except DSEInputError as exc:
-            raise ReportError(f"per-layer view: the space stored in study {data.name!r} is not valid: {exc}") from None
-        complete = space.designs(params)
-    else:
-        fixed = {k: v for k, v in data.space_fixed.items() if k in HARDWARE_DEFAULTS}
-        complete = pd.DataFrame([{**HARDWARE_DEFAULTS, **fixed, **p} for p in params])
-    return complete
+    try:
+        space = SearchSpace.from_text(data.space_text, data.space_name, data.workloads)
+    except DSEInputError as exc:
+        raise ReportError(f"per-layer view: the space stored in study {data.name!r} is not valid: {exc}") from None
+    return space.designs(params)
 
 
 def layer_breakdown(data: StudyData, chosen: pd.DataFrame) -> pd.DataFrame:

@@ -21,8 +21,6 @@ ERROR_COLUMNS = ("model", "split", "n", "configs", "mape_pct", "ape_std_pct", "a
 
 def bundle_path_of(data: StudyData) -> Path:
     """The model bundle the study was searched with, as the study recorded it."""
-    if not data.models_path:
-        raise ReportError(f"study {data.name!r} records no model bundle")
     path = Path(data.models_path)
     if not path.exists():
         raise ReportError(f"model bundle {path} of study {data.name!r} no longer exists")

@@ -236,7 +236,7 @@ class SearchSpace:
         return _parse_space(text, name, workloads)
 
     def describe(self) -> dict:
-        """JSON-ready description (stored in study.user_attrs)."""
+        """JSON-ready description (the space of a study's record, dse.record.SpaceRecord)."""
         return {
             "path": self.path,
             "sha256": self.sha256,

@@ -1,31 +1,31 @@
 """Optuna studies: storages, samplers, creating/resuming a study, and running batched trials.
 
-A study's ``user_attrs`` describe it completely (space, objectives, constraints, workloads, model
-bundle path + sha256, metric units, memory constants), and every trial's ``user_attrs`` hold all its
-metrics, so reports never re-evaluate. ``--trials N`` is the study's target of finished (COMPLETE +
-PRUNED) trials: a resumed or shared study stops when it holds N, whichever worker ran them.
+A study holds one accel-dse record (``dse.record``: space, objectives, constraints, workloads, model
+bundle path + sha256, metric units, memory constants) and every evaluated trial one JSON attribute
+with all its metrics, so reports never re-evaluate. Only Optuna's public API is used. ``--trials N``
+is the study's target of finished (COMPLETE + PRUNED) trials: a resumed or shared study stops when
+it holds N, whichever worker ran them.
 
 Storages: ``sqlite:///file.db`` (embedded default; one worker at a time — a second process is refused
-through an exclusive lock file ``file.db.lock``), ``journal:///path/file.log`` (Optuna's
-JournalStorage with a file backend; several local processes may share it), ``postgresql://…``
-(many workers and machines). On PostgreSQL/MySQL every worker records a heartbeat for the trials it
-runs (Optuna's RDBStorage heartbeat): a trial left RUNNING by a killed worker is failed by the next
-worker loop after ``GRACE_S`` seconds, so the study still reaches its trial count. Optuna 5's
-JournalStorage has no heartbeat: a journal worker killed mid-batch leaves its trials RUNNING.
+through an exclusive lock on ``file.db.lock`` next to the real file, symlinks resolved, via
+``filelock``), ``journal:///path/file.log`` (Optuna's JournalStorage with a file backend; several local
+processes may share it), ``postgresql://…`` (many workers and machines). On PostgreSQL/MySQL every
+worker records a heartbeat for the trials it runs (Optuna's RDBStorage heartbeat): a trial left
+RUNNING by a killed worker is failed by the next worker loop after ``GRACE_S`` seconds, so the study
+still reaches its trial count. Optuna 5's JournalStorage has no heartbeat: a journal worker killed
+mid-batch leaves its trials RUNNING.
 """
 from __future__ import annotations
 
-import fcntl
 import importlib.util
-import json
-import math
+import logging
 import time
 import warnings
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
+import filelock
 import optuna
 import sqlalchemy
 from optuna.trial import TrialState
@@ -33,8 +33,12 @@ from tqdm import tqdm
 
 from dse.errors import DSEInputError
 from dse.evaluator import Assessment, Evaluator
-from ppa.hashing import tree_sha256
+from dse.record import (ModelsRecord, ObjectiveRecord, SpaceRecord, StudyRecord, read_study_record,
+                        write_study_record, write_trial_metrics)
 from dse.space import SearchSpace
+from ppa.hashing import tree_sha256
+
+logger = logging.getLogger(__name__)
 
 SAMPLERS = ("tpe", "nsga2", "random", "gp")
 DEFAULT_STORAGE = "sqlite:///accel_dse_study.db"
@@ -52,39 +56,55 @@ class StudyStorage:
     url: str
     storage: optuna.storages.BaseStorage
     exclusive: bool = False
-    lock: object = None
+    lock: filelock.BaseFileLock | None = None
+
+    @property
+    def heartbeat(self) -> bool:
+        """True when the storage records heartbeats (shared RDB storages opened by :func:`open_storage`)."""
+        return (isinstance(self.storage, optuna.storages.RDBStorage)
+                and self.storage.get_heartbeat_interval() is not None)
 
     def close(self) -> None:
         if self.lock is not None:
-            self.lock.close()
+            self.lock.release()
             self.lock = None
 
 
-def open_storage(url: str) -> StudyStorage:
-    """Open ``sqlite:///…``, ``journal:///…`` or ``postgresql://…``; errors name the URL."""
+def open_storage(url: str, read_only: bool = False) -> StudyStorage:
+    """Open ``sqlite:///…``, ``journal:///…`` or ``postgresql://…``; errors name the URL.
+
+    ``read_only``: open a stored study to read it (reports). The SQLite or journal file must exist (it
+    is never created) and no writer lock is taken, so a report can be made while a search runs.
+    """
     if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
         path = Path(url[len("sqlite:///"):])
         if not path.parent.is_dir():
             raise DSEInputError(f"--storage {url}: directory {path.parent} does not exist")
-        lock = open(f"{path}.lock", "a")
+        real = path.resolve()  # one lock per file, whichever (symlinked) path names it
+        if read_only:
+            if not real.is_file():
+                raise DSEInputError(f"--storage {url}: sqlite file {str(path)!r} does not exist")
+            return StudyStorage(url, _sqlite_storage(url, real, wal=False))
+        lock = filelock.FileLock(f"{real}.lock", timeout=0)
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
+            lock.acquire()
+        except filelock.Timeout:
             raise DSEInputError(
                 f"--storage {url}: the SQLite study file is in use by another accel-dse process; SQLite "
                 f"takes one worker at a time — for parallel workers use --storage postgresql://… or "
                 f"journal:///path/study.log") from None
-        storage = optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
-        # Write-ahead log, fsync at checkpoints: a killed process loses nothing committed (an OS
-        # crash or power cut may lose the last trials); ~5x fewer disk syncs per trial.
-        sqlalchemy.event.listen(storage.engine, "connect", _sqlite_wal)
-        storage.engine.dispose()
+        try:
+            storage = _sqlite_storage(url, real, wal=True)
+        except DSEInputError:
+            lock.release()
+            raise
         return StudyStorage(url, storage, exclusive=True, lock=lock)
     if url.startswith("journal://"):
         path = Path(url[len("journal://"):])
         if not path.parent.is_dir():
             raise DSEInputError(f"--storage {url}: directory {path.parent} does not exist")
+        if read_only and not path.is_file():
+            raise DSEInputError(f"--storage {url}: journal file {str(path)!r} does not exist")
         backend = optuna.storages.journal.JournalFileBackend(str(path))
         return StudyStorage(url, optuna.storages.JournalStorage(backend))
     if url.startswith(("postgresql://", "postgresql+", "mysql://", "mysql+")):
@@ -105,6 +125,21 @@ def open_storage(url: str) -> StudyStorage:
         return StudyStorage(url, storage)
     raise DSEInputError(f"--storage {_hide_password(url)}: expected sqlite:///FILE.db, journal:///FILE.log or "
                         f"postgresql://USER:PASSWORD@HOST/DB")
+
+
+def _sqlite_storage(url: str, real: Path, wal: bool) -> optuna.storages.RDBStorage:
+    """Optuna's RDBStorage on the SQLite file ``real`` (``url`` as given, for messages)."""
+    try:
+        storage = optuna.storages.RDBStorage(f"sqlite:///{real}", engine_kwargs={"connect_args": {"timeout": 60}})
+    except Exception as exc:  # SQLAlchemy errors carry the reason (e.g. not a database)
+        raise DSEInputError(f"--storage {url}: cannot open it as an Optuna study database: "
+                            f"{str(exc).strip().splitlines()[0]}") from None
+    if wal:
+        # Write-ahead log, fsync at checkpoints: a killed process loses nothing committed (an OS
+        # crash or power cut may lose the last trials); ~5x fewer disk syncs per trial.
+        sqlalchemy.event.listen(storage.engine, "connect", _sqlite_wal)
+        storage.engine.dispose()
+    return storage
 
 
 def _sqlite_wal(connection, _record) -> None:
@@ -138,32 +173,32 @@ def make_sampler(name: str, seed: int | None) -> optuna.samplers.BaseSampler:
     raise DSEInputError(f"--sampler {name!r}: expected one of {SAMPLERS}")
 
 
-def study_attributes(space: SearchSpace, evaluator: Evaluator, models: str) -> dict:
-    """The study's user attributes (JSON-ready)."""
-    return {
-        "space": space.describe(),
-        "objectives": [{"name": o.name, "direction": o.direction, "definition": o.describe(),
-                        "combine": o.combine, "terms": dict(o.terms)} for o in space.objectives],
-        "constraints": [c.text for c in space.constraints],
-        "out_of_domain": space.out_of_domain,
-        "uncertainty_threshold": space.uncertainty_threshold,
-        "workloads": {key: weight for key, (_, weight) in evaluator.workloads.items()},
-        "models": {"path": str(models), "sha256": tree_sha256(models),
-                   "features": list(evaluator.bundle.features), "targets": list(evaluator.bundle.targets)},
-        "metric_units": evaluator.metric_units(),
-        "memory_constants": {pdk: vars(c) for pdk, c in evaluator.constants.items()},
-        "accel_dse_version": version("accel-dse"),
-    }
+def study_record(space: SearchSpace, evaluator: Evaluator, models: str | Path) -> StudyRecord:
+    """The record a study searched with this space, evaluator and model bundle holds."""
+    models = Path(models).resolve()
+    return StudyRecord(
+        space=SpaceRecord(**space.describe()),
+        objectives=tuple(ObjectiveRecord.of(o) for o in space.objectives),
+        constraints=tuple(c.text for c in space.constraints),
+        out_of_domain=space.out_of_domain,
+        uncertainty_threshold=space.uncertainty_threshold,
+        workloads={key: weight for key, (_, weight) in evaluator.workloads.items()},
+        models=ModelsRecord(path=str(models), sha256=tree_sha256(models), features=tuple(evaluator.bundle.features),
+                            targets=tuple(evaluator.bundle.targets)),
+        metric_units=evaluator.metric_units(),
+        memory_constants={pdk: vars(c) for pdk, c in evaluator.constants.items()},
+        accel_dse_version=version("accel-dse"),
+    )
 
 
-#: Study attributes that must match when a study is resumed.
-_RESUME_KEYS = ("objectives", "constraints", "out_of_domain", "uncertainty_threshold", "workloads")
+#: Record fields that must match when a study is resumed (besides the space and model sha256).
+_RESUME_FIELDS = ("objectives", "constraints", "out_of_domain", "uncertainty_threshold", "workloads")
 
 
 def open_study(space: SearchSpace, evaluator: Evaluator, models: str, storage: StudyStorage, study_name: str,
                sampler: str = "tpe", seed: int | None = None, resume: bool = False) -> optuna.Study:
     """Create the study, or with ``resume`` load it (creating it when absent, for shared workers)."""
-    attributes = study_attributes(space, evaluator, models)
+    record = study_record(space, evaluator, models)
     existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage.storage)}
     if study_name in existing and not resume and existing[study_name].n_trials:
         raise DSEInputError(f"study {study_name!r} already exists in {_hide_password(storage.url)} with "
@@ -172,49 +207,45 @@ def open_study(space: SearchSpace, evaluator: Evaluator, models: str, storage: S
     try:
         study = optuna.create_study(storage=storage.storage, study_name=study_name, directions=space.directions,
                                     sampler=make_sampler(sampler, seed))
-        created = True
+        write_study_record(study, record)
     except optuna.exceptions.DuplicatedStudyError:
         study = optuna.load_study(study_name=study_name, storage=storage.storage, sampler=make_sampler(sampler, seed))
-        created = False
-    if created:
-        # "space" last: a worker that loads the study meanwhile waits for it (see below).
-        for key, value in sorted(attributes.items(), key=lambda item: item[0] == "space"):
-            study.set_user_attr(key, value)
-    else:
-        stored = _wait_for_attributes(study)
-        _check_resumable(stored, attributes, space, study_name)
+        _wait_for_record(study)
+        _check_resumable(read_study_record(study), record, space, study_name)
     if storage.exclusive:
-        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            # An exclusive (locked) storage has no other worker: a RUNNING trial is from a killed run.
-            storage.storage.set_trial_user_attr(trial._trial_id, "stale", True)
-            storage.storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        # An exclusive (locked) storage has no other worker: a RUNNING trial is from a killed run.
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        if running:
+            study_id = storage.storage.get_study_id_from_name(study_name)
+            for trial in running:
+                trial_id = storage.storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+                storage.storage.set_trial_state_values(trial_id, TrialState.FAIL)
+            logger.warning("study %r: failed %d trial(s) left RUNNING by a killed run: %s", study_name,
+                           len(running), ", ".join(str(t.number) for t in running))
     return study
 
 
-def _wait_for_attributes(study: optuna.Study, timeout_s: float = 60.0) -> dict:
-    """The study's attributes once its creator (maybe another worker, right now) has written them all."""
+def _wait_for_record(study: optuna.Study, timeout_s: float = 60.0) -> None:
+    """Return once the study holds its record: its creator (maybe another worker, right now) writes it
+    just after creating the study. A study with other attributes or trials but no record (or still
+    none after ``timeout_s``) is left to :func:`~dse.record.read_study_record` to refuse."""
     deadline = time.monotonic() + timeout_s
-    while "space" not in (stored := study.user_attrs) and not study.get_trials(deepcopy=False):
-        if time.monotonic() > deadline:
-            break
+    while not study.user_attrs and not study.get_trials(deepcopy=False) and time.monotonic() < deadline:
         time.sleep(0.2)
-    return stored
 
 
-def _check_resumable(stored: dict, attributes: dict, space: SearchSpace, study_name: str) -> None:
-    if "space" not in stored:
-        raise DSEInputError(f"study {study_name!r} was not created by accel-dse (no space in its user_attrs)")
-    if stored["space"]["sha256"] != attributes["space"]["sha256"]:
+def _check_resumable(stored: StudyRecord, record: StudyRecord, space: SearchSpace, study_name: str) -> None:
+    if stored.space.sha256 != record.space.sha256:
         raise DSEInputError(f"study {study_name!r} was created from another space file (sha256 "
-                            f"{stored['space']['sha256'][:12]}…, now {space.path} has "
-                            f"{attributes['space']['sha256'][:12]}…); resume with the same file or use a new --study")
-    if stored["models"]["sha256"] != attributes["models"]["sha256"]:
-        raise DSEInputError(f"study {study_name!r} was created with other models ({stored['models']['path']}); "
+                            f"{stored.space.sha256[:12]}…, now {space.path} has "
+                            f"{record.space.sha256[:12]}…); resume with the same file or use a new --study")
+    if stored.models.sha256 != record.models.sha256:
+        raise DSEInputError(f"study {study_name!r} was created with other models ({stored.models.path}); "
                             f"resume with the same --models or use a new --study")
-    for key in _RESUME_KEYS:
-        if stored.get(key) != attributes[key]:
-            raise DSEInputError(f"study {study_name!r}: {key} differ from the study's ({stored.get(key)!r} vs "
-                                f"{attributes[key]!r}); resume with the same settings or use a new --study")
+    for name in _RESUME_FIELDS:
+        if getattr(stored, name) != getattr(record, name):
+            raise DSEInputError(f"study {study_name!r}: {name} differ from the study's ({getattr(stored, name)!r} vs "
+                                f"{getattr(record, name)!r}); resume with the same settings or use a new --study")
 
 
 def finished_and_active(study: optuna.Study) -> tuple[int, int]:
@@ -232,10 +263,17 @@ def _is_surplus(study: optuna.Study, trial: optuna.Trial, n_trials: int) -> bool
 
 
 def run_trials(study: optuna.Study, space: SearchSpace, evaluator: Evaluator, n_trials: int,
-               batch_size: int = 1, progress: bool = True) -> int:
-    """Ask/evaluate/tell in batches until the study holds ``n_trials`` finished trials; returns how many ran here."""
+               batch_size: int = 1, progress: bool = True, storage: StudyStorage | None = None) -> int:
+    """Ask/evaluate/tell in batches until the study holds ``n_trials`` finished trials; returns how many ran here.
+
+    ``storage`` is the storage the study was opened on (:func:`open_storage`): on a shared RDB storage
+    each asked trial gets a heartbeat and the loop waits for other workers' trials. None for a study
+    not opened through it (e.g. in memory).
+    """
     if n_trials < 1 or batch_size < 1:
         raise DSEInputError(f"--trials ({n_trials}) and --batch-size ({batch_size}) must be >= 1")
+    heartbeat = storage is not None and storage.heartbeat
+    study_id = storage.storage.get_study_id_from_name(study.study_name) if heartbeat else None
     distributions = space.distributions()
     shown = min(finished_and_active(study)[0], n_trials)
     ran = 0
@@ -247,13 +285,13 @@ def run_trials(study: optuna.Study, space: SearchSpace, evaluator: Evaluator, n_
             if finished >= n_trials:
                 break
             if finished + active >= n_trials:
-                if not _heartbeat_enabled(study):
+                if not heartbeat:
                     break  # the rest runs in other workers
                 time.sleep(1.0)  # wait for the other workers' trials: finished, or failed as stale
                 continue
             trials = []
             for _ in range(min(batch_size, n_trials - finished - active)):
-                trial = _ask(study, distributions)
+                trial = _ask(study, distributions, (storage.storage, study_id) if heartbeat else None)
                 if _is_surplus(study, trial, n_trials):
                     study.tell(trial, state=TrialState.FAIL)
                     break
@@ -280,69 +318,34 @@ def _fail_stale(study: optuna.Study) -> tuple[int, int]:
     return finished_and_active(study)
 
 
-def _ask(study: optuna.Study, distributions: dict) -> optuna.Trial:
-    """``study.ask``, with the heartbeat recorded where the storage keeps one."""
+def _ask(study: optuna.Study, distributions: dict,
+         heartbeat: tuple[optuna.storages.RDBStorage, int] | None) -> optuna.Trial:
+    """``study.ask``, with the trial's first heartbeat recorded when ``heartbeat`` = (the study's RDB
+    storage, the study's id in it) is given.
+
+    Optuna's ask/tell API records no heartbeat itself (``optimize`` does); the storage's public
+    ``record_heartbeat`` takes the trial's storage id, looked up from the study id and trial number.
+    """
     with warnings.catch_warnings():  # Optuna warns that heartbeats are meant for optimize(); we record them
         warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")
         trial = study.ask(distributions)
-    if _heartbeat_enabled(study):
-        study._storage.record_heartbeat(trial._trial_id)
+    if heartbeat is not None:
+        backend, study_id = heartbeat
+        backend.record_heartbeat(backend.get_trial_id_from_study_id_trial_number(study_id, trial.number))
     return trial
 
 
-def _heartbeat_enabled(study: optuna.Study) -> bool:
-    # Optuna's ask/tell API has no public heartbeat call (optimize() records it); the study's storage
-    # (an RDBStorage, or Optuna's cache around it) has the BaseHeartbeat methods
-    interval = getattr(study._storage, "get_heartbeat_interval", None)
-    return interval is not None and interval() is not None
-
-
 def _tell(study: optuna.Study, trials: list[optuna.Trial], assessment: Assessment) -> None:
+    """Store each trial's metrics (one JSON attribute) and constraints, then tell it: PRUNED when the
+    design was rejected, else its objective values."""
     feasible = assessment.feasible
     records = assessment.metrics.to_dict(orient="records")
-    names = assessment.constraint_names
     for i, trial in enumerate(trials):
-        attrs = {}
-        for name, value in records[i].items():
-            if isinstance(value, (bool, np.bool_)):
-                attrs[name] = bool(value)
-            elif value is not None and not (isinstance(value, float) and math.isnan(value)):
-                attrs[name] = float(value)
-        attrs["feasible"] = bool(feasible[i])
         reason = assessment.rejected.iloc[i]
-        if reason:
-            attrs["rejected"] = reason
-        write_trial_attrs(study, trial, attrs, dict(zip(names, assessment.constraints[i].tolist())))
+        metrics = {**records[i], "feasible": bool(feasible[i]), "rejected": reason}
+        write_trial_metrics(trial, metrics, dict(zip(assessment.constraint_names, assessment.constraints[i].tolist())))
         if reason:
             study.tell(trial, state=TrialState.PRUNED)
         else:
             values = [float(v) for v in assessment.objectives[i]]
             study.tell(trial, values if len(values) > 1 else values[0])
-
-
-def write_trial_attrs(study: optuna.Study, trial: optuna.Trial, attrs: dict, constraints: dict) -> None:
-    """Store a running trial's user attributes and constraint values (``Trial.set_constraint``).
-
-    On an RDB storage everything goes in one transaction (one bulk INSERT per table, through Optuna's
-    own table models): attribute by attribute costs ~5 ms each on SQLite here, i.e. ~0.3 s per trial.
-    Other storages use the public per-attribute calls.
-    """
-    backend = getattr(study._storage, "_backend", study._storage)
-    if not isinstance(backend, optuna.storages.RDBStorage):
-        for key, value in attrs.items():
-            trial.set_user_attr(key, value)
-        for key, value in constraints.items():
-            trial.set_constraint(key, value)
-        return
-    from optuna.storages._rdb import models
-    from optuna.storages._rdb.storage import _create_scoped_session
-    from optuna.study._constrained_optimization import _CONSTRAINTS_KEY
-
-    with _create_scoped_session(backend.scoped_session, True) as session:
-        session.execute(sqlalchemy.insert(models.TrialUserAttributeModel), [
-            {"trial_id": trial._trial_id, "key": key, "value_json": json.dumps(value)}
-            for key, value in attrs.items()])
-        if constraints:
-            session.execute(sqlalchemy.insert(models.TrialSystemAttributeModel), [
-                {"trial_id": trial._trial_id, "key": f"{_CONSTRAINTS_KEY}:{key}", "value_json": json.dumps(value)}
-                for key, value in constraints.items()])

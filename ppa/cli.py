@@ -6,8 +6,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ppa.backend_flow.cli import characterise, sample
 from frontend_sim.atomic import check_writable, write_file
+from ppa.backend_flow.cli import characterise, characterise_memory, sample
 from ppa.bundle import MANIFEST, load_bundle, save_bundle
 from ppa.errors import PPAInputError
 from ppa.models import FAMILIES
@@ -151,4 +151,4 @@ def predict(model_dir, data, out):
         click.echo(result.to_csv(index=False), nl=False)
 
 
-COMMANDS: list = [sample, characterise, train, evaluate, predict]
+COMMANDS: list = [sample, characterise, characterise_memory, train, evaluate, predict]

@@ -12,6 +12,7 @@ from dse.accuracy import BUNDLED, COLUMNS, AccuracyTable, NetworkChoice
 from dse.cli import main
 from dse.errors import DSEInputError
 from dse.evaluator import Evaluator, load_model_bundle, load_workloads
+from dse.record import trial_metrics
 from dse.space import load_space
 from frontend_sim import zoo
 from frontend_sim.simulator import simulate_batch
@@ -121,10 +122,10 @@ def test_search_picks_the_narrowest_precision_the_table_allows(tmp_path, models,
     study = optuna.load_study(study_name="acc", storage=f"sqlite:///{db}")
     trials = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     assert {t.params["net_act_bits"] for t in trials} == {2, 4, 8}  # every choice was tried
-    feasible = [t for t in trials if t.user_attrs["feasible"]]
+    feasible = [t for t in trials if trial_metrics(t)["feasible"]]
     chosen = min(feasible, key=lambda t: t.values[0])
     assert chosen.params["net_act_bits"] == best
-    top1 = {t.params["net_act_bits"]: t.user_attrs["top1"] for t in trials}
+    top1 = {t.params["net_act_bits"]: trial_metrics(t)["top1"] for t in trials}
     assert top1 == {2: 50.0, 4: 64.0, 8: 70.0}
 
 

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from dse.cli import main
 from dse.demo import bundled_file, train_surrogates
+from dse.record import read_study_record, trial_metrics
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +31,9 @@ def test_tiny_demo_writes_the_report_of_a_two_workload_study(tiny_demo):
     study = optuna.load_study(study_name="demo", storage=f"sqlite:///{out / 'study.db'}")
     finished = [t for t in study.trials if t.state.is_finished() and t.state != optuna.trial.TrialState.FAIL]
     assert len(finished) == 8
-    assert set(study.user_attrs["workloads"]) == {"resnet50", "bert_base"}
-    assert [o["name"] for o in study.user_attrs["objectives"]] == ["runtime_s", "energy_j", "area_um2"]
+    record = read_study_record(study)
+    assert set(record.workloads) == {"resnet50", "bert_base"}
+    assert [o.name for o in record.objectives] == ["runtime_s", "energy_j", "area_um2"]
     # the Pareto CSV against a brute-force non-dominated filter of every completed, feasible trial
     feasible = {t.number: np.array(t.values) for t in study.trials
                 if t.state == optuna.trial.TrialState.COMPLETE and all(v <= 0 for v in t.constraints.values())}
@@ -112,7 +114,7 @@ def test_demo_per_layer_view_matches_the_studys_cycles(tiny_demo):
     layers = pd.read_csv(out / "layers.csv")
     assert set(layers["workload"]) == {"resnet50", "bert_base"}
     for (trial, workload), part in layers.groupby(["trial", "workload"]):
-        recorded = study.trials[trial].user_attrs[f"{workload}.total_cycles"]
+        recorded = trial_metrics(study.trials[trial])[f"{workload}.total_cycles"]
         assert part["total_cycles"].sum() == pytest.approx(recorded, rel=1e-9)
 
 

@@ -5,6 +5,7 @@ import json
 import logging
 import re
 import struct
+from dataclasses import replace
 
 import numpy as np
 import optuna
@@ -14,12 +15,14 @@ from click.testing import CliRunner
 
 from dse import report
 from dse.cli import main
+from ppa.hashing import tree_sha256
 from dse.objectives import Objective
+from dse.record import ModelsRecord, read_study_record, trial_metrics, write_study_record
 from dse.report_figures import PNG_WIDTH
 from dse.report_data import read_study
 from dse.report_pareto import chosen_designs, pair_front_mask, pareto_table, parse_pairs
 from dse.report_storage import ReportError, load_study
-from report_study import AREA_LIMIT_UM2, WORKLOAD, make_study
+from report_study import AREA_LIMIT_UM2, NO_BUNDLE, WORKLOAD, make_study
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +46,8 @@ def brute_force_pareto(points: dict[int, tuple]) -> set[int]:
 def test_csv_holds_exactly_the_pareto_set(stored):
     _, study, files = stored
     feasible = {t.number: tuple(t.values) for t in study.trials
-                if t.state == optuna.trial.TrialState.COMPLETE and t.user_attrs["area_um2"] <= AREA_LIMIT_UM2}
-    infeasible = [t for t in study.trials if t.user_attrs["area_um2"] > AREA_LIMIT_UM2]
+                if t.state == optuna.trial.TrialState.COMPLETE and trial_metrics(t)["area_um2"] <= AREA_LIMIT_UM2}
+    infeasible = [t for t in study.trials if trial_metrics(t)["area_um2"] > AREA_LIMIT_UM2]
     assert infeasible, "the fixture should exercise the area constraint"
     table = pd.read_csv(files.csv)
     assert set(table["trial"]) == brute_force_pareto(feasible)
@@ -52,7 +55,7 @@ def test_csv_holds_exactly_the_pareto_set(stored):
     for _, row in table.iterrows():  # values are the trials' own, not recomputed
         trial = study.trials[int(row["trial"])]
         assert row["runtime_s"] == pytest.approx(trial.values[0], rel=1e-12)
-        assert row["area_um2"] == pytest.approx(trial.user_attrs["area_um2"], rel=1e-12)
+        assert row["area_um2"] == pytest.approx(trial_metrics(trial)["area_um2"], rel=1e-12)
         assert row["dataflow"] == trial.params["dataflow"]
     assert list(table["runtime_s"]) == sorted(table["runtime_s"])
 
@@ -70,8 +73,8 @@ def test_json_has_params_metrics_units_and_flags(stored):
     assert {"runtime_s", "energy_j", "area_um2", "power_mw", f"{WORKLOAD}.runtime_s"} <= set(design["metrics"])
     assert set(design["uncertainty"]) == {"area_um2_std", "power_mw_std"}
     trial = study.trials[design["trial"]]
-    assert design["in_domain"] is trial.user_attrs["in_domain"]
-    assert design["uncertainty"]["area_um2_std"] == pytest.approx(trial.user_attrs["area_um2_std"])
+    assert design["in_domain"] is trial_metrics(trial)["in_domain"]
+    assert design["uncertainty"]["area_um2_std"] == pytest.approx(trial_metrics(trial)["area_um2_std"])
 
 
 def test_pair_front_is_the_2d_pareto_set(stored):
@@ -124,23 +127,9 @@ def test_layer_breakdown_sums_to_the_trials_cycles(stored):
     layers = pd.read_csv(files.out / "layers.csv")
     assert set(layers["workload"]) == {WORKLOAD}
     for trial, part in layers.groupby("trial"):
-        assert part["total_cycles"].sum() == pytest.approx(study.trials[trial].user_attrs["total_cycles"], rel=1e-9)
+        assert part["total_cycles"].sum() == pytest.approx(trial_metrics(study.trials[trial])["total_cycles"], rel=1e-9)
         parts = part[["compute_cycles", "stall_cycles", "simd_cycles"]].sum(axis=1)
         assert (parts == part["total_cycles"]).all()
-
-
-def test_a_study_without_space_text_completes_designs_from_its_fixed_values(tmp_path):
-    """Without the space text the derived wbuf_kib is unknown: designs are completed from the stored
-    fixed values and HardwareConfig's defaults."""
-    from dse.report_layers import hardware_of, layer_breakdown
-
-    study = make_study(None, n_trials=6, space_text=False)
-    data = read_study(study)
-    chosen = chosen_designs(pareto_table(data), data.objectives, 2)
-    for (_, row), hardware in zip(chosen.iterrows(), hardware_of(data, chosen)):
-        assert hardware.obuf_kib == 32.0 and hardware.wbuf_kib == 64.0  # fixed, then the default
-        assert (hardware.array_rows, hardware.dataflow) == (row["array_rows"], row["dataflow"])
-    assert set(layer_breakdown(data, chosen)["trial"]) == set(chosen["trial"])
 
 
 def test_html_is_self_contained_with_every_figure(stored):
@@ -226,11 +215,41 @@ def test_journal_storage_reports_the_same_pareto_set(stored, tmp_path):
     assert list(front["trial"]) == list(pd.read_csv(files.csv)["trial"])
 
 
+def test_missing_bundle_is_a_note_not_a_failure(stored):
+    _, _, files = stored
+    assert files.notes == [f"model bundle {NO_BUNDLE} of study 'fixture' no longer exists"]
+
+
+@pytest.mark.parametrize("attrs, message", [
+    ({}, "Error: study 'plain' was not written by accel-dse (no 'accel_dse' user attribute)"),
+    ({"objectives": ["runtime_s"], "workloads": {"resnet18": 1.0}},
+     "Error: study 'plain' was written by an older accel-dse (one user attribute per field, no 'accel_dse' "
+     "record); rerun the search"),
+])
+def test_a_study_accel_dse_did_not_write_is_refused_in_one_line(tmp_path, attrs, message):
+    url = f"sqlite:///{tmp_path / 'plain.db'}"
+    study = optuna.create_study(study_name="plain", storage=url)
+    for key, value in attrs.items():
+        study.set_user_attr(key, value)
+    study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=2)
+    result = CliRunner().invoke(main, ["report", "--storage", url, "--study", "plain", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and result.output.strip().splitlines()[-1] == message
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def record_models(study, bundle, sha256: str) -> None:
+    """Record ``bundle`` as the model bundle the study was searched with."""
+    record = read_study_record(study)
+    write_study_record(study, replace(record, models=ModelsRecord(path=str(bundle), sha256=sha256,
+                                                                  features=("array_rows", "act_bits"),
+                                                                  targets=("area_um2",))))
+
+
 @pytest.fixture(scope="module")
 def with_bundle(tmp_path_factory):
     """(storage URL, surrogate, bundle) of the fixture study recorded as searched with a small bundle
     whose training CSV no longer exists."""
-    from ppa.hashing import tree_sha256
     from ppa.bundle import save_bundle
     from ppa.surrogate import PPASurrogate
 
@@ -244,7 +263,7 @@ def with_bundle(tmp_path_factory):
     bundle = save_bundle(surrogate, root / "models", data_sha256="ab" * 32, data_path=str(root / "gone.csv"))
     url = f"sqlite:///{root / 'study.db'}"
     study = make_study(url, n_trials=12)
-    study.set_user_attr("models", {"path": str(bundle), "sha256": tree_sha256(bundle)})
+    record_models(study, bundle, tree_sha256(bundle))
     return url, surrogate, bundle
 
 
@@ -269,7 +288,7 @@ def test_surrogate_section_of_an_old_or_missing_bundle_is_a_one_line_note(with_b
     manifest = json.loads((old / "manifest.json").read_text())
     (old / "manifest.json").write_text(json.dumps({**manifest, "format_version": 1}))
     study = optuna.load_study(study_name="fixture", storage=url)
-    study.set_user_attr("models", {"path": str(old)})
+    record_models(study, old, tree_sha256(old))
     try:
         files = report.write_report(url, "fixture", tmp_path / "out", static=False)
         assert len(files.notes) == 1 and "\n" not in files.notes[0]
@@ -280,15 +299,18 @@ def test_surrogate_section_of_an_old_or_missing_bundle_is_a_one_line_note(with_b
         assert files.notes == [f"model bundle {old} of study 'fixture' no longer exists"]
         assert '<section id="surrogates">' not in files.html.read_text(encoding="utf-8")
     finally:
-        study.set_user_attr("models", {"path": str(bundle)})
+        record_models(study, bundle, tree_sha256(bundle))
 
 
 def test_an_invalid_stored_space_is_a_one_line_note(tmp_path):
     url = f"sqlite:///{tmp_path / 'study.db'}"
     study = make_study(url, n_trials=6)
-    study.set_user_attr("space", {"path": "fixture.toml", "text": "[parameters\narray_rows = 4"})
+    record = read_study_record(study)
+    write_study_record(study, replace(record, space=replace(record.space, path="fixture.toml",
+                                                            text="[parameters\narray_rows = 4")))
     files = report.write_report(url, "fixture", tmp_path / "out", static=False)
-    assert len(files.notes) == 1 and "\n" not in files.notes[0]
+    assert files.notes[1:] == [f"model bundle {NO_BUNDLE} of study 'fixture' no longer exists"]
+    assert "\n" not in files.notes[0]
     assert files.notes[0].startswith("per-layer view: the space stored in study 'fixture' is not valid: "
                                      "fixture.toml: not valid TOML")
     assert not (tmp_path / "out" / "layers.csv").exists() and files.csv.is_file()

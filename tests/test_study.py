@@ -1,6 +1,7 @@
 """Studies through the CLI and dse.study: the study contract (metrics on every trial, study attributes),
 resume rules, SQLite's one-worker lock, samplers, rule-rejected trials and constraints."""
 
+import math
 import re
 
 import optuna
@@ -9,6 +10,8 @@ from click.testing import CliRunner
 
 from dse.cli import main
 from dse.metrics import METRIC_UNITS, WORKLOAD_METRICS
+from dse.errors import DSEInputError
+from dse.record import RECORD_KEY, read_study_record, trial_metrics
 from dse.study import open_storage
 from tests.dse_helpers import bundle_dir, space_text
 
@@ -17,8 +20,6 @@ array_cols = { values = [2, 4, 8] }
 target_clock_ghz = { low = 0.5, high = 2.0, step = 0.25 }
 dataflow = { values = ["os", "ws"] }"""
 SEARCH = '[search]\nworkloads = { resnet18 = 1.0 }\nconstraints = ["area_um2 <= 3e5"]\nout_of_domain = "allow"\n'
-STUDY_KEYS = {"space", "objectives", "constraints", "out_of_domain", "uncertainty_threshold", "workloads", "models",
-              "metric_units", "memory_constants", "accel_dse_version"}
 
 
 @pytest.fixture(scope="module")
@@ -49,18 +50,22 @@ def test_search_stores_every_metric_and_the_study_contract(tmp_path, models):
     assert result.exit_code == 0, result.output
     assert "8 trials run here, 8 finished" in result.output
     study = load(db, "s1")
-    assert set(study.user_attrs) == STUDY_KEYS
-    assert study.user_attrs["workloads"] == {"resnet18": 1.0}
-    assert study.user_attrs["constraints"] == ["area_um2 <= 300000"]
-    assert [o["name"] for o in study.user_attrs["objectives"]] == ["runtime_s", "area_um2"]
-    assert len(study.user_attrs["models"]["sha256"]) == 64
-    assert study.user_attrs["metric_units"]["edp_js"].startswith("J·s")
+    assert set(study.user_attrs) == {RECORD_KEY}  # one record, nothing else
+    record = read_study_record(study)
+    assert record.workloads == {"resnet18": 1.0}
+    assert record.constraints == ("area_um2 <= 300000",)
+    assert [o.name for o in record.objectives] == ["runtime_s", "area_um2"]
+    assert record.models.path == str(models.resolve()) and len(record.models.sha256) == 64
+    assert record.space.sha256 and record.space.text == space.read_text()
+    assert record.metric_units["edp_js"].startswith("J·s")
     trials = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     assert len(trials) == 8 and sorted(t.number for t in trials) == list(range(8))
-    wanted = set(METRIC_UNITS) | {f"resnet18.{m}" for m in WORKLOAD_METRICS} | {"in_domain", "uncertain", "feasible"}
+    wanted = (set(METRIC_UNITS) | {f"resnet18.{m}" for m in WORKLOAD_METRICS}
+              | {"in_domain", "uncertain", "feasible", "rejected"})
     for trial in trials:
-        attrs = trial.user_attrs
-        assert wanted <= set(attrs)
+        assert set(trial.user_attrs) == {"metrics"}  # one attribute per trial
+        attrs = trial_metrics(trial)
+        assert wanted <= set(attrs) and attrs["rejected"] == ""
         # Reports read these directly: they must be consistent without re-evaluation.
         assert trial.values == [attrs["runtime_s"], attrs["area_um2"]]
         assert attrs["runtime_s"] == pytest.approx(attrs["total_cycles"] / (attrs["clock_ghz"] * 1e9))
@@ -68,7 +73,7 @@ def test_search_stores_every_metric_and_the_study_contract(tmp_path, models):
         assert trial.constraints == {"area_um2 <= 300000": pytest.approx((attrs["area_um2"] - 3e5) / 3e5)}
         assert attrs["feasible"] == (attrs["area_um2"] <= 3e5)
     best = study.best_trials
-    assert best and all(t.user_attrs["feasible"] for t in best)
+    assert best and all(trial_metrics(t)["feasible"] for t in best)
 
 
 def test_existing_study_needs_resume_and_resume_continues(tmp_path, models):
@@ -115,7 +120,8 @@ def test_samplers(tmp_path, models, sampler, objectives):
     assert len(trials) == 5 and all(t.state.name == "COMPLETE" for t in trials)
     if objectives:
         for t in trials:
-            assert t.value == pytest.approx(t.user_attrs["energy_j"] * t.user_attrs["area_um2"])
+            metrics = trial_metrics(t)
+            assert t.value == pytest.approx(metrics["energy_j"] * metrics["area_um2"])
 
 
 def test_rule_violations_are_pruned_with_the_reason(tmp_path, models):
@@ -131,15 +137,14 @@ def test_rule_violations_are_pruned_with_the_reason(tmp_path, models):
     for t in trials:
         violates = t.params["array_cols"] < t.params["array_rows"]
         assert (t.state.name == "PRUNED") == violates
-        assert (t.user_attrs.get("rejected") == "rule:square_or_wide") == violates
-        assert ("runtime_s" in t.user_attrs) != violates
+        metrics = trial_metrics(t)
+        assert (metrics["rejected"] == "rule:square_or_wide") == violates
+        assert math.isnan(metrics["runtime_s"]) == violates  # rejected before evaluation: stored as null
         if violates:
-            assert not t.user_attrs["feasible"] and all(v == 1.0 for v in t.constraints.values())
+            assert not metrics["feasible"] and all(v == 1.0 for v in t.constraints.values())
 
 
 def test_storage_errors(tmp_path):
-    from dse.errors import DSEInputError
-
     with pytest.raises(DSEInputError, match="expected sqlite:///FILE.db, journal:///FILE.log or postgresql"):
         open_storage("redis://localhost")
     with pytest.raises(DSEInputError, match="directory .* does not exist"):
@@ -180,11 +185,13 @@ def test_trial_of_a_dead_worker_is_failed_by_heartbeat_and_replaced(tmp_path, mo
     url = f"sqlite:///{tmp_path / 'hb.db'}"
     with pytest.warns(optuna.exceptions.ExperimentalWarning):
         storage = optuna.storages.RDBStorage(url, heartbeat_interval=1, grace_period=2)
-    study = open_study(space, evaluator, str(models), StudyStorage(url, storage), "hb", sampler="random", seed=0)
+    opened = StudyStorage(url, storage)
+    study = open_study(space, evaluator, str(models), opened, "hb", sampler="random", seed=0)
     with pytest.warns(UserWarning, match="Heartbeat of storage"):
         dead = study.ask(space.distributions())  # a worker that asked, beat once, and was killed
-    storage.record_heartbeat(dead._trial_id)
-    assert run_trials(study, space, evaluator, n_trials=3, progress=False) == 3
+    study_id = storage.get_study_id_from_name("hb")
+    storage.record_heartbeat(storage.get_trial_id_from_study_id_trial_number(study_id, dead.number))
+    assert run_trials(study, space, evaluator, n_trials=3, progress=False, storage=opened) == 3
     states = {t.number: t.state.name for t in study.get_trials(deepcopy=False)}
     assert states[dead.number] == "FAIL"
     assert sorted(states.values()) == ["COMPLETE", "COMPLETE", "COMPLETE", "FAIL"]

@@ -10,6 +10,7 @@ import time
 import optuna
 import pytest
 
+from dse.record import trial_metrics
 from tests.dse_helpers import bundle_dir, cli, space_text
 
 PARAMS = """array_rows = { values = [2, 4, 8] }
@@ -31,7 +32,7 @@ def space(tmp_path_factory):
 
 def snapshot(url, name):
     study = optuna.load_study(study_name=name, storage=url)
-    return {t.number: (t.state.name, t.params, t.values, t.user_attrs.get("runtime_s")) for t in study.trials}
+    return {t.number: (t.state.name, t.params, t.values, trial_metrics(t).get("runtime_s")) for t in study.trials}
 
 
 def completed_trials(db) -> int:
@@ -102,4 +103,4 @@ def test_two_processes_share_a_journal_study(tmp_path, space):
     complete = [t for t in trials if t.state.name == "COMPLETE"]
     assert len(complete) == 16 == sum(ran)  # all recorded once, none lost
     assert len({t.number for t in trials}) == len(trials)
-    assert all("runtime_s" in t.user_attrs for t in complete)
+    assert all("runtime_s" in trial_metrics(t) for t in complete)

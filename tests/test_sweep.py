@@ -1,5 +1,5 @@
 """Exhaustive sweep (against a brute-force dominance check and the evaluator) and the Pareto /
-hypervolume helpers (closed-form cases; they wrap Optuna's private functions, pinned here)."""
+hypervolume helpers (closed-form cases; moocore computes them, tests/test_pareto.py checks more)."""
 import json
 
 import numpy as np

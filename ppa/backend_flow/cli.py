@@ -80,3 +80,26 @@ def characterise(pdk: str, out_dir: str, delays: int, jobs: int, liberty: str | 
             click.echo(f"published to {publish_file} (provenance: {Path(publish_file).with_suffix('.md')})")
     except BackendFlowError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@click.command("characterise-memory")
+@click.option("--cacti", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="CACTI 7 binary (built from github.com/HewlettPackard/cacti with 'make opt', 180 nm check relaxed).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Output directory: sram_macros.csv, sram_model_validation.csv and the cached CACTI runs.")
+@click.option("--publish", "publish_file", type=click.Path(dir_okay=False), default=None,
+              help="Write the table there too (e.g. datasets/sram_macros.csv) with its provenance (.md) and "
+                   "sram_model_validation.csv beside it.")
+def characterise_memory(cacti: str, out_dir: str, publish_file: str | None) -> None:
+    """The SRAM macros of every node: GF180's four real macros (liberty + LEF) and ASAP7 modelled by CACTI,
+    with CACTI's error against the GF180 macros; resumable (CACTI runs are cached)."""
+    from ppa.backend_flow.errors import BackendFlowError
+    from ppa.backend_flow.memory_characterise import characterise_memory as run
+
+    command = f"accel-dse characterise-memory --cacti {cacti} --out {out_dir}" + (
+        f" --publish {publish_file}" if publish_file else "")
+    try:
+        table = run(out_dir, cacti, publish_file, command)
+    except BackendFlowError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{len(table)} macros in {out_dir}/sram_macros.csv" + (f", published to {publish_file}" if publish_file else ""))
