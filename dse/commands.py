@@ -47,7 +47,7 @@ def _setup(space_path: str, models: str, workloads: tuple[str, ...]):
 @_SPACE
 @_MODELS
 @_WORKLOAD
-@click.option("--trials", "n_trials", type=int, default=500, show_default=True,
+@click.option("--trials", "n_trials", type=click.IntRange(min=1), default=500, show_default=True,
               help="Finished trials the study should hold (shared by all workers of the study).")
 @click.option("--storage", default=None,
               help="sqlite:///FILE.db (default: sqlite:///accel_dse_study.db, one worker), "
@@ -56,7 +56,7 @@ def _setup(space_path: str, models: str, workloads: tuple[str, ...]):
 @click.option("--sampler", type=click.Choice(["tpe", "nsga2", "random", "gp"]), default="tpe", show_default=True)
 @click.option("--resume", is_flag=True, help="Continue the study if it exists (needed by extra workers too).")
 @click.option("--seed", type=int, default=None, help="Sampler seed.")
-@click.option("--batch-size", type=int, default=1, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials asked, evaluated (vectorized) and told together.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def search(space_path, models, workloads, n_trials, storage, study_name, sampler, resume, seed, batch_size, quiet):

@@ -8,6 +8,7 @@ errors, warnings, accepted); a case that fails is a silent, vague, crashing or h
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import tomllib
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from dse.cli import main
-from dse_helpers import DATASET, bundle_dir
+from tests.dse_helpers import DATASET, bundle_dir
 
 HERE = Path(__file__).parent / "bad_inputs"
 CASES = tomllib.loads((HERE / "cases.toml").read_text(encoding="utf-8"))["case"]
@@ -38,7 +39,10 @@ def bundle(tmp_path_factory) -> Path:
 
 
 def run_case(case: dict, bundle: Path, tmp: Path):
-    args = [a.format(here=HERE, tmp=tmp, bundle=bundle, data=DATASET) for a in case["args"]]
+    here = shutil.copytree(HERE, tmp / "bad_inputs")  # the case reads a copy: no case can change the corpus
+    out = tmp / "tmp"
+    out.mkdir()
+    args = [a.format(here=here, tmp=out, bundle=bundle, data=DATASET) for a in case["args"]]
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(TIMEOUT_S)
     try:
