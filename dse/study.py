@@ -48,6 +48,10 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 #: A batch is evaluated in well under a second, so a live worker never comes near the grace period.
 HEARTBEAT_S = 10
 GRACE_S = 120
+#: Seconds a PostgreSQL server may take to answer a connection (libpq's connect_timeout).
+CONNECT_TIMEOUT_S = 10
+#: Seconds one SQL statement may run on PostgreSQL before the server cancels it (statement_timeout).
+STATEMENT_TIMEOUT_S = 300
 
 
 @dataclass
@@ -112,14 +116,22 @@ def open_storage(url: str, read_only: bool = False) -> StudyStorage:
     if url.startswith(("postgresql://", "postgresql+", "mysql://", "mysql+")):
         if url.startswith("postgresql://") and importlib.util.find_spec("psycopg") is None:
             url = "postgresql+psycopg2://" + url[len("postgresql://"):]  # SQLAlchemy 2.1 defaults to psycopg 3
+        engine = {"pool_pre_ping": True}
+        if url.startswith("postgresql"):  # a host that accepts TCP but never answers must not hang us
+            engine["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S,
+                                      "options": f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"}
         for attempt in range(3):
             try:
                 with warnings.catch_warnings():  # the heartbeat arguments are "experimental" in Optuna 5
                     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                    storage = optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True},
+                    storage = optuna.storages.RDBStorage(url, engine_kwargs=engine,
                                                          heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
                 break
             except Exception as exc:  # SQLAlchemy/driver errors carry the reason
+                if "timeout expired" in str(exc):
+                    where = sqlalchemy.engine.make_url(url)
+                    raise DSEInputError(f"--storage {_hide_password(url)}: the database server {where.host}:"
+                                        f"{where.port or 5432} did not answer within {CONNECT_TIMEOUT_S} s") from None
                 if attempt == 2:
                     raise DSEInputError(f"--storage {_hide_password(url)}: cannot open the database: "
                                         f"{str(exc).splitlines()[0]}") from None

@@ -232,3 +232,20 @@ def test_search_refuses_bad_counts_before_creating_the_database(tmp_path, models
                     "--trials", -5)
     assert result.exit_code == 2 and "Invalid value for '--trials': -5 is not in the range x>=1" in result.output
     assert not db.exists()
+
+
+def test_a_postgresql_host_that_never_answers_is_named_not_waited_for(monkeypatch):
+    """A server that accepts the TCP connection and never answers: one line naming the host, after the
+    connect timeout (here 1 s), instead of a search or report that hangs."""
+    import socket
+    import dse.study as study_module
+
+    pytest.importorskip("psycopg2")
+    monkeypatch.setattr(study_module, "CONNECT_TIMEOUT_S", 1)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        port = server.getsockname()[1]
+        with pytest.raises(DSEInputError, match=rf"^--storage postgresql\+psycopg2://u:\*+@127.0.0.1:{port}/db: the "
+                                                rf"database server 127.0.0.1:{port} did not answer within 1 s$"):
+            open_storage(f"postgresql://u:secret@127.0.0.1:{port}/db")
