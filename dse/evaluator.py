@@ -40,9 +40,10 @@ from dse.cost.logic import REQUIRED_TARGETS
 from dse.cost.protocols import LogicModel, MemoryDesign, MemoryModel, Performance, PerformanceModel, check_rows
 from dse.cost.registry import build
 from dse.errors import DSEInputError
-from dse.metrics import ACCURACY_METRICS, METRIC_UNITS, WORKLOAD_METRICS
+from dse.metrics import WORKLOAD_METRICS, metric_units
 from dse.objectives import constraint_matrix, objective_matrix
 from dse.space import SearchSpace
+from frontend_sim.simulator import combination_problems
 
 
 def workload_key(name: str) -> str:
@@ -122,13 +123,8 @@ class Evaluator:
         self.accuracy = AccuracyTable.read(*space.accuracy) if space.accuracy else None
 
     def metric_units(self) -> dict[str, str]:
-        units = dict(METRIC_UNITS)
-        for key in self.workloads:
-            units.update({f"{key}.{m}": unit for m, unit in WORKLOAD_METRICS.items()})
-        if self.accuracy is not None:
-            units.update(ACCURACY_METRICS)
-            units.update({f"{key}.top1": ACCURACY_METRICS["top1"] for key in self.workloads})
-        return units
+        """Unit of every metric this evaluator produces (:func:`dse.metrics.metric_units`)."""
+        return metric_units(list(self.workloads), accuracy=self.accuracy is not None)
 
     def _simulate(self, key: str, workload, designs: pd.DataFrame) -> Performance:
         """The performance model on every design, each running the network its ``net_*`` columns choose."""
@@ -240,6 +236,10 @@ class Evaluator:
         designs = designs.reset_index(drop=True)
         rejected = self.space.rule_violations(designs).map(lambda name: f"rule:{name}" if name else "")
         rejected[(rejected == "").to_numpy() & network.too_wide(designs)] = "layers_wider_than_array"
+        # hardware no mapping can run (e.g. a GeneSys buffer below the least legal tile): rejected with the reason
+        hardware = pd.Series(combination_problems(designs), index=designs.index)
+        unrunnable = (rejected == "") & (hardware != "")
+        rejected[unrunnable] = "hardware:" + hardware[unrunnable]
         valid = (rejected == "").to_numpy()
         if valid.any():
             metrics = self.evaluate(designs[valid]).set_axis(designs.index[valid]).reindex(designs.index)

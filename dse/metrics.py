@@ -59,18 +59,19 @@ FLAGS = {
 METRIC_UNITS = {**DESIGN_METRICS, **WORKLOAD_METRICS}
 
 
-def metric_units(workloads: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
+def metric_units(workloads: list[str] | tuple[str, ...] = (), accuracy: bool = False) -> dict[str, str]:
     """Unit of every metric a study with these workloads records: :data:`METRIC_UNITS` plus
-    ``<workload>.<metric>`` for each workload metric."""
+    ``<workload>.<metric>`` for each workload metric, and with ``accuracy`` (the space names an accuracy
+    table) :data:`ACCURACY_METRICS` plus ``<workload>.top1``."""
     units = dict(METRIC_UNITS)
     units.update({f"{workload}.{metric}": unit for workload in workloads for metric, unit in WORKLOAD_METRICS.items()})
+    if accuracy:
+        units.update(ACCURACY_METRICS)
+        units.update({f"{workload}.top1": ACCURACY_METRICS["top1"] for workload in workloads})
     return units
 
 
 def metric_names(workloads: list[str] | tuple[str, ...] = (), accuracy: bool = False) -> list[str]:
     """All metric names a study with these workloads (and an accuracy table when ``accuracy``) can optimise or
-    constrain."""
-    names = list(metric_units(workloads))
-    if accuracy:
-        names += ["top1", *[f"{workload}.top1" for workload in workloads]]
-    return names
+    constrain (flags such as ``accuracy_uncertain`` are not metrics to optimise)."""
+    return [name for name in metric_units(workloads, accuracy) if name != "accuracy_uncertain"]

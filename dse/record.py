@@ -16,11 +16,11 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-import numpy as np
 import optuna
 
 from dse.errors import DSEInputError
 from dse.objectives import Objective
+from ppa.json_values import json_value
 
 #: Study user attribute holding the record.
 RECORD_KEY = "accel_dse"
@@ -139,7 +139,7 @@ def write_trial_metrics(trial: optuna.Trial, metrics: dict, constraints: dict[st
     """Store a running trial's metrics as its one ``metrics`` user attribute and its constraint values
     with ``Trial.set_constraint``. ``metrics`` maps names to numbers, bools or strings (``rejected``);
     NaN and ±inf are stored as null."""
-    trial.set_user_attr(METRICS_KEY, {name: _json_value(value) for name, value in metrics.items()})
+    trial.set_user_attr(METRICS_KEY, {name: json_value(value) for name, value in metrics.items()})
     for name, value in constraints.items():
         trial.set_constraint(name, value)
 
@@ -151,10 +151,3 @@ def trial_metrics(trial: optuna.trial.FrozenTrial) -> dict:
     return {name: math.nan if value is None else value for name, value in stored.items()}
 
 
-def _json_value(value):
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, str) or value is None:
-        return value
-    value = float(value)
-    return value if math.isfinite(value) else None

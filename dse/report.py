@@ -137,7 +137,9 @@ def _layer_section(data: StudyData, chosen, out: Path, draw) -> list:
     layers = layer_breakdown(data, chosen)
     write_file(out / "layers.csv", lambda p: layers.to_csv(p, index=False))
     parts: list = ["<p class='note'>Re-simulated with frontend_sim for the chosen designs; "
-                   "cycles stack as compute + memory stall + SIMD = total. "
+                   "cycles stack as compute + memory stall + SIMD = total; hover a bar for the layer's "
+                   "chosen mapping (DRAM tile M×K×N, loop order innermost first, refetch factors, where "
+                   "partial sums live). "
                    "Table: <code>layers.csv</code>.</p>"]
     for workload in dict.fromkeys(layers["workload"]):
         parts.append(draw(rf.layer_cycles_figure(layers, workload), f"layers_{workload}.png"))

@@ -130,8 +130,8 @@ def parallel_figure(front: pd.DataFrame, params: list[str], objectives: list[Obj
 
 
 def layer_cycles_figure(layers: pd.DataFrame, workload: str) -> go.Figure:
-    """Per-layer cycles of each chosen design (one panel each, compute / memory stall / SIMD stacked)
-    and, in the last panel, each design's DRAM traffic per layer."""
+    """Per-layer cycles of each chosen design (one panel each, compute / memory stall / SIMD stacked; a
+    bar's hover text is the layer's chosen mapping) and, in the last panel, each design's DRAM traffic per layer."""
     part = layers[layers["workload"] == workload]
     designs = list(dict.fromkeys(part["design"]))
     fig = make_subplots(rows=len(designs) + 1, cols=1, shared_xaxes=True, vertical_spacing=0.03,
@@ -143,7 +143,8 @@ def layer_cycles_figure(layers: pd.DataFrame, workload: str) -> go.Figure:
         for (column, label), color in zip(CYCLE_PARTS, part_colors):
             if column in rows:
                 fig.add_trace(go.Bar(x=rows["layer"], y=rows[column], name=label, legendgroup=label,
-                                     showlegend=i == 1, marker_color=color), row=i, col=1)
+                                     showlegend=i == 1, marker_color=color,
+                                     hovertext=rows["mapping"] if "mapping" in rows else None), row=i, col=1)
         fig.update_yaxes(title_text="cycles", row=i, col=1)
         traffic = rows.get("dram_read_bytes", 0) + rows.get("dram_write_bytes", 0)
         fig.add_trace(go.Scatter(x=rows["layer"], y=traffic, mode="lines+markers", name=f"{design}: DRAM bytes",

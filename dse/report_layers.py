@@ -44,9 +44,10 @@ def complete_designs(data: StudyData, designs: pd.DataFrame) -> pd.DataFrame:
 def layer_breakdown(data: StudyData, chosen: pd.DataFrame) -> pd.DataFrame:
     """Per-layer cycles and traffic of the chosen designs on every workload of the study.
 
-    One row per (design, workload, layer), with frontend_sim's per-layer columns (cycles, bytes) and the
-    operand widths the layer runs at (``act_bits``, ``wgt_bits``); ``design`` labels the design as
-    ``#<trial> <role>``. A design that searches its network (:mod:`dse.network`) runs its own network.
+    One row per (design, workload, layer), with frontend_sim's per-layer columns (cycles, bytes, the
+    chosen mapping), ``mapping``, the mapping in one line (:func:`mapping_text`), and the operand widths the
+    layer runs at (``act_bits``, ``wgt_bits``); ``design`` labels the design as ``#<trial> <role>``. A design
+    that searches its network (:mod:`dse.network`) runs its own network.
     """
     from dse import network
     from frontend_sim.loader import load_workload
@@ -71,8 +72,21 @@ def layer_breakdown(data: StudyData, chosen: pd.DataFrame) -> pd.DataFrame:
             layers = simulate(workload, hardware).layers.copy()
             layers.insert(2, "act_bits", [layer.act_bits or hardware.act_bits for layer in workload.layers])
             layers.insert(3, "wgt_bits", [layer.wgt_bits or hardware.wgt_bits for layer in workload.layers])
+            layers.insert(layers.columns.get_loc("loop_order"), "mapping", mapping_text(layers))
             layers.insert(0, "workload", name)
             layers.insert(0, "trial", int(design["trial"]))
             layers.insert(0, "design", label)
             frames.append(layers)
     return pd.concat(frames, ignore_index=True)
+
+
+def mapping_text(layers: pd.DataFrame) -> pd.Series:
+    """The chosen mapping of each GEMM layer in one line ('' for SIMD layers): the DRAM tile of the
+    per-group GEMM (M×K×N, elements), the loop order (innermost first), the input/weight refetch
+    factors and where partial sums live."""
+    gemm = layers["loop_order"] != ""
+    text = ("tile " + layers["tile_m"].astype(str) + "×" + layers["tile_k"].astype(str) + "×"
+            + layers["tile_oc"].astype(str) + ", loops " + layers["loop_order"] + ", refetch in "
+            + layers["ifmap_refetch"].map("{:g}".format) + " / w " + layers["filter_refetch"].map("{:g}".format)
+            + ", psum in " + layers["psum_in"])
+    return text.where(gemm, "")

@@ -8,22 +8,11 @@ from __future__ import annotations
 import optuna
 
 from dse.errors import DSEInputError
+from dse.storage_url import redact
 
 
 class ReportError(DSEInputError):
     """A report cannot be made: bad storage URL, unknown study, no completed trial, bad metric."""
-
-
-def redact(storage: str) -> str:
-    """The storage URL with any password hidden (safe to print and to write into reports)."""
-    if "://" not in storage:
-        return storage
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(storage).render_as_string(hide_password=True)
-    except Exception:  # not an SQLAlchemy URL: keep only the scheme
-        return storage.split("://", 1)[0] + "://…"
 
 
 def load_study(storage: str, study_name: str) -> optuna.Study:

@@ -6,15 +6,14 @@ through :mod:`frontend_sim.atomic` (a temporary name next to it, then renamed), 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from dse.report_data import StudyData
-from dse.report_storage import redact
+from dse.storage_url import redact
 from frontend_sim.atomic import write_file, write_text
+from ppa.json_values import json_value
 
 FLAGS = ("trial", "feasible", "pareto", "in_domain")
 
@@ -32,30 +31,18 @@ def study_settings(data: StudyData, storage: str) -> dict:
     }
 
 
-def _json_value(value):
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (np.floating, float)):
-        return None if math.isnan(value) else float(value)
-    if value is pd.NA:
-        return None
-    return value
-
-
 def designs_json(data: StudyData, front: pd.DataFrame, storage: str) -> dict:
     """The Pareto designs as JSON-ready data: parameters, metrics, uncertainty, flags, units."""
     designs = []
     for _, row in front.iterrows():
-        metrics = {k: _json_value(v) for k, v in row.items()
+        metrics = {k: json_value(v) for k, v in row.items()
                    if k not in FLAGS and k not in data.params and not k.endswith("_std")}
         designs.append({
             "trial": int(row["trial"]),
-            "params": {k: _json_value(row[k]) for k in data.params if k in row},
+            "params": {k: json_value(row[k]) for k in data.params if k in row},
             "metrics": metrics,
-            "uncertainty": {k: _json_value(v) for k, v in row.items() if k.endswith("_std")},
-            "in_domain": _json_value(row["in_domain"]) if "in_domain" in row else None,
+            "uncertainty": {k: json_value(v) for k, v in row.items() if k.endswith("_std")},
+            "in_domain": json_value(row["in_domain"]) if "in_domain" in row else None,
             "feasible": bool(row["feasible"]),
         })
     columns = [c for c in front.columns if c not in ("trial", "feasible", "pareto")]
@@ -76,6 +63,6 @@ def write_tables(data: StudyData, front: pd.DataFrame, storage: str, out: Path) 
                             lambda p: front.drop(columns=["pareto"]).to_csv(p, index=False))
     units = pd.Series(document["units"], name="unit").rename_axis("column")
     write_file(out / "units.csv", lambda p: units.to_csv(p))
-    text = json.dumps(document, indent=1, default=str, ensure_ascii=False) + "\n"
+    text = json.dumps(json_value(document), indent=1, allow_nan=False, ensure_ascii=False) + "\n"
     json_path = write_text(out / "pareto.json", text)
     return csv_path, json_path

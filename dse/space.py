@@ -61,8 +61,10 @@ from dse.metrics import metric_names
 from dse.objectives import Constraint, Objective, parse_constraint, parse_objective
 from frontend_sim.hardware import HardwareConfig, field_problem
 
-#: Architectural parameters: the HardwareConfig fields, with their defaults.
-HARDWARE_DEFAULTS = {f.name: f.default for f in fields(HardwareConfig)}
+#: Architectural parameters: the HardwareConfig fields, with their defaults -- except the DRAM tiling:
+#: the DSE evaluates every design with its searched tiling and loop order (``tiling = "search"``, legal
+#: under both array mappings), so a design is not ranked by SCALE-Sim's one fixed loop order's spills.
+HARDWARE_DEFAULTS = {**{f.name: f.default for f in fields(HardwareConfig)}, "tiling": "search"}
 #: Backend parameters every model bundle understands besides its own synthesis knobs.
 BACKEND_PARAMETERS = ("target_clock_ghz", "pdk")
 PDKS = ("asap7", "gf180")

@@ -37,6 +37,7 @@ from dse.evaluator import Assessment, Evaluator
 from dse.record import (ModelsRecord, ObjectiveRecord, SpaceRecord, StudyRecord, read_study_record,
                         write_study_record, write_trial_metrics)
 from dse.space import SearchSpace
+from dse.storage_url import redact
 from ppa.hashing import tree_sha256
 
 logger = logging.getLogger(__name__)
@@ -133,11 +134,11 @@ def open_storage(url: str, read_only: bool = False) -> StudyStorage:
                     raise DSEInputError(f"--storage {_hide_password(url)}: the database server {where.host}:"
                                         f"{where.port or 5432} did not answer within {CONNECT_TIMEOUT_S} s") from None
                 if attempt == 2:
-                    raise DSEInputError(f"--storage {_hide_password(url)}: cannot open the database: "
+                    raise DSEInputError(f"--storage {redact(url)}: cannot open the database: "
                                         f"{str(exc).splitlines()[0]}") from None
                 time.sleep(1.0)  # e.g. workers started together race to create Optuna's tables: retry
         return StudyStorage(url, storage)
-    raise DSEInputError(f"--storage {_hide_password(url)}: expected sqlite:///FILE.db, journal:///FILE.log or "
+    raise DSEInputError(f"--storage {redact(url)}: expected sqlite:///FILE.db, journal:///FILE.log or "
                         f"postgresql://USER:PASSWORD@HOST/DB")
 
 
@@ -180,14 +181,6 @@ def _sqlite_wal(connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-def _hide_password(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
-    return url
 
 
 def make_sampler(name: str, seed: int | None) -> optuna.samplers.BaseSampler:
@@ -234,7 +227,7 @@ def open_study(space: SearchSpace, evaluator: Evaluator, models: str, storage: S
     record = study_record(space, evaluator, models)
     existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage.storage)}
     if study_name in existing and not resume and existing[study_name].n_trials:
-        raise DSEInputError(f"study {study_name!r} already exists in {_hide_password(storage.url)} with "
+        raise DSEInputError(f"study {study_name!r} already exists in {redact(storage.url)} with "
                             f"{existing[study_name].n_trials} trials; pass --resume to continue it or "
                             f"--study NEW_NAME to start another")
     try:

@@ -8,7 +8,7 @@ import click
 
 from frontend_sim.atomic import OutputError, write_file
 from frontend_sim.errors import SimulatorInputError
-from frontend_sim.hardware import DATAFLOWS, TILINGS, load_hardware, preset_names
+from frontend_sim.hardware import DATAFLOWS, load_hardware, preset_names
 from frontend_sim.loader import load_workload
 from frontend_sim.simulator import simulate
 
@@ -17,6 +17,11 @@ TABLE_COLUMNS = ["layer", "op", "macs", "compute_cycles", "stall_cycles", "simd_
                  "utilization", "mapping_efficiency", "dram_read_bytes", "dram_write_bytes"]
 #: Added to the printed table under the GeneSys mapping: the chosen DRAM tile and where partial sums live.
 MAPPING_TABLE_COLUMNS = ["tile_ow", "tile_oh", "tile_kw", "tile_kh", "tile_ic", "tile_oc", "psum_in"]
+#: Added under the im2col mapping with the search: the DRAM tile of the GEMM, the loop order, refetches.
+IM2COL_SEARCH_COLUMNS = ["tile_m", "tile_k", "tile_oc", "loop_order", "ifmap_refetch", "filter_refetch", "psum_in"]
+#: --mapping values: (array_mapping, tiling).
+MAPPINGS = {"fixed": ("im2col", "fixed"), "im2col-search": ("im2col", "search"), "genesys": ("genesys", "genesys"),
+            "search": ("genesys", "search")}
 PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
 
 
@@ -28,9 +33,10 @@ PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
               help="Hardware preset name or file: SCALE-Sim .cfg, SimDIT hardware .json, or a "
                    ".json/.toml of HardwareConfig fields.")
 @click.option("--dataflow", type=click.Choice(DATAFLOWS), help="Override the hardware's dataflow.")
-@click.option("--mapping", type=click.Choice(TILINGS),
-              help="Override the mapping: 'fixed' = SCALE-Sim's im2col mapping and loop order; 'genesys' = "
-                   "GeneSys's mapping tiled by SimDIT's generator; 'search' = GeneSys's mapping with the "
+@click.option("--mapping", type=click.Choice(list(MAPPINGS)),
+              help="Override the mapping: 'fixed' = SCALE-Sim's im2col mapping and loop order; 'im2col-search' = "
+                   "SCALE-Sim's im2col mapping (any dataflow) with the searched DRAM tiling and loop order; "
+                   "'genesys' = GeneSys's mapping tiled by SimDIT's generator; 'search' = GeneSys's mapping with the "
                    "DRAM-traffic-first tiling search (both genesys modes are weight-stationary). Default: the "
                    "hardware file's (a SCALE-Sim .cfg: fixed; a SimDIT JSON: genesys).")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -43,14 +49,16 @@ def simulate_command(workload: str, hw_spec: str, dataflow: str | None, mapping:
         hw = load_hardware(hw_spec)
         changes = {"dataflow": dataflow} if dataflow else {}
         if mapping:
-            changes.update(tiling=mapping, array_mapping="im2col" if mapping == "fixed" else "genesys")
-            if mapping != "fixed":
+            array_mapping, tiling = MAPPINGS[mapping]
+            changes.update(tiling=tiling, array_mapping=array_mapping)
+            if array_mapping == "genesys":
                 changes.setdefault("dataflow", "ws")
         hw = replace(hw, **changes)
         result = simulate(network, hw)
     except SimulatorInputError as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
-    columns = TABLE_COLUMNS + (MAPPING_TABLE_COLUMNS if hw.array_mapping == "genesys" else [])
+    columns = TABLE_COLUMNS + (MAPPING_TABLE_COLUMNS if hw.array_mapping == "genesys" else
+                               IM2COL_SEARCH_COLUMNS if hw.tiling == "search" else [])
     table = result.layers[columns].copy()
     for column in PERCENT_COLUMNS:
         table[column] = (100 * table[column]).round(2)

@@ -37,7 +37,8 @@ KIB_BITS = 8 * 1024
 #: iterated in time, fill/drain once per DRAM tile).
 ARRAY_MAPPINGS = ("im2col", "genesys")
 #: DRAM tiling: SCALE-Sim's one fixed loop order per dataflow (im2col mapping), SimDIT's tiling
-#: generator, or the searched off-chip tiling (GeneSys mapping; :mod:`frontend_sim.mapping`).
+#: generator (GeneSys mapping), or the searched off-chip tiling and loop order (either mapping:
+#: :mod:`frontend_sim.im2col_tiling`, :mod:`frontend_sim.mapping`).
 TILINGS = ("fixed", "genesys", "search")
 #: DRAM interface: one link shared by all buffers (``dram_bytes_per_cycle``) or one AXI port per
 #: buffer (``ibuf_axi_bits``, ``parambuf_axi_bits``, ``obuf_axi_bits``, ``simd_axi_bits``).
@@ -148,12 +149,13 @@ def field_problem(name: str, value) -> str:
 def combination_problem(hw: HardwareConfig) -> str:
     """What is wrong with a combination of fields ('' when none), as ``field=value: expected ...``.
 
-    The im2col mapping runs SCALE-Sim's fixed loop order; the GeneSys mapping is weight-stationary,
+    The im2col mapping runs SCALE-Sim's fixed loop order or the search (which keeps the fixed order where
+    no tile fits, so any buffer sizes are legal); the GeneSys mapping is weight-stationary,
     tiled by SimDIT's generator or the search, and needs buffers that hold the smallest legal tile
     (:func:`frontend_sim.mapping.minimum_buffers`).
     """
-    if hw.array_mapping == "im2col" and hw.tiling != "fixed":
-        return f"tiling={hw.tiling!r}: expected 'fixed' with array_mapping='im2col' (genesys/search need 'genesys')"
+    if hw.array_mapping == "im2col" and hw.tiling == "genesys":
+        return "tiling='genesys': expected 'fixed' or 'search' with array_mapping='im2col' (SimDIT's generator needs 'genesys')"
     if hw.array_mapping == "genesys":
         if hw.tiling == "fixed":
             return "tiling='fixed': expected 'genesys' or 'search' with array_mapping='genesys'"

@@ -232,11 +232,18 @@ def _tiles(lt: dict, hw: dict, search: bool):
     icp_window_act = f32(icp * window * act)
     conv = (in_k * x(x(outputs * icp_window_act)) / out_k * np.ceil(n_oc)
             + x(x(f32(outputs * ocp * acc)) * (2 * reduction - 2)))
-    dram = np.where(x(x(lt["loop_fc"])), x(x(f32(icp * act))) * n_oc, conv)
-    tile = out_k * x(x(f32(kk))) * x(np.ceil(ict_d / x(rows))) * oc_mult
-    cycles = (tile + x(x(f32(rows + cols - 2)))) * x(x(outputs * window) * x(f32(icp)) / ict_d) / out_k * n_oc
+    dram = conv  # batch-1 FC layers: the input vector once per OC tile, no partial sums
+    fc_cols = np.flatnonzero(lt["loop_fc"][0])
+    if fc_cols.size:
+        dram[:, fc_cols] = x(x(f32(np.broadcast_to(icp * act, kk.shape)[:, fc_cols]))) * n_oc[:, fc_cols]
+    # cycles = (tile + R + C − 2) · tiles, with tile = OW_t·OH_t·N_t · KW_t·KH_t · ceil(IC_t/R) · OC_t/C and
+    # OC_t/C · n_OC = OCp/C: the per-IC-tile part once, the fill/drain part per candidate
+    per_ic_tile = x(x(outputs * window) * x(f32(icp)) / ict_d)  # (N, L, D, 1)
+    array_part = x(x(f32(kk)) * np.ceil(ict_d / x(rows)) * x(f32(ocp / cols)))
+    cycles = per_ic_tile * (array_part + x(x(f32(rows + cols - 2))) * n_oc / out_k)
     shape = first.shape[:2] + (-1,)
-    dram = np.where(legal, dram, np.inf).reshape(shape)
+    dram[~np.broadcast_to(legal, dram.shape)] = np.inf
+    dram = dram.reshape(shape)
     fewest = dram <= dram.min(axis=-1, keepdims=True) * (1 + 1e-6)
     choice = np.argmin(np.where(fewest, cycles.reshape(shape), np.inf), axis=-1)
     steps = len(SEARCH_TILE_STEPS)

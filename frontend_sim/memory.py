@@ -21,7 +21,10 @@ DRAM traffic per group (bytes), with the refetch factors the loop order implies:
                                             else col_folds)                     if a C×N tile does not fit
 =====  ==================================  ==================================  =====================
 
-plus the ofmap (M·N at ``act_bits``) and the bias vector (N at ``bias_bits``).
+plus the ofmap (M·N at ``act_bits``) and the bias vector (N at ``bias_bits``). With ``tiling =
+"search"`` the refetch factors and partial-sum passes are those of the searched DRAM tiling and loop
+order (:mod:`frontend_sim.im2col_tiling`; the fixed order is one of its candidates), whose extra
+fill/drain cycles are added to the compute (and overlap DRAM like it).
 SRAM traffic: each buffer is written with what DRAM delivers; the array reads the ifmap matrix
 M·K (im2col view) ``col_folds`` times in os/ws and once in is, the filter ``row_folds`` times in os,
 once in ws and ``col_folds`` times in is; the OBUF is written once per K pass (1 in os, row_folds
@@ -50,6 +53,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from frontend_sim import im2col_tiling
 from frontend_sim.dataflow import ComputeResult
 
 KIB = 1024
@@ -79,6 +83,11 @@ class MemoryTraffic:
     ifmap_refetch: np.ndarray  # times the input is read from DRAM
     filter_refetch: np.ndarray  # times the weights are read from DRAM
     psum_passes: np.ndarray  # K passes whose partial sums go through the OBUF (1: none)
+    extra_compute_cycles: np.ndarray  # fill/drain of folds reloaded by a split streamed dim (search), cycles
+    tile_m: np.ndarray  # DRAM tile of the per-group GEMM, elements (fixed order: one fold)
+    tile_oc: np.ndarray  # N (output channels per group)
+    tile_k: np.ndarray
+    loop_order_code: np.ndarray  # index into im2col_tiling.LOOP_ORDERS; FIXED_CODE = SCALE-Sim's order
 
     @property
     def dram_read_bytes(self) -> np.ndarray:
@@ -90,8 +99,9 @@ class MemoryTraffic:
 
 
 def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow: str,
-                 comp: ComputeResult) -> MemoryTraffic:
-    """Traffic and stalls of grouped GEMM layers under one dataflow.
+                 comp: ComputeResult, search: bool = False) -> MemoryTraffic:
+    """Traffic and stalls of grouped GEMM layers under one dataflow: SCALE-Sim's fixed loop order, or
+    with ``search`` the DRAM tiling and loop order of :mod:`frontend_sim.im2col_tiling`.
 
     ``m, n, k`` per-group GEMM sizes, ``groups`` groups, ``ifmap_elems`` unique input elements the
     whole layer reads (H·W·C less rows/columns a large stride skips), ``padded_ifmap_elems`` the same
@@ -130,21 +140,42 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
     else:
         dram_psum = np.where(psum_tile * acc > obuf_half, (2 * g) * (k_passes - 1) * mn * acc, 0.0)
 
-    dram_ifmap = (g * ifmap_refetch) * ifmap_b
-    dram_filter = (g * filter_refetch) * kn * wgt
+    psum_passes = np.where(dram_psum > 0, k_passes, 1)
     dram_bias = (g * n) * bias
     dram_ofmap = (g * mn) * np.where(hw["ofmap_write_code"] == 1, acc, act)
-    total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
-
     fill_i = np.minimum(fill_ifmap * act, ibuf_half)
+    transfer = transfer_function(hw)
     fill_f = np.minimum(fill_filter * wgt, wbuf_half)
-    scale = np.where(g > 0, np.minimum(1.0, total / np.maximum(fill_i + fill_f, 1e-30)), 0.0)
-    fill_time = transfer_cycles(hw, fill_i * scale, fill_f * scale, 0.0)
-    total_time = transfer_cycles(hw, dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
+
+    def fill_cycles(dram_total):
+        """Cycles to bring the first fold's operands (at most what the layer moves at all)."""
+        scale = np.where(g > 0, np.minimum(1.0, dram_total / np.maximum(fill_i + fill_f, 1e-30)), 0.0)
+        return transfer(fill_i * scale, fill_f * scale, 0.0)
+
+    extra = 0.0
+    tiles = im2col_tiling.fold_tile(m, n, k, rows, cols, dataflow)
+    order = np.full(tiles["m"].shape, im2col_tiling.FIXED_CODE)
+    if search:
+        fixed_total = (g * ifmap_refetch) * ifmap_b + (g * filter_refetch) * kn * wgt + dram_psum + dram_bias \
+            + dram_ofmap
+        fixed = dict(ifmap_refetch=ifmap_refetch, filter_refetch=filter_refetch, psum_passes=psum_passes,
+                     tiles=tiles, bias=dram_bias, ofmap=dram_ofmap, fill=fill_cycles(fixed_total))
+        chosen = im2col_tiling.search(m, n, k, g, ifmap_b, hw, dataflow, comp, fixed, transfer)
+        ifmap_refetch, filter_refetch, psum_passes = chosen.ifmap_refetch, chosen.filter_refetch, chosen.psum_passes
+        dram_psum = (2 * g) * (psum_passes - 1) * mn * acc
+        extra = chosen.extra_cycles
+        tiles = {"m": chosen.tile_m, "n": chosen.tile_n, "k": chosen.tile_k}
+        order = chosen.loop_order_code
+    dram_ifmap = (g * ifmap_refetch) * ifmap_b
+    dram_filter = (g * filter_refetch) * kn * wgt
+    total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
+    fill_time = fill_cycles(total)
+    total_time = transfer(dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
     steps = np.maximum(g * comp.folds, 1)
-    per_fold = (total_time - fill_time) / steps - comp.fold_cycles
+    per_fold = (total_time - fill_time) / steps - (comp.fold_cycles + extra / steps)
     stall = np.ceil(fill_time + steps * np.maximum(per_fold, 0.0))
     obuf_bytes = (g * k_passes * mn) * acc
+    zero = np.zeros(stall.shape)  # broadcasts the per-layer or per-config factors to (configs × layers)
     return MemoryTraffic(
         dram_ifmap_bytes=dram_ifmap, dram_filter_bytes=dram_filter, dram_bias_bytes=dram_bias,
         dram_ofmap_bytes=dram_ofmap, dram_psum_bytes=dram_psum,
@@ -154,19 +185,30 @@ def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow:
         sram_bbuf_read_bytes=(g * m_tiles * n) * bias,
         sram_bbuf_write_bytes=dram_bias,
         stall_cycles=stall,
-        ifmap_refetch=np.broadcast_to(ifmap_refetch, stall.shape).astype(float),
-        filter_refetch=np.broadcast_to(filter_refetch, stall.shape).astype(float),
-        psum_passes=np.where(dram_psum > 0, k_passes, 1).astype(float),
+        ifmap_refetch=zero + ifmap_refetch, filter_refetch=zero + filter_refetch, psum_passes=zero + psum_passes,
+        extra_compute_cycles=zero + extra,
+        tile_m=tiles["m"], tile_oc=tiles["n"], tile_k=tiles["k"], loop_order_code=order,
     )
 
 
-def transfer_cycles(hw, ibuf_bytes, param_bytes, obuf_bytes):
-    """Cycles to move bytes through the DRAM interface: one shared link (the sum over
-    ``dram_bytes_per_cycle``) or one AXI port per buffer (the slowest of IBUF, PARAMBUF, OBUF)."""
-    shared = (ibuf_bytes + param_bytes + obuf_bytes) / hw["dram_bytes_per_cycle"]
-    ports = np.maximum(np.maximum(ibuf_bytes / (hw["ibuf_axi_bits"] / 8), param_bytes / (hw["parambuf_axi_bits"] / 8)),
-                       obuf_bytes / (hw["obuf_axi_bits"] / 8))
-    return np.where(hw["dram_ports_code"] == 1, ports, shared)
+def transfer_function(hw):
+    """Cycles to move (ibuf, param, obuf) bytes through the DRAM interface of ``hw``, as a function: one
+    shared link (the sum over ``dram_bytes_per_cycle``) or one AXI port per buffer (the slowest of IBUF,
+    PARAMBUF, OBUF); only the interface models its configurations use are evaluated."""
+    per_port = hw["dram_ports_code"] == 1
+
+    def ports(ibuf_bytes, param_bytes, obuf_bytes):
+        return np.maximum(np.maximum(ibuf_bytes / (hw["ibuf_axi_bits"] / 8), param_bytes / (hw["parambuf_axi_bits"] / 8)),
+                          obuf_bytes / (hw["obuf_axi_bits"] / 8))
+
+    def shared(ibuf_bytes, param_bytes, obuf_bytes):
+        return (ibuf_bytes + param_bytes + obuf_bytes) / hw["dram_bytes_per_cycle"]
+
+    if per_port.all():
+        return ports
+    if not per_port.any():
+        return shared
+    return lambda *loads: np.where(per_port, ports(*loads), shared(*loads))
 
 
 def simd_stalls(in_elems, out_elems, row_elems, row_passes, simd_cycles, hw, next_gemm=0):

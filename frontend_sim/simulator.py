@@ -4,7 +4,8 @@
 2. hardware  -> per-config arrays (one row per configuration)                         ``config_table``
 3. GEMM layers, per ``array_mapping``:
    * ``im2col`` (SCALE-Sim): compute cycles (SCALE-Sim-exact, ``dataflow.compute``), then traffic and
-     stalls of its fixed loop order (``memory.gemm_traffic``);
+     stalls of its fixed loop order or (``tiling="search"``) of the searched DRAM tiling and loop order
+     (``memory.gemm_traffic``, ``im2col_tiling.search``: plus the fill/drain of folds a split reloads);
    * ``genesys``: DRAM tiling (SimDIT's generator or the search), cycles, traffic and per-port stalls
      (``mapping.genesys_metrics``), with the chosen tiles per layer
 4. SIMD unit cycles and stalls for non-GEMM layers (``simd``; ``simd_model``)
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from frontend_sim import dataflow as df_model
-from frontend_sim import mapping, memory, simd
+from frontend_sim import im2col_tiling, mapping, memory, simd
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import (ARRAY_MAPPINGS, CHOICE_FIELDS, DATAFLOWS, FIELD_NAMES, INT_FIELDS, KIB_BITS,
                                    POSITIVE_FLOAT_FIELDS, TILINGS, HardwareConfig, genesys_minimum_buffers)
@@ -48,13 +49,20 @@ class NetworkResult:
     workload: str
     hardware: HardwareConfig
     totals: dict  # network totals, keys as TOTAL_COLUMNS plus per-buffer/tensor bytes
-    columns: dict  # per-layer arrays (L,): "layer", "op", LAYER_COLUMNS, MAPPING_COLUMNS, "loop_order", "psum_in"
+    columns: dict  # per-layer arrays (L,): "layer", "op", LAYER_COLUMNS, MAPPING_COLUMNS, "loop_order_code", "gemm"
 
     @cached_property
     def layers(self) -> pd.DataFrame:
-        """One row per layer: name, op, LAYER_COLUMNS, the chosen mapping (MAPPING_COLUMNS, loop order,
-        where partial sums live)."""
-        return pd.DataFrame(self.columns)
+        """One row per layer: name, op, LAYER_COLUMNS, the chosen mapping (MAPPING_COLUMNS, loop order
+        innermost first, where partial sums live; '' for SIMD layers)."""
+        columns = dict(self.columns)
+        gemm, code = columns.pop("gemm"), columns.pop("loop_order_code").astype(np.int64)
+        # loop order codes: GENESYS_ORDER_CODE (-2), im2col_tiling.FIXED_CODE (-1), LOOP_ORDERS indices
+        orders = np.asarray([mapping.GENESYS_LOOP_ORDER, memory.FIXED_LOOP_ORDER[self.hardware.dataflow],
+                             *im2col_tiling.LOOP_ORDERS])
+        columns["loop_order"] = np.where(gemm, orders[code + 2], "")
+        columns["psum_in"] = np.where(gemm, np.where(columns["psum_passes"] > 1, "dram", "obuf"), "")
+        return pd.DataFrame(columns)
 
 
 #: Recently used workloads by identity: a repeated call with the same Workload object skips hashing it.
@@ -99,6 +107,11 @@ def build_layer_table(workload: Workload) -> dict[str, np.ndarray]:
     table.update(mapping.loop_table([mapping.loop_dims(layer) if layer.is_gemm else None
                                      for layer in workload.layers]))
     simd_cols = table["groups"][0] == 0
+    # the GEMM layers' columns of every per-layer array (what gemm_parts reads, sliced once per workload)
+    table["gemm_cols"] = np.flatnonzero(~simd_cols)
+    table["gemm"] = {key: value[:, table["gemm_cols"]] for key, value in table.items()
+                     if key in ("m", "n", "k", "groups", "macs", "ifmap_elems", "ifmap_padded_elems")
+                     or key.startswith("loop_")}
     table["g_divisors"] = simd.tile_divisors(table["g_oh"][0][simd_cols], table["g_ow"][0][simd_cols]) \
         if simd_cols.any() else None
     for width in ("act_bits", "wgt_bits"):  # per-layer precision; 0 = the hardware's width
@@ -206,24 +219,40 @@ def validate_columns(columns: dict[str, np.ndarray]) -> None:
 
 
 def validate_combinations(columns: dict[str, np.ndarray]) -> None:
-    """Vectorized :func:`~frontend_sim.hardware.combination_problem` of validated DataFrame columns: the
-    first bad row is rebuilt as a HardwareConfig, whose message is raised naming the row."""
-    genesys = columns["array_mapping"] == "genesys"
-    bad = (genesys == (columns["tiling"] == "fixed")) | (genesys & (columns["dataflow"] != "ws"))
-    numbers = {name: pd.to_numeric(pd.Series(columns[name])).to_numpy()
+    """Raise the first of :func:`combination_problems`, naming its row."""
+    problems = combination_problems(columns)
+    bad = np.flatnonzero(problems != "")
+    if bad.size:
+        raise SimulatorInputError(f"configs row {int(bad[0])}: {problems[bad[0]]}")
+
+
+def combination_problems(columns) -> np.ndarray:
+    """Vectorized :func:`~frontend_sim.hardware.combination_problem` of validated field columns (a dict of
+    arrays or a DataFrame; missing fields take the defaults): per row '' or ``field=value: expected ...``.
+    Only the bad rows are rebuilt as HardwareConfig, for their message."""
+    n_rows = len(next(iter(columns.values()))) if isinstance(columns, dict) else len(columns)
+    defaults = HardwareConfig()
+    column = {name: (np.asarray(columns[name]) if name in columns else np.full(n_rows, getattr(defaults, name),
+                                                                                 dtype=object))
+              for name in FIELD_NAMES}
+    genesys = column["array_mapping"] == "genesys"
+    bad = (genesys & (column["tiling"] == "fixed")) | (~genesys & (column["tiling"] == "genesys")) \
+        | (genesys & (column["dataflow"] != "ws"))
+    numbers = {name: pd.to_numeric(pd.Series(column[name])).to_numpy()
                for name in ("array_rows", "array_cols", "act_bits", "wgt_bits", "acc_bits", "bias_bits")}
     least = genesys_minimum_buffers(*numbers.values())
     for name, (bits, _) in least.items():
-        bad |= genesys & (pd.to_numeric(pd.Series(columns[name])).to_numpy() * KIB_BITS < bits)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        values = {name: columns[name][row] for name in FIELD_NAMES}
+        bad |= genesys & (pd.to_numeric(pd.Series(column[name])).to_numpy() * KIB_BITS < bits)
+    problems = np.full(n_rows, "", dtype=object)
+    for row in np.flatnonzero(bad):
+        values = {name: column[name][row] for name in FIELD_NAMES}
         values = {name: (int(v) if name in INT_FIELDS else float(v) if name in POSITIVE_FLOAT_FIELDS
                          else bool(v) if name == "fetch_padding" else v) for name, v in values.items()}
         try:
             HardwareConfig(**values)
         except SimulatorInputError as exc:
-            raise SimulatorInputError(f"configs row {row}: {str(exc).removeprefix('HardwareConfig.')}") from None
+            problems[row] = str(exc).removeprefix("HardwareConfig.")
+    return problems
 
 
 def check_widths(layers: dict, hw: dict) -> None:
@@ -266,35 +295,45 @@ def gemm_parts(layers: dict, hw: dict):
     runs SCALE-Sim's compute model (:mod:`frontend_sim.dataflow`) and fixed-loop-order traffic
     (:mod:`frontend_sim.memory`); the GeneSys mapping runs :mod:`frontend_sim.mapping`.
     """
-    cols = np.flatnonzero(layers["groups"][0] > 0)
+    cols = layers["gemm_cols"]
     if cols.size == 0:
         return
-    m, n, k, groups, macs, ifmap, padded = (layers[key][:, cols] for key in ("m", "n", "k", "groups", "macs",
-                                                                           "ifmap_elems", "ifmap_padded_elems"))
+    gemm = layers["gemm"]
+    m, n, k, groups, macs, ifmap, padded = (gemm[key] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems",
+                                                                  "ifmap_padded_elems"))
     keys = (hw["array_mapping_code"] * len(DATAFLOWS) + hw["dataflow_code"]) * len(TILINGS) + hw["tiling_code"]
     hw = layer_widths(layers, hw, cols)
-    for key in np.unique(keys):
+    for key in (keys[0, 0],) if keys.shape[0] == 1 else np.unique(keys):
         mask = keys[:, 0] == key
         rows = slice(None) if mask.all() else np.flatnonzero(mask)
-        sub = {name: value[rows] for name, value in hw.items()}
+        sub = hw if isinstance(rows, slice) else {name: value[rows] for name, value in hw.items()}
         if ARRAY_MAPPINGS[int(key) // (len(DATAFLOWS) * len(TILINGS))] == "genesys":
-            loops = {name: value[:, cols] for name, value in layers.items() if name.startswith("loop_")}
+            loops = {name: value for name, value in gemm.items() if name.startswith("loop_")}
             metrics = mapping.genesys_metrics(loops, sub, groups, ifmap)
             metrics.update(macs=macs, mapping_efficiency=macs / np.maximum(
                                metrics["compute_cycles"] * sub["array_rows"] * sub["array_cols"], 1),
                            sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),
                            sram_write_bytes=sum(metrics[f"sram_{b}_write_bytes"] for b in BUFFERS[:4]))
             metrics["compute_utilization"] = metrics["mapping_efficiency"]
+            metrics.update(tile_m=metrics["tile_ow"] * metrics["tile_oh"] * metrics["tile_n"],
+                           tile_k=metrics["tile_kw"] * metrics["tile_kh"] * metrics["tile_ic"],
+                           loop_order_code=np.full(metrics["tile_ic"].shape, GENESYS_ORDER_CODE))
             yield rows, cols, metrics
             continue
         dataflow = DATAFLOWS[int(key) // len(TILINGS) % len(DATAFLOWS)]
         comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow)
-        traffic = memory.gemm_traffic(m, n, k, groups, ifmap, padded, sub, dataflow, comp)
+        search = TILINGS[int(key) % len(TILINGS)] == "search"
+        traffic = memory.gemm_traffic(m, n, k, groups, ifmap, padded, sub, dataflow, comp, search)
         metrics = {f.name: getattr(traffic, f.name) for f in fields(traffic)}
-        metrics.update(macs=macs, compute_cycles=comp.compute_cycles, folds=comp.folds * groups,
+        compute = comp.compute_cycles + traffic.extra_compute_cycles.astype(np.int64) if search \
+            else comp.compute_cycles
+        del metrics["extra_compute_cycles"]
+        metrics.update(macs=macs, compute_cycles=compute, folds=comp.folds * groups,
                        mapping_efficiency=comp.mapping_efficiency,
-                       compute_utilization=comp.compute_utilization,
-                       total_cycles=comp.compute_cycles + traffic.stall_cycles.astype(np.int64),
+                       # the search's extra fill/drain cycles do no MACs
+                       compute_utilization=comp.compute_utilization * comp.compute_cycles / np.maximum(compute, 1)
+                       if search else comp.compute_utilization,
+                       total_cycles=compute + traffic.stall_cycles.astype(np.int64),
                        dram_read_bytes=traffic.dram_read_bytes, dram_write_bytes=traffic.dram_write_bytes,
                        sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),
                        sram_write_bytes=sum(metrics[f"sram_{b}_write_bytes"] for b in BUFFERS[:4]))
@@ -336,10 +375,11 @@ def simd_part(layers: dict, hw: dict):
     return cols, metrics
 
 
-def evaluate(layers: dict, hw: dict) -> dict[str, np.ndarray]:
-    """All per-(config, layer) metrics as arrays of shape (N configs, L layers)."""
-    shape = (hw["array_rows"].shape[0], layers["m"].shape[1])
-    out = {name: np.zeros(shape) for name in LAYER_COLUMNS + MAPPING_COLUMNS}
+def evaluate(layers: dict, hw: dict) -> np.ndarray:
+    """All per-(config, layer) metrics as one array of shape (len(EVALUATED), N configs, L layers), rows
+    in :data:`EVALUATED` order (floats; integer columns hold whole numbers)."""
+    block = np.zeros((len(EVALUATED), hw["array_rows"].shape[0], layers["m"].shape[1]))
+    out = dict(zip(EVALUATED, block))
     for rows, cols, metrics in gemm_parts(layers, hw):
         index = (slice(None), cols) if isinstance(rows, slice) else np.ix_(rows, cols)
         for name, value in metrics.items():
@@ -350,10 +390,8 @@ def evaluate(layers: dict, hw: dict) -> dict[str, np.ndarray]:
         for name, value in metrics.items():
             out[name][:, cols] = value
     pes = hw["array_rows"] * hw["array_cols"]
-    out["utilization"] = out["macs"] / (np.maximum(out["total_cycles"], 1) * pes)
-    for name in INTEGER_COLUMNS + TILE_COLUMNS:
-        out[name] = out[name].astype(np.int64)
-    return out
+    out["utilization"][:] = out["macs"] / (np.maximum(out["total_cycles"], 1) * pes)
+    return block
 
 
 LAYER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total_cycles", "utilization",
@@ -361,15 +399,25 @@ LAYER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total
                  *[f"sram_{b}_{d}_bytes" for b in BUFFERS for d in ("read", "write")],
                  *[f"dram_{t}_bytes" for t in TENSORS], "dram_read_bytes", "dram_write_bytes",
                  "sram_read_bytes", "sram_write_bytes"]
-#: The chosen off-chip mapping per layer (GeneSys mapping; 0 under the im2col mapping, which streams
-#: SCALE-Sim's fixed loop order): DRAM tile sizes, refetch factors, reduction tiles whose partial sums
-#: go to DRAM and back (1 = partial sums stay in the OBUF).
-MAPPING_COLUMNS = ["tile_ow", "tile_oh", "tile_n", "tile_kw", "tile_kh", "tile_ic", "tile_oc",
+#: The chosen off-chip mapping per layer: DRAM tile sizes, refetch factors, reduction tiles whose
+#: partial sums go to DRAM and back (1 = partial sums stay in the OBUF). ``tile_m, tile_k, tile_oc``
+#: are the tile of the per-group (M×K)·(K×N) GEMM under both array mappings (N = output channels);
+#: the loop-nest tiles ``tile_ow .. tile_ic`` exist under the GeneSys mapping only (0 under im2col,
+#: whose fixed order's tile is one fold over the whole streamed dim).
+MAPPING_COLUMNS = ["tile_m", "tile_k", "tile_oc", "tile_ow", "tile_oh", "tile_n", "tile_kw", "tile_kh", "tile_ic",
                    "ifmap_refetch", "filter_refetch", "psum_passes"]
+#: Code of the GeneSys loop order in the per-layer ``loop_order_code`` array.
+GENESYS_ORDER_CODE = -2
 INTEGER_COLUMNS = ["macs", "compute_cycles", "stall_cycles", "simd_cycles", "total_cycles", "folds"]
 TILE_COLUMNS = [c for c in MAPPING_COLUMNS if c.startswith("tile_")]
 WEIGHTED = ("mapping_efficiency", "compute_utilization")
 SUMMED = [c for c in LAYER_COLUMNS if c not in WEIGHTED + ("utilization",)]
+#: Rows of :func:`evaluate`'s array: the per-layer columns and the loop order code.
+EVALUATED = LAYER_COLUMNS + MAPPING_COLUMNS + ["loop_order_code"]
+_ROW = {name: i for i, name in enumerate(EVALUATED)}
+_SUMMED_ROWS = [_ROW[name] for name in SUMMED]
+_WEIGHTED_ROWS = [_ROW[name] for name in WEIGHTED]
+_INTEGER_ROWS = [_ROW[name] for name in INTEGER_COLUMNS + TILE_COLUMNS]
 
 
 def batch_totals(layers: dict, hw: dict) -> dict[str, np.ndarray]:
@@ -413,16 +461,17 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     layers = layer_table(workload)
     hw_table = one_config_table(hw)
     check_widths(layers, hw_table)
-    out = evaluate(layers, hw_table)
-    sums = {name: out[name].sum(axis=1) for name in SUMMED}
-    sums.update({name: (out[name] * out["compute_cycles"]).sum(axis=1) for name in WEIGHTED})
+    per_layer = evaluate(layers, hw_table)[:, 0]  # (metrics, layers) of the one config
+    summed = per_layer[_SUMMED_ROWS].sum(axis=1)
+    weighted = (per_layer[_WEIGHTED_ROWS] * per_layer[_ROW["compute_cycles"]]).sum(axis=1)
+    sums = {**{name: summed[i:i + 1] for i, name in enumerate(SUMMED)},
+            **{name: weighted[i:i + 1] for i, name in enumerate(WEIGHTED)}}
     totals = {name: value[0].item() for name, value in finish_totals(sums, hw_table).items()}
     columns = {"layer": layers["name"], "op": layers["op"],
-               **{name: out[name][0] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
-    gemm = layers["groups"][0] > 0
-    order = mapping.GENESYS_LOOP_ORDER if hw.array_mapping == "genesys" else memory.FIXED_LOOP_ORDER[hw.dataflow]
-    columns["loop_order"] = np.where(gemm, order, "")
-    columns["psum_in"] = np.where(gemm, np.where(columns["psum_passes"] > 1, "dram", "obuf"), "")
+               **{name: per_layer[_ROW[name]] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
+    columns.update(zip(INTEGER_COLUMNS + TILE_COLUMNS, per_layer[_INTEGER_ROWS].astype(np.int64)))
+    columns["loop_order_code"] = per_layer[_ROW["loop_order_code"]]
+    columns["gemm"] = layers["groups"][0] > 0
     return NetworkResult(workload=workload.name, hardware=hw, totals=totals, columns=columns)
 
 

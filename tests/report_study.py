@@ -81,7 +81,7 @@ def objective(trial: optuna.Trial) -> tuple[float, float, float]:
     ibuf = trial.suggest_float("ibuf_kib", 8.0, 512.0, log=True)
     clock = trial.suggest_float("target_clock_ghz", 0.2, 2.0)
     hardware = HardwareConfig(array_rows=rows, array_cols=cols, dataflow=dataflow, ibuf_kib=ibuf,
-                              obuf_kib=FIXED["obuf_kib"], wbuf_kib=ibuf / 2)
+                              obuf_kib=FIXED["obuf_kib"], wbuf_kib=ibuf / 2, tiling="search")  # the DSE's default
     totals = simulate(get_workload(WORKLOAD), hardware).totals
     cycles = float(totals["total_cycles"])
     area = 72.0 * rows * cols + 900.0 * ibuf

@@ -97,3 +97,20 @@ def test_mapping_option_selects_the_model(tmp_path):
     bad = invoke("-w", "resnet18", "--hw", "edge-8x8", "--mapping", "genesys", "--dataflow", "os")
     assert bad.exit_code != 0 and len(bad.output.strip().splitlines()) == 1
     assert "dataflow='os': expected 'ws' with array_mapping='genesys'" in bad.output
+
+
+def test_im2col_search_mapping_keeps_the_dataflow_and_prints_the_tiles(tmp_path):
+    """--mapping im2col-search: the file's dataflow (here ws) with the searched tiling; the table shows the
+    GEMM tile, the loop order and the refetches, the CSV the same per layer."""
+    result = invoke("-w", "resnet18", "--hw", "scalesim-32x32", "--mapping", "im2col-search",
+                    "--csv", str(tmp_path / "s.csv"))
+    assert result.exit_code == 0, result.output
+    assert "32x32 ws, im2col mapping, search tiling" in result.output  # the preset's dataflow
+    assert "tile_m" in result.output and "loop_order" in result.output
+    fixed = invoke("-w", "resnet18", "--hw", "scalesim-32x32", "--csv", str(tmp_path / "f.csv"))
+    assert fixed.exit_code == 0 and "tile_m" not in fixed.output
+    layers, before = pd.read_csv(tmp_path / "s.csv"), pd.read_csv(tmp_path / "f.csv")
+    conv = layers.op == "conv"
+    assert layers[conv].loop_order.str.fullmatch(r"[mnk],[mnk],[mnk]").all() and (layers[conv].tile_m > 0).all()
+    moved = lambda t: t.dram_read_bytes + t.dram_write_bytes  # noqa: E731
+    assert (moved(layers) <= moved(before) * (1 + 1e-12)).all() and moved(layers).sum() < moved(before).sum()

@@ -142,3 +142,21 @@ def test_errors_before_any_evaluation(tmp_path, models):
     space, _, _ = make(tmp_path, models)
     with pytest.raises(DSEInputError, match=r"model bundle .*nope"):
         load_model_bundle(tmp_path / "nope", space)
+
+
+def test_hardware_no_mapping_can_run_is_rejected_with_the_reason(tmp_path, models):
+    """Under the GeneSys mapping an os dataflow or an OBUF below one pixel of C partial sums has no legal tile:
+    those designs are rejected naming the field and the least value, the others are evaluated."""
+    space, _, evaluator = make(tmp_path, models, extra='array_mapping = "genesys"\n',
+                               workloads='workloads = { resnet18 = 1.0 }\nconstraints = ["area_um2 <= 1e9"]')
+    designs = space.designs([{"array_rows": 4, "array_cols": 4, "target_clock_ghz": 1.0, "dataflow": d}
+                             for d in ("os", "ws", "ws")])
+    assert (designs.tiling == "search").all()  # the DSE's default tiling
+    designs.loc[2, "obuf_kib"] = 0.01
+    least = 2 * 4 * designs.acc_bits[2] / 8192  # KiB: one pixel of 4 sums, double-buffered
+    result = evaluator.assess(designs)
+    assert result.rejected[0].startswith("hardware:dataflow='os': expected 'ws' with array_mapping='genesys'")
+    assert result.rejected[1] == ""
+    assert result.rejected[2].startswith(f"hardware:obuf_kib=0.01: too small for any legal GeneSys tile; "
+                                         f"expected >= {least:g} KiB")
+    assert np.isfinite(result.metrics.loc[1, "runtime_s"]) and result.metrics.loc[[0, 2], "runtime_s"].isna().all()

@@ -130,6 +130,11 @@ def test_layer_breakdown_sums_to_the_trials_cycles(stored):
         assert part["total_cycles"].sum() == pytest.approx(trial_metrics(study.trials[trial])["total_cycles"], rel=1e-9)
         parts = part[["compute_cycles", "stall_cycles", "simd_cycles"]].sum(axis=1)
         assert (parts == part["total_cycles"]).all()
+    # each GEMM layer's chosen mapping next to its cycles and traffic (the DSE's searched tiling)
+    gemm = layers[layers["op"].isin(["conv", "gemm"])]
+    assert gemm["mapping"].str.fullmatch(r"tile \d+×\d+×\d+, loops [mnk],[mnk],[mnk], refetch in \S+ / w \S+, "
+                                         r"psum in (obuf|dram)").all()
+    assert layers.loc[~layers.index.isin(gemm.index), "mapping"].isna().all()  # SIMD layers: empty
 
 
 def test_html_is_self_contained_with_every_figure(stored):
