@@ -131,7 +131,7 @@ def open_storage(url: str, read_only: bool = False) -> StudyStorage:
             except Exception as exc:  # SQLAlchemy/driver errors carry the reason
                 if "timeout expired" in str(exc):
                     where = sqlalchemy.engine.make_url(url)
-                    raise DSEInputError(f"--storage {_hide_password(url)}: the database server {where.host}:"
+                    raise DSEInputError(f"--storage {redact(url)}: the database server {where.host}:"
                                         f"{where.port or 5432} did not answer within {CONNECT_TIMEOUT_S} s") from None
                 if attempt == 2:
                     raise DSEInputError(f"--storage {redact(url)}: cannot open the database: "
