@@ -12,6 +12,11 @@ import logging
 import click
 import optuna
 
+from dse.errors import DSEInputError
+from frontend_sim.atomic import OutputError
+from frontend_sim.errors import SimulatorInputError
+from ppa.errors import PPAInputError
+
 #: Modules that export ``COMMANDS``, a list of click commands.
 COMMAND_MODULES = ("frontend_sim.cli", "ppa.cli", "dse.commands", "dse.report_commands")
 #: The library's top-level loggers, whose records the command shows.
@@ -47,7 +52,23 @@ def configure_logging(verbose: int) -> None:
     optuna.logging.set_verbosity(logging.INFO if verbose >= 2 else logging.WARNING)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Errors whose message is written for the user (one line naming the file, key or row and what was
+#: expected): wherever a command meets one, it is that line, never a traceback.
+USER_ERRORS = (OutputError, SimulatorInputError, PPAInputError, DSEInputError)
+
+
+class Commands(click.Group):
+    """The command group: a :data:`USER_ERRORS` error raised anywhere in a command (e.g. an output that
+    cannot be written, a workload row met during a search) is its first line as the command's error."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            raise click.ClickException(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="accel-dse")
 @click.option("-v", "--verbose", count=True,
               help="More log lines on stderr: -v progress (INFO), -vv details (DEBUG) and Optuna's trials.")

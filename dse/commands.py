@@ -46,7 +46,7 @@ def _setup(space_path: str, models: str, workloads: tuple[str, ...]):
 @_SPACE
 @_MODELS
 @_WORKLOAD
-@click.option("--trials", "n_trials", type=int, default=500, show_default=True,
+@click.option("--trials", "n_trials", type=click.IntRange(min=1), default=500, show_default=True,
               help="Finished trials the study should hold (shared by all workers of the study).")
 @click.option("--storage", default=None,
               help="sqlite:///FILE.db (default: sqlite:///accel_dse_study.db, one worker), "
@@ -55,7 +55,7 @@ def _setup(space_path: str, models: str, workloads: tuple[str, ...]):
 @click.option("--sampler", type=click.Choice(["tpe", "nsga2", "random", "gp"]), default="tpe", show_default=True)
 @click.option("--resume", is_flag=True, help="Continue the study if it exists (needed by extra workers too).")
 @click.option("--seed", type=int, default=None, help="Sampler seed.")
-@click.option("--batch-size", type=int, default=1, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=1, show_default=True,
               help="Trials asked, evaluated (vectorized) and told together.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def search(space_path, models, workloads, n_trials, storage, study_name, sampler, resume, seed, batch_size, quiet):
@@ -88,13 +88,15 @@ def search(space_path, models, workloads, n_trials, storage, study_name, sampler
 @_WORKLOAD
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Directory for sweep.csv, pareto.csv and sweep.json.")
-@click.option("--max-points", type=int, default=None, help="Refuse spaces larger than this (default 200,000).")
+@click.option("--max-points", type=click.IntRange(min=1), default=None, help="Refuse spaces larger than this (default 200,000).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def sweep(space_path, models, workloads, out_dir, max_points, quiet):
     """Evaluate every point of a discrete space (batched) and write the table and its Pareto front."""
     from dse.sweep import MAX_POINTS, sweep_design_space, write_sweep
+    from frontend_sim.atomic import check_writable
 
     try:
+        check_writable(Path(out_dir) / "sweep.csv")  # before the sweep, not after it
         space, evaluator = _setup(space_path, models, workloads)
         table = sweep_design_space(space, evaluator, max_points=max_points or MAX_POINTS, progress=not quiet)
         summary = write_sweep(table, space, evaluator, out_dir)

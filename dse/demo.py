@@ -29,6 +29,7 @@ import pandas as pd
 import accel_dse_datasets
 
 from dse.errors import DSEInputError
+from frontend_sim.atomic import write_text
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = N
         "timings_s": {k: round(v, 1) for k, v in timings.items()},
         "report": str(files_written.html), "notes": files_written.notes,
     }
-    (out / "demo_run.json").write_text(json.dumps(summary, indent=1) + "\n")
+    write_text(out / "demo_run.json", json.dumps(summary, indent=1) + "\n")
     say("")
     say(f"Pareto report: {files_written.html}  (tables: {files_written.csv.name}, {files_written.json.name})")
     say(f"{summary['pareto_designs']} Pareto-optimal designs out of {n_trials} trials; chosen designs:")

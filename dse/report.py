@@ -22,7 +22,8 @@ from dse.report_importance import param_importances
 from dse.report_layers import layer_breakdown
 from dse.report_pareto import chosen_designs, pareto_table, parse_pairs
 from dse.report_storage import ReportError, load_study
-from dse.report_tables import study_settings, write_atomic, write_tables
+from dse.report_tables import study_settings, write_tables
+from frontend_sim.atomic import check_writable, write_file
 
 
 @dataclass
@@ -47,7 +48,7 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
     layers.csv, report.html (self-contained) and, with ``static``, the PNGs. ``progress`` receives
     one line per step."""
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_writable(out / "report.html")  # before any work: a read-only --out is one line, not a traceback
     study = load_study(storage, study_name)
     progress(f"study {study_name!r}: {len(study.trials)} trials")
     data = read_study(study)
@@ -134,7 +135,7 @@ def _space_views(data: StudyData, front) -> list:
 def _layer_section(data: StudyData, chosen, out: Path, draw) -> list:
     """Per-layer cycles of the chosen designs, one figure per workload, and ``layers.csv``."""
     layers = layer_breakdown(data, chosen)
-    write_atomic(out / "layers.csv", lambda p: layers.to_csv(p, index=False))
+    write_file(out / "layers.csv", lambda p: layers.to_csv(p, index=False))
     parts: list = ["<p class='note'>Re-simulated with frontend_sim for the chosen designs; "
                    "cycles stack as compute + memory stall + SIMD = total; hover a bar for the layer's "
                    "chosen mapping (DRAM tile M×K×N, loop order innermost first, refetch factors, where "
@@ -152,8 +153,8 @@ def _surrogate_section(data: StudyData, out: Path, draw) -> list:
 
     bundle = bundle_path_of(data)
     predictions, errors = heldout_predictions(bundle)
-    write_atomic(out / "surrogate_heldout.csv", lambda p: predictions.to_csv(p, index=False))
-    write_atomic(out / "surrogate_errors.csv", lambda p: errors.to_csv(p, index=False))
+    write_file(out / "surrogate_heldout.csv", lambda p: predictions.to_csv(p, index=False))
+    write_file(out / "surrogate_errors.csv", lambda p: errors.to_csv(p, index=False))
     same = data.models_sha256 == tree_sha256(bundle)
     split = errors["split"].iloc[0] if "split" in errors else "?"
     note = (f"<p class='note'>Bundle <code>{bundle}</code>"

@@ -15,7 +15,7 @@ from dse.errors import DSEInputError
 @click.option("--pairs", default=None, metavar="X:Y[,X:Y…]",
               help="Metric pairs for 2-D Pareto fronts, e.g. runtime_s:energy_j,area_um2:energy_j "
                    "(default: every pair of the study's objectives).")
-@click.option("--designs", "n_designs", type=int, default=4, show_default=True,
+@click.option("--designs", "n_designs", type=click.IntRange(min=0), default=4, show_default=True,
               help="Pareto designs shown in detail (each objective's best, then the knee).")
 @click.option("--png/--no-png", "static", default=True, show_default=True,
               help="Also export the figures as PNGs (plotly static export; needs kaleido and Chrome/Chromium, else skipped with one warning).")

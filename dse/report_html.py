@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.offline
 
-from dse.report_tables import write_atomic
+from frontend_sim.atomic import write_text
 from dse.report_units import unit_of
 
 def table_html(table: pd.DataFrame, units: dict[str, str], max_rows: int | None = None) -> str:
@@ -57,7 +57,7 @@ def write_html(path: Path, title: str, sections: list[tuple[str, str, list]]) ->
         f"<script type='text/javascript'>{plotly.offline.get_plotlyjs()}</script></head><body>"
         f"<h1>{html.escape(title)}</h1><nav>{''.join(nav)}</nav>{''.join(blocks)}</body></html>"
     )
-    return write_atomic(path, lambda tmp: tmp.write_text(document, encoding="utf-8"))
+    return write_text(path, document)
 
 
 def settings_html(settings: dict) -> str:

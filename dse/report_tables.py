@@ -1,33 +1,21 @@
 """The report's machine-readable tables: pareto.csv, units.csv, pareto.json and the study settings.
 
 Column names carry their units (``energy_j``); ``units.csv`` spells them out. Every file is written
-to a temporary name next to it and renamed, so an interrupted report leaves no half-written table.
+through :mod:`frontend_sim.atomic` (a temporary name next to it, then renamed), so an interrupted report leaves no half-written table.
 """
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 
 from dse.report_data import StudyData
 from dse.storage_url import redact
+from frontend_sim.atomic import write_file, write_text
 from ppa.json_values import json_value
 
 FLAGS = ("trial", "feasible", "pareto", "in_domain")
-
-
-def write_atomic(path: Path, write) -> Path:
-    """Call ``write(tmp_path)`` for a temporary file beside ``path``, then rename it to ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def study_settings(data: StudyData, storage: str) -> dict:
@@ -71,10 +59,10 @@ def write_tables(data: StudyData, front: pd.DataFrame, storage: str, out: Path) 
     into ``out``; return the CSV and JSON paths."""
     out.mkdir(parents=True, exist_ok=True)
     document = designs_json(data, front, storage)
-    csv_path = write_atomic(out / "pareto.csv",
+    csv_path = write_file(out / "pareto.csv",
                             lambda p: front.drop(columns=["pareto"]).to_csv(p, index=False))
     units = pd.Series(document["units"], name="unit").rename_axis("column")
-    write_atomic(out / "units.csv", lambda p: units.to_csv(p))
+    write_file(out / "units.csv", lambda p: units.to_csv(p))
     text = json.dumps(json_value(document), indent=1, allow_nan=False, ensure_ascii=False) + "\n"
-    json_path = write_atomic(out / "pareto.json", lambda p: p.write_text(text, encoding="utf-8"))
+    json_path = write_text(out / "pareto.json", text)
     return csv_path, json_path

@@ -159,7 +159,30 @@ class SearchSpace:
         for name, expression in self.derived.items():
             values = {column: table[column].to_numpy() for column in table.columns}
             table[name] = np.broadcast_to(expression.evaluate(values), (len(table),))
+            self._check_derived(name, table)
         return table
+
+    def _check_derived(self, name: str, table: pd.DataFrame) -> None:
+        """A derived value must be finite and legal for its field at every design whose inputs are known
+        (else one line naming the first design where it is not): a search never runs on inf, NaN or an
+        illegal field value. A design that leaves an input unset (NaN) gets NaN, unchecked."""
+        inputs = [column for column in self.derived[name].names if column in table]
+        known = table[inputs].notna().all(axis=1).to_numpy() if inputs else np.ones(len(table), bool)
+        rows = np.flatnonzero(known)
+        column = table[name].to_numpy()[rows]
+        for value in pd.unique(column):
+            if isinstance(value, (str, np.str_)):
+                problem = field_problem(name, str(value)) if name in HARDWARE_DEFAULTS else ""
+            elif not np.isfinite(value):
+                problem = "a finite number (e.g. no division by zero)"
+            else:
+                problem = _backend_problem(name, value) or (field_problem(name, _integral(value))
+                                                            if name in HARDWARE_DEFAULTS else "")
+            if problem:
+                row = int(rows[np.flatnonzero((column == value) | ((column != column) & (value != value)))[0]])
+                design = ", ".join(f"{p}={_integral(table[p].iloc[row])!r}" for p in self.parameters)
+                raise DSEInputError(f"{self.path}: [derived].{name} = {self.derived[name].text!r} is {_integral(value)!r} "
+                                    f"at the design {design or 'of the fixed values'}; expected {problem}")
 
     def rule_violations(self, designs: pd.DataFrame) -> pd.Series:
         """Name of the first violated validity rule per design ('' when valid)."""
@@ -241,7 +264,10 @@ def load_space(path: str | Path, workloads: dict[str, float] | None = None) -> S
     if not path.exists() and str(path) in bundled_spaces():
         path = BUNDLED_SPACES / f"{path}.toml"
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DSEInputError(f"{path}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at offset "
+                            f"{exc.start}); a space file is TOML text") from None
     except OSError as exc:
         raise DSEInputError(f"cannot read space file {path}: {exc.strerror} (bundled spaces: "
                             f"{', '.join(bundled_spaces())})") from None
@@ -269,11 +295,11 @@ def _parse_space(text: str, where: str, workloads: dict[str, float] | None) -> S
         if not isinstance(value, (int, float, str, bool)):
             raise DSEInputError(f"{where}: [fixed].{name} must be a number or string, got {value!r}")
     for name, parameter in parameters.items():
-        if name in HARDWARE_DEFAULTS:
+        if name in HARDWARE_DEFAULTS or name in BACKEND_PARAMETERS:
             for value in parameter.choices or (parameter.low, parameter.high):
                 _check_field(name, int(value) if parameter.kind == "int" else value, f"{where}: [parameters].{name}")
     for name, value in fixed.items():
-        if name in HARDWARE_DEFAULTS:
+        if name in HARDWARE_DEFAULTS or name in BACKEND_PARAMETERS:
             _check_field(name, value, f"{where}: [fixed].{name}")
     pdk = fixed.get("pdk")
     if "pdk" not in parameters and pdk is None:
@@ -380,10 +406,24 @@ def _parse_space(text: str, where: str, workloads: dict[str, float] | None) -> S
                        hetero=_table(raw, "hetero", where))
 
 
+def _integral(value):
+    """A float that holds an integer as that integer (derived values are computed in float)."""
+    value = value.item() if isinstance(value, np.generic) else value
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _backend_problem(name: str, value) -> str:
+    """What is wrong with a backend parameter's value ('' when nothing)."""
+    if name == "target_clock_ghz" and not (isinstance(value, (int, float, np.number)) and 0 < value < math.inf):
+        return "a clock frequency > 0 GHz"
+    return ""
+
+
 def _check_field(name: str, value, where: str) -> None:
-    problem = field_problem(name, value)
+    problem = (field_problem(name, value) if name in HARDWARE_DEFAULTS else "") or _backend_problem(name, value)
     if problem:
-        raise DSEInputError(f"{where}: value {value!r} is not valid for HardwareConfig.{name}; expected {problem}")
+        owner = "HardwareConfig." if name in HARDWARE_DEFAULTS else "backend parameter "
+        raise DSEInputError(f"{where}: value {value!r} is not valid for {owner}{name}; expected {problem}")
 
 
 def _table(raw: dict, key: str, where: str) -> dict:

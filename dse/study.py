@@ -18,6 +18,7 @@ mid-batch leaves its trials RUNNING.
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import time
 import warnings
@@ -48,6 +49,10 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 #: A batch is evaluated in well under a second, so a live worker never comes near the grace period.
 HEARTBEAT_S = 10
 GRACE_S = 120
+#: Seconds a PostgreSQL server may take to answer a connection (libpq's connect_timeout).
+CONNECT_TIMEOUT_S = 10
+#: Seconds one SQL statement may run on PostgreSQL before the server cancels it (statement_timeout).
+STATEMENT_TIMEOUT_S = 300
 
 
 @dataclass
@@ -106,19 +111,28 @@ def open_storage(url: str, read_only: bool = False) -> StudyStorage:
             raise DSEInputError(f"--storage {url}: directory {path.parent} does not exist")
         if read_only and not path.is_file():
             raise DSEInputError(f"--storage {url}: journal file {str(path)!r} does not exist")
+        _check_journal(url, path)
         backend = optuna.storages.journal.JournalFileBackend(str(path))
         return StudyStorage(url, optuna.storages.JournalStorage(backend))
     if url.startswith(("postgresql://", "postgresql+", "mysql://", "mysql+")):
         if url.startswith("postgresql://") and importlib.util.find_spec("psycopg") is None:
             url = "postgresql+psycopg2://" + url[len("postgresql://"):]  # SQLAlchemy 2.1 defaults to psycopg 3
+        engine = {"pool_pre_ping": True}
+        if url.startswith("postgresql"):  # a host that accepts TCP but never answers must not hang us
+            engine["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S,
+                                      "options": f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"}
         for attempt in range(3):
             try:
                 with warnings.catch_warnings():  # the heartbeat arguments are "experimental" in Optuna 5
                     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                    storage = optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True},
+                    storage = optuna.storages.RDBStorage(url, engine_kwargs=engine,
                                                          heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S)
                 break
             except Exception as exc:  # SQLAlchemy/driver errors carry the reason
+                if "timeout expired" in str(exc):
+                    where = sqlalchemy.engine.make_url(url)
+                    raise DSEInputError(f"--storage {redact(url)}: the database server {where.host}:"
+                                        f"{where.port or 5432} did not answer within {CONNECT_TIMEOUT_S} s") from None
                 if attempt == 2:
                     raise DSEInputError(f"--storage {redact(url)}: cannot open the database: "
                                         f"{str(exc).splitlines()[0]}") from None
@@ -126,6 +140,25 @@ def open_storage(url: str, read_only: bool = False) -> StudyStorage:
         return StudyStorage(url, storage)
     raise DSEInputError(f"--storage {redact(url)}: expected sqlite:///FILE.db, journal:///FILE.log or "
                         f"postgresql://USER:PASSWORD@HOST/DB")
+
+
+def _check_journal(url: str, path: Path) -> None:
+    """Every complete line of a journal file is a JSON object (Optuna's log records), else one line naming
+    the file and line: Optuna skips a bad last line as a write in progress and appends after it, which
+    corrupts the journal for good. A last line without its newline may be another worker's write."""
+    if not path.exists():
+        return
+    with path.open("rb") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.endswith(b"\n"):
+                break
+            try:
+                record = json.loads(line)
+            except ValueError:  # JSONDecodeError and UnicodeDecodeError
+                record = None
+            if not isinstance(record, dict):
+                raise DSEInputError(f"--storage {url}: journal file {str(path)!r} is not an Optuna journal "
+                                    f"(line {number} is not a JSON log record)")
 
 
 def _sqlite_storage(url: str, real: Path, wal: bool) -> optuna.storages.RDBStorage:
@@ -255,6 +288,10 @@ def _is_surplus(study: optuna.Study, trial: optuna.Trial, n_trials: int) -> bool
     return trial.number - failed >= n_trials
 
 
+#: User attribute of a trial told FAIL because its evaluation raised: the exception's type and first line.
+FAIL_REASON_KEY = "fail_reason"
+
+
 def run_trials(study: optuna.Study, space: SearchSpace, evaluator: Evaluator, n_trials: int,
                batch_size: int = 1, progress: bool = True, storage: StudyStorage | None = None) -> int:
     """Ask/evaluate/tell in batches until the study holds ``n_trials`` finished trials; returns how many ran here.
@@ -293,8 +330,10 @@ def run_trials(study: optuna.Study, space: SearchSpace, evaluator: Evaluator, n_
                 break
             try:
                 assessment = evaluator.assess(space.designs([t.params for t in trials]))
-            except DSEInputError:  # nothing left running: the asked trials fail, finished ones stay
+            except BaseException as exc:  # nothing left running: the asked trials fail with the reason, finished ones stay
+                reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
                 for trial in trials:
+                    trial.set_user_attr(FAIL_REASON_KEY, reason)
                     study.tell(trial, state=TrialState.FAIL)
                 raise
             _tell(study, trials, assessment)

@@ -15,6 +15,7 @@ from dse.errors import DSEInputError
 from dse.evaluator import Evaluator
 from dse.pareto import pareto_mask
 from dse.space import SearchSpace
+from frontend_sim.atomic import write_file, write_text
 from ppa.json_values import json_value
 
 #: Largest space ``sweep`` evaluates unless told otherwise (points).
@@ -51,16 +52,17 @@ def sweep_design_space(space: SearchSpace, evaluator: Evaluator, max_points: int
     table["pareto"] = False
     feasible = table["feasible"].to_numpy()
     values = table.loc[feasible, [f"objective:{o.name}" for o in space.objectives]].to_numpy()
-    table.loc[feasible, "pareto"] = pareto_mask(values, space.directions)
+    if feasible.any():
+        table.loc[feasible, "pareto"] = pareto_mask(values, space.directions)
     return table
 
 
 def write_sweep(table: pd.DataFrame, space: SearchSpace, evaluator: Evaluator, out_dir: str | Path) -> dict:
-    """``sweep.csv`` (every point), ``pareto.csv`` (the front) and ``sweep.json`` (what was swept, units)."""
+    """``sweep.csv`` (every point), ``pareto.csv`` (the front) and ``sweep.json`` (what was swept, units),
+    each written atomically (:mod:`frontend_sim.atomic`)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "sweep.csv", index=False)
-    table[table["pareto"]].to_csv(out / "pareto.csv", index=False)
+    write_file(out / "sweep.csv", lambda p: table.to_csv(p, index=False))
+    write_file(out / "pareto.csv", lambda p: table[table["pareto"]].to_csv(p, index=False))
     summary = {
         "space": space.describe(),
         "objectives": [{"name": o.name, "direction": o.direction, "definition": o.describe()}
@@ -72,6 +74,6 @@ def write_sweep(table: pd.DataFrame, space: SearchSpace, evaluator: Evaluator, o
         "pareto": int(table["pareto"].sum()),
         "metric_units": evaluator.metric_units(),
     }
-    (out / "sweep.json").write_text(json.dumps(json_value(summary), indent=2, allow_nan=False))
+    write_text(out / "sweep.json", json.dumps(json_value(summary), indent=2, allow_nan=False))
     return summary
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from frontend_sim.atomic import OutputError, write_file
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import DATAFLOWS, load_hardware, preset_names
 from frontend_sim.loader import load_workload
@@ -101,9 +102,9 @@ def simulate_command(workloads: tuple[str, ...], batch: int, hw_spec: str, dataf
                    f"{totals['macs'] / dram:.2f} MACs per DRAM byte")
     if csv_path:
         try:
-            result.layers.to_csv(csv_path, index=False)
-        except OSError as exc:
-            raise click.ClickException(f"{csv_path}: cannot write CSV ({exc.strerror})") from None
+            write_file(csv_path, lambda tmp: result.layers.to_csv(tmp, index=False))
+        except OutputError as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(f"per-layer table written to {csv_path}")
 
 

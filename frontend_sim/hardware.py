@@ -15,7 +15,9 @@ Readers (all return a validated :class:`HardwareConfig`; bad files raise
 from __future__ import annotations
 
 import configparser
+import difflib
 import json
+import logging
 import math
 import tomllib
 from dataclasses import dataclass, fields
@@ -25,6 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from frontend_sim.errors import SimulatorInputError
+
+logger = logging.getLogger(__name__)
 
 DATAFLOWS = ("os", "ws", "is")
 KIB_BITS = 8 * 1024
@@ -210,7 +214,28 @@ SCALESIM_CFG_KEYS = {
     "Dataflow": ("dataflow", str),
     "Bandwidth": ("dram_bytes_per_cycle", float),
 }
+#: SCALE-Sim keys that do not change this model's cycles or traffic (accepted, not read).
+SCALESIM_OTHER_KEYS = (
+    "run_name", "IfmapOffset", "FilterOffset", "OfmapOffset", "ReadRequestBuffer", "WriteRequestBuffer",
+    "MemoryBanks", "OnChipMemoryBanks", "OnChipMemoryBankPorts", "InterfaceBandwidth", "UseRamulatorTrace",
+    "IfmapCustomLayout", "IfmapSRAMBankBandwidth", "IfmapSRAMBankNum", "IfmapSRAMBankPort", "FilterCustomLayout",
+    "FilterSRAMBankBandwidth", "FilterSRAMBankNum", "FilterSRAMBankPort", "SparsitySupport", "SparseRep",
+    "OptimizedMapping", "BlockSize", "RandomNumberGeneratorSeed")
 SCALESIM_REQUIRED = ("ArrayHeight", "ArrayWidth", "IfmapSramSzkB", "FilterSramSzkB", "OfmapSramSzkB", "Dataflow")
+
+
+def warn_near_misses(keys, read: tuple[str, ...], known: tuple[str, ...], source: str) -> None:
+    """One warning line per key of ``keys`` that is not a known key but looks like a misspelling of one
+    of ``read`` (the keys that change the model): such a key is ignored, as by the original tool."""
+    for key in keys:
+        if key in read or key in known:
+            continue
+        close = difflib.get_close_matches(key, read, n=1, cutoff=0.75) or difflib.get_close_matches(
+            key.lower(), [k.lower() for k in read], n=1, cutoff=0.75)
+        if close:
+            meant = next(k for k in read if k.lower() == close[0].lower())
+            logger.warning("%s: key %r is not one this reader knows and is ignored; did you mean %r?",
+                           source, key, meant)
 
 
 def read_scalesim_cfg(path: str | Path) -> HardwareConfig:
@@ -222,13 +247,18 @@ def read_scalesim_cfg(path: str | Path) -> HardwareConfig:
     parser = configparser.ConfigParser()
     parser.optionxform = str  # keep SCALE-Sim's CamelCase keys
     try:
-        parser.read_string(path.read_text(), source=str(path))
+        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+    except UnicodeDecodeError as exc:
+        raise SimulatorInputError(f"{path}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at offset "
+                                  f"{exc.start}); a SCALE-Sim .cfg is INI text") from None
     except (OSError, configparser.Error) as exc:
         raise SimulatorInputError(f"{path}: not a readable SCALE-Sim .cfg (INI) file: {exc}".splitlines()[0]) from exc
     section = "architecture_presets"
     if not parser.has_section(section):
         raise SimulatorInputError(f"{path}: missing section [{section}] (SCALE-Sim .cfg expected)")
     arch = parser[section]
+    for name in parser.sections():
+        warn_near_misses(parser[name], tuple(SCALESIM_CFG_KEYS), SCALESIM_OTHER_KEYS, f"{path}: [{name}]")
     values = {"act_bits": 8, "wgt_bits": 8}
     for key, (name, convert) in SCALESIM_CFG_KEYS.items():
         if key not in arch:
@@ -280,6 +310,8 @@ SIMDIT_BUFFER_KEYS = {"wbuf_kib": "WBUF_CAPACITY_BITS", "ibuf_kib": "IBUF_CAPACI
                       "obuf_kib": "OBUF_CAPACITY_BITS", "bbuf_kib": "BBUF_CAPACITY_BITS"}
 SIMDIT_AXI_KEYS = ("IBUF_AXI_DATA_WIDTH", "PARAMBUF_AXI_DATA_WIDTH", "OBUF_AXI_DATA_WIDTH")
 SIMDIT_REQUIRED = ("ARRAY_N", "ARRAY_M")
+#: SimDIT keys that do not change cycles or DRAM traffic (accepted, not read).
+SIMDIT_OTHER_KEYS = ("SIMD_INST_MEM_ADDR_WIDTH", "INST_MEM_AXI_DATA_WIDTH", "INST_MEM_CAPACITY_BITS")
 #: What a SimDIT file implies beyond its keys: GeneSys's weight-stationary array with its channel-on-rows
 #: mapping, SimDIT's tiling generator, one AXI port per buffer, outputs written at accumulator width,
 #: padding/halos fetched, single-buffered VMEM, SIMD results quantised only before a conv/GEMM, GeneSys's
@@ -295,6 +327,7 @@ def from_simdit(data: dict, source: str = "SimDIT JSON") -> HardwareConfig:
         if key not in data:
             raise SimulatorInputError(f"{source}: missing key {key!r} (SimDIT hardware JSON expected)")
     values = dict(SIMDIT_DEFAULTS)
+    warn_near_misses(data, tuple(SIMDIT_JSON_KEYS), SIMDIT_OTHER_KEYS, source)
     for key, raw in data.items():
         if key in SIMDIT_JSON_KEYS:
             name, convert = SIMDIT_JSON_KEYS[key]

@@ -25,6 +25,12 @@ SCALE-Sim's rules, reproduced here (``scalesim/topology_utils.py``):
 * An optional ``Sparsity`` column (``N:M``) is checked and ignored: the model is dense, as
   SCALE-Sim is with ``SparsitySupport: false``.
 
+Where SCALE-Sim's reading is surprising, the reader keeps it and says so in one warning line: a first
+line that looks like a layer row (SCALE-Sim skips it as the header, so that layer is not simulated), a
+``DP`` layer name (depthwise, as above), a stride larger than the filter window (input rows/columns
+between windows are skipped). A dimension above :data:`MAX_DIMENSION`, or a layer whose MAC count is
+beyond :data:`MAX_LAYER_MACS` (where the simulator's 64-bit counts would no longer be exact), is refused.
+
 Where SCALE-Sim would crash, the reader is lenient but never guesses numbers: a UTF-8 BOM,
 tab-separated files, blank or all-empty rows, a missing trailing comma and trailing annotation
 columns (``#dw``, ``Eh, Ew`` notes) are accepted; anything else malformed raises
@@ -32,11 +38,20 @@ columns (``#dw``, ``Eh, Ew`` notes) are accepted; anything else malformed raises
 """
 from __future__ import annotations
 
+import logging
+import math
 import re
 from pathlib import Path
 
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.workloads import Layer, Workload
+
+logger = logging.getLogger(__name__)
+
+#: Largest value of one topology dimension (sizes, channels, filters, strides, M/N/K).
+MAX_DIMENSION = 2 ** 31 - 1
+#: Largest MAC count of one layer: counts and cycles stay exact in float64 and far inside int64.
+MAX_LAYER_MACS = 2 ** 53
 
 CONV_COLUMNS = ("Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width",
                 "Channels", "Num Filter", "Strides")
@@ -64,6 +79,9 @@ def read_topology(path: str | Path, form: str = "auto", expand_depthwise: bool =
         raise SimulatorInputError(f"{path}: empty topology file (expected a header row and layer rows)")
     delimiter = "\t" if "\t" in lines[0] and "," not in lines[0] else ","
     header = [field.strip().lower() for field in lines[0].split(delimiter)]
+    if len(header) > 3 and all(re.fullmatch(r"\d+", field) for field in header[1:4]):
+        logger.warning("%s: line 1 (%s) looks like a layer row, but SCALE-Sim reads line 1 as the header, so "
+                       "that layer is not simulated; add a header row", path, lines[0].strip())
     if form == "auto":
         form = "gemm" if header[1:4] == ["m", "n", "k"] else "conv"
     layers: list[Layer] = []
@@ -75,7 +93,26 @@ def read_topology(path: str | Path, form: str = "auto", expand_depthwise: bool =
         layers.extend(reader(fields, header, f"{path}: line {lineno}", expand_depthwise))
     if not layers:
         raise SimulatorInputError(f"{path}: no layer rows after the header")
+    _warn_parity(path, layers, form)
     return Workload(name or path.stem, tuple(layers))
+
+
+def _warn_parity(path: Path, layers: list[Layer], form: str) -> None:
+    """One warning line each for the file's DP-named (depthwise) layers and its strides wider than the
+    filter: SCALE-Sim's readings, kept, but rarely what a hand-written file means."""
+    if form == "conv":
+        depthwise = list(dict.fromkeys(layer.name.split("Channel_")[0] for layer in layers
+                                       if "DP" in layer.name))
+        if depthwise:
+            logger.warning("%s: %d layer(s) named with 'DP' (%s) are depthwise, as in SCALE-Sim: each of their "
+                           "channels is convolved with its own 'Num Filter' filters; rename a full convolution",
+                           path, len(depthwise), ", ".join(depthwise[:3]) + (", ..." if len(depthwise) > 3 else ""))
+    strided = list(dict.fromkeys(layer.name for layer in layers
+                                 if layer.stride_h > layer.filter_h or layer.stride_w > layer.filter_w))
+    if strided:
+        logger.warning("%s: %d layer(s) (%s) have a stride larger than the filter, so input rows/columns between "
+                       "windows are skipped (as in SCALE-Sim)", path, len(strided),
+                       ", ".join(strided[:3]) + (", ..." if len(strided) > 3 else ""))
 
 
 def _int_field(fields: list[str], index: int, columns: tuple[str, ...], where: str) -> int:
@@ -86,7 +123,15 @@ def _int_field(fields: list[str], index: int, columns: tuple[str, ...], where: s
     value = fields[index]
     if not re.fullmatch(r"\d+", value) or int(value) < 1:
         raise SimulatorInputError(f"{where}, {column}: expected a positive integer, got {value!r}")
+    if int(value) > MAX_DIMENSION:
+        raise SimulatorInputError(f"{where}, {column}: {value} is beyond the largest dimension, {MAX_DIMENSION:,}")
     return int(value)
+
+
+def _check_size(where: str, macs: int) -> None:
+    if macs > MAX_LAYER_MACS:
+        raise SimulatorInputError(f"{where}: the layer has {macs:.3g} MACs, beyond the simulator's exact range "
+                                  f"({MAX_LAYER_MACS:.3g}); check its dimensions")
 
 
 def _check_sparsity(fields: list[str], header: list[str], where: str) -> None:
@@ -116,6 +161,8 @@ def _conv_row(fields, header, where, expand_depthwise):
         raise SimulatorInputError(
             f"{where}: filter {filter_h}x{filter_w} is larger than the IFMAP {ifmap_h}x{ifmap_w} "
             "(SCALE-Sim has no padding; give the padded input size)")
+    ofmap = math.ceil((ifmap_h - filter_h + stride_h) / stride_h) * math.ceil((ifmap_w - filter_w + stride_w) / stride_w)
+    _check_size(where, ofmap * filter_h * filter_w * channels * num_filters)
     geometry = dict(ifmap_h=ifmap_h, ifmap_w=ifmap_w, filter_h=filter_h, filter_w=filter_w,
                     stride_h=stride_h, stride_w=stride_w,
                     pad_h=-(ifmap_h - filter_h) % stride_h, pad_w=-(ifmap_w - filter_w) % stride_w)
@@ -131,6 +178,7 @@ def _conv_row(fields, header, where, expand_depthwise):
 def _gemm_row(fields, header, where, expand_depthwise):
     name = _name_field(fields, GEMM_COLUMNS, where)
     m, n, k = (_int_field(fields, i, GEMM_COLUMNS, where) for i in range(1, 4))
+    _check_size(where, m * n * k)
     _check_sparsity(fields, header, where)
     return [Layer(name, "gemm", ifmap_h=m, ifmap_w=k, filter_h=1, filter_w=k, channels=1,
                   num_filters=n)]

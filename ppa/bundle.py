@@ -20,6 +20,7 @@ Format 2 added ``heldout.csv``; a format-1 bundle is refused with a request to r
 from __future__ import annotations
 
 import json
+import logging
 import platform
 from importlib.metadata import version
 from pathlib import Path
@@ -28,12 +29,15 @@ import pandas as pd
 import skops.io as sio
 import xgboost as xgb
 
+from frontend_sim.atomic import replace_directory
 from ppa.encoding import FeatureEncoder
 from ppa.errors import PPAInputError
 from ppa.hashing import file_sha256
 from ppa.json_values import json_value
 from ppa.lookup import LookupTable
 from ppa.surrogate import PPASurrogate
+
+logger = logging.getLogger(__name__)
 
 FORMAT = "accel-dse-ppa-surrogate"
 FORMAT_VERSION = 2
@@ -54,6 +58,8 @@ TRUSTED_TYPES = (
 )
 #: PPASurrogate constructor parameters stored in (and restored from) the manifest.
 SETTINGS = ("model", "split", "budget_s", "n_trials", "cv_folds", "tune_folds", "clock_column", "seed", "derived", "terms", "inputs", "min_of")
+#: Libraries whose version can change what a loaded model predicts; another version than the bundle's is warned about.
+MODEL_LIBRARIES = ("scikit-learn", "xgboost", "skops", "numpy")
 REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files", "heldout")
 
 
@@ -91,10 +97,17 @@ def _load_model(path: Path, family: str):
 
 def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str | None = None,
                 data_path: str | None = None) -> Path:
-    """Write a fitted surrogate to directory ``path`` (created; existing model files are replaced)."""
+    """Write a fitted surrogate to directory ``path``: built whole in a temporary sibling and swapped in
+    (:func:`frontend_sim.atomic.replace_directory`), so an existing bundle there is replaced only by a
+    complete one and a failure (full disk, read-only location) leaves it intact."""
     surrogate._check_fitted()
-    root = Path(path)
-    root.mkdir(parents=True, exist_ok=True)
+    with replace_directory(path) as staging:
+        _write_bundle(surrogate, staging, data_sha256, data_path)
+    return Path(path)
+
+
+def _write_bundle(surrogate: PPASurrogate, root: Path, data_sha256: str | None, data_path: str | None) -> None:
+    """The bundle's files into the empty directory ``root``."""
     files, targets = {}, {}
     for i, target in enumerate(surrogate.targets_):
         if target in (surrogate.min_of or {}):
@@ -103,9 +116,7 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
             continue
         family = surrogate.family(target)
         sub = root / f"t{i}"
-        sub.mkdir(exist_ok=True)
-        for old in sub.iterdir():
-            old.unlink()
+        sub.mkdir()
         main = _save_model(surrogate.models_[target], family, sub / "model")
         members = [_save_model(m, family, sub / f"member_{k}") for k, m in enumerate(surrogate.members_[target])]
         for p in [main, *members]:
@@ -139,7 +150,6 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
         "files": files,
     }
     (root / MANIFEST).write_text(json.dumps(json_value(manifest), indent=2, allow_nan=False) + "\n")
-    return root
 
 
 def read_manifest(path: str | Path) -> dict:
@@ -189,6 +199,7 @@ def load_bundle(path: str | Path) -> PPASurrogate:
     ``.targets``, ``.predict(df)``) with ``.manifest`` holding the manifest."""
     root = Path(path)
     manifest = read_manifest(root)
+    _warn_versions(root, manifest)
     s = manifest["settings"]
     try:
         lookup = {n: LookupTable.from_json(t, str(root / MANIFEST)) for n, t in (s.get("lookup") or {}).items()}
@@ -224,6 +235,16 @@ def load_bundle(path: str | Path) -> PPASurrogate:
     surrogate.fit_seconds_ = manifest.get("fit_seconds")
     surrogate.manifest = manifest
     return surrogate
+
+
+def _warn_versions(root: Path, manifest: dict) -> None:
+    """One warning line when the bundle was written with other versions of :data:`MODEL_LIBRARIES`."""
+    stored = manifest.get("library_versions") or {}
+    differ = [f"{lib} {stored[lib]} (installed {version(lib)})" for lib in MODEL_LIBRARIES
+              if lib in stored and stored[lib] != version(lib)]
+    if differ:
+        logger.warning("%s: written with other library versions: %s; its predictions may differ, retrain it "
+                       "to be sure", root, ", ".join(differ))
 
 
 def read_heldout(path: str | Path) -> tuple[dict, pd.DataFrame]:

@@ -6,8 +6,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from frontend_sim.atomic import check_writable, write_file
 from ppa.backend_flow.cli import characterise, characterise_memory, sample
-from ppa.bundle import load_bundle, save_bundle
+from ppa.bundle import MANIFEST, load_bundle, save_bundle
 from ppa.errors import PPAInputError
 from ppa.models import FAMILIES
 from ppa.schema import DataSpec, load_spec, read_queries, read_table
@@ -61,7 +62,7 @@ def _table(frame: pd.DataFrame) -> str:
 @click.option("--budget-s", type=float, default=60.0, show_default=True, help="Tuning time ceiling, seconds.")
 @click.option("--trials", type=int, default=30, show_default=True, help="Optuna trials per target and family.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--jobs", type=int, default=1, show_default=True, help="Threads per model fit.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Threads per model fit.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Bundle directory to write.")
 def train(data, targets, features, exclude, categorical, group_by, spec, model, split, budget_s, trials, seed, jobs, out):
     """Train PPA surrogates from a CSV and write a model bundle; prints the held-out error."""
@@ -80,6 +81,7 @@ def train(data, targets, features, exclude, categorical, group_by, spec, model, 
         click.echo(f"{data}: {len(table.frame)} rows; features: {', '.join(table.features)}"
                    f"{'; categorical: ' + ', '.join(table.categorical) if table.categorical else ''}; "
                    f"configuration key: {', '.join(table.group_by)}", err=True)
+        check_writable(Path(out) / MANIFEST)  # before the fit: a read-only --out fails in seconds, not after it
         model = model or data_spec.model or "xgboost"
         surrogate = PPASurrogate(model=model, split=split, group_by=table.group_by, categorical=table.categorical,
                                  budget_s=budget_s, n_trials=trials, clock_column=data_spec.clock_column,
@@ -123,7 +125,7 @@ def evaluate(model_dir, data, out):
     click.echo(f"held-out error stored at training ({manifest['settings']['split']} split):")
     click.echo(_table(surrogate.cv_metrics_))
     if out:
-        result.to_csv(out)
+        write_file(out, lambda tmp: result.to_csv(tmp))
 
 
 @click.command()
@@ -143,8 +145,7 @@ def predict(model_dir, data, out):
         click.echo(f"warning: {outside} of {len(result)} rows are outside the training domain (in_domain=False)",
                    err=True)
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        result.to_csv(out, index=False)
+        write_file(out, lambda tmp: result.to_csv(tmp, index=False))
         click.echo(f"wrote {len(result)} predictions to {out}", err=True)
     else:
         click.echo(result.to_csv(index=False), nl=False)

@@ -13,6 +13,14 @@ arguments, folded), ``log2``, ``ceil``, ``floor``, ``abs``, ``round`` (value, op
 ``abc_delay_ps(target_clock_ghz)`` — the backend flow's ABC delay target (ps) for a clock (GHz),
 :func:`ppa.backend_flow.synth.abc_delay_for_clock` applied element by element (NaN for a clock <= 0),
 so a space derives the synthesis knob exactly as the flow that made the training data set it.
+
+What an expression may compute is bounded, so a file cannot hang the process or exhaust its memory
+(``9 ** 9 ** 9``): an exponent's magnitude is at most :data:`MAX_EXPONENT`, every arithmetic result's
+magnitude at most :data:`MAX_MAGNITUDE` (the float range; integer columns at most int64's), and strings
+take part only in comparisons. Parts without column names are evaluated when the text is parsed, so
+such a bomb is refused as the file is read; the rest when evaluated. Either way the error is one line
+of the layer's exception type naming where the expression came from, as are a division by zero of
+constants, a string compared with a number and other values an operation cannot take.
 """
 from __future__ import annotations
 
@@ -25,6 +33,12 @@ import numpy as np
 
 from ppa.backend_flow.synth import abc_delay_for_clock
 
+#: Largest exponent magnitude ``**`` accepts.
+MAX_EXPONENT = 1024
+#: Largest magnitude an arithmetic result may have: 2 ** 1024, just above the largest float (1.8e308).
+MAX_MAGNITUDE = 2 ** 1024
+#: Largest magnitude of an integer-array result (int64's range; beyond it numpy would wrap around).
+MAX_INT64 = 2 ** 63 - 1
 
 _BINARY = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -73,6 +87,15 @@ FUNCTIONS = {
 }
 
 
+def _is_text(value) -> bool:
+    return isinstance(value, str) or (isinstance(value, np.ndarray) and value.dtype.kind in "USO"
+                                      and value.size > 0 and isinstance(value.flat[0], str))
+
+
+def _is_integer_array(value) -> bool:
+    return isinstance(value, (np.ndarray, np.integer)) and np.asarray(value).dtype.kind in "iu"
+
+
 class Expression:
     """A parsed expression; ``names`` are the columns or parameters it reads."""
 
@@ -80,12 +103,17 @@ class Expression:
         """``where`` prefixes error messages; ``error`` is the layer's exception type raised for bad text."""
         self.text = text
         self._error = error
+        self._where = where
         try:
             self._tree = ast.parse(text, mode="eval").body
-        except SyntaxError as exc:
-            raise error(f"{where}: cannot parse expression {text!r}: {exc.msg}") from None
+        except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+            raise error(f"{where}: cannot parse expression {text!r}: {getattr(exc, 'msg', exc)}") from None
         self.names = set()
         self._check(self._tree, where)
+        for node in ast.walk(self._tree):  # constant parts are computed now: a bomb is refused at parse
+            if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Call)) and not any(
+                    isinstance(child, ast.Name) for child in ast.walk(node)):
+                self._computed(node, {})
 
     def _check(self, node: ast.AST, where: str) -> None:
         if isinstance(node, ast.Name):
@@ -119,8 +147,49 @@ class Expression:
                 f"{', '.join(sorted(FUNCTIONS))})")
 
     def evaluate(self, values: Mapping[str, object]) -> np.ndarray:
-        """Evaluate over ``values`` (name → scalar or array); returns a numpy array."""
-        return np.asarray(self._eval(self._tree, values))
+        """Evaluate over ``values`` (name → scalar or array); returns a numpy array. A value an operation
+        cannot take, or a result beyond the bounds, is one line of the layer's exception type."""
+        return np.asarray(self._computed(self._tree, values))
+
+    def _fail(self, problem: str):
+        raise self._error(f"{self._where}: expression {self.text!r} {problem}")
+
+    def _computed(self, node: ast.AST, values: Mapping[str, object]):
+        try:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                return self._eval(node, values)
+        except ZeroDivisionError:
+            self._fail(f"divides by zero in {ast.unparse(node)!r}")
+        except OverflowError:
+            self._fail(f"overflows in {ast.unparse(node)!r} (results are limited to 1.8e308)")
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, self._error):
+                raise
+            self._fail("cannot be computed: it combines values of incompatible types (e.g. orders a string "
+                       "and a number with < or >); compare strings with == or !=, do arithmetic on numbers")
+
+    def _binary(self, node: ast.BinOp, left, right):
+        """One arithmetic operation within the bounds."""
+        if _is_text(left) or _is_text(right):
+            self._fail(f"does arithmetic on a string in {ast.unparse(node)!r}; strings may only be compared")
+        if isinstance(node.op, ast.Pow):
+            exponent = np.abs(np.asarray(right, dtype=float))
+            if exponent.size and not np.all(exponent[np.isfinite(exponent)] <= MAX_EXPONENT):
+                self._fail(f"raises to an exponent beyond {MAX_EXPONENT} in {ast.unparse(node)!r}")
+            if _is_integer_array(left) or _is_integer_array(right):  # numpy integer powers wrap around
+                left, right = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
+        elif isinstance(left, int) and isinstance(right, int) and isinstance(node.op, ast.Mult):
+            if left.bit_length() + right.bit_length() > 1100:
+                self._fail(f"has a result beyond 1.8e308 in {ast.unparse(node)!r}")
+        result = _BINARY[type(node.op)](left, right)
+        if isinstance(result, int) and not isinstance(result, bool):
+            if abs(result) > MAX_MAGNITUDE:
+                self._fail(f"has a result beyond 1.8e308 in {ast.unparse(node)!r}")
+        elif _is_integer_array(result) and (_is_integer_array(left) or _is_integer_array(right)):
+            exact = _BINARY[type(node.op)](np.asarray(left, dtype=float), np.asarray(right, dtype=float))
+            if np.any(np.abs(exact[np.isfinite(exact)]) > MAX_INT64):
+                self._fail(f"has a result beyond the 64-bit integer range in {ast.unparse(node)!r}")
+        return result
 
     def _eval(self, node: ast.AST, values: Mapping[str, object]):
         if isinstance(node, ast.Name):
@@ -128,7 +197,7 @@ class Expression:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.BinOp):
-            return _BINARY[type(node.op)](self._eval(node.left, values), self._eval(node.right, values))
+            return self._binary(node, self._eval(node.left, values), self._eval(node.right, values))
         if isinstance(node, ast.UnaryOp):
             operand = self._eval(node.operand, values)
             if isinstance(node.op, ast.Not):

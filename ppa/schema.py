@@ -92,7 +92,10 @@ def load_spec(path: str | Path, **overrides) -> DataSpec:
     """Read a TOML spec file (top-level keys = :class:`DataSpec` fields); non-None overrides win."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PPAInputError(f"{path}: not a UTF-8 text file (byte {exc.object[exc.start]:#04x} at offset "
+                            f"{exc.start}); a spec is TOML text") from None
     except FileNotFoundError:
         raise PPAInputError(f"{path}: spec file not found") from None
     except tomllib.TOMLDecodeError as exc:

@@ -156,3 +156,22 @@ def test_stacked_round_trip(tmp_path):
     s = PPASurrogate(model="stacked", **{**FAST, "n_trials": 1}).fit(X, y[["area_um2"]])
     loaded = load_bundle(save_bundle(s, tmp_path / "m"))
     pd.testing.assert_frame_equal(loaded.predict(X), s.predict(X), check_exact=True)
+
+
+def test_other_library_versions_are_warned_about(saved, tmp_path, caplog):
+    """A bundle written with another scikit-learn/xgboost loads (the files are checked) with one warning line."""
+    import shutil
+    from importlib.metadata import version
+    _, path, _ = saved
+    copy = tmp_path / "old"
+    shutil.copytree(path, copy)
+    manifest = json.loads((copy / MANIFEST).read_text())
+    manifest["library_versions"]["xgboost"] = "0.1.0"
+    (copy / MANIFEST).write_text(json.dumps(manifest))
+    with caplog.at_level("WARNING", logger="ppa.bundle"):
+        load_bundle(path)
+        assert caplog.records == []
+        load_bundle(copy)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{copy}: written with other library versions: xgboost 0.1.0 (installed {version('xgboost')}); its "
+        "predictions may differ, retrain it to be sure"]

@@ -53,3 +53,38 @@ def test_every_function_evaluates_over_arrays():
         args = "a, b" if name in ("min", "max") else "a"
         assert Expression(f"{name}({args})", "here").evaluate(values).tolist() == result, name
 
+
+
+@pytest.mark.parametrize("text, message", [
+    ("9 ** 9 ** 9", "raises to an exponent beyond 1024 in '9 ** 9 ** 9'"),
+    ("a * 9 ** 9 ** 9", "raises to an exponent beyond 1024 in '9 ** 9 ** 9'"),
+    ("(2 ** 1024) ** 1024", "has a result beyond 1.8e308"),
+    ("2 ** 1000 * 2 ** 1000", "has a result beyond 1.8e308"),
+    ("10.0 ** 400", "overflows in '10.0 ** 400'"),
+    ("'ab' * 10 ** 9", "does arithmetic on a string"),
+    ("min(a, 1 // 0)", "divides by zero in '1 // 0'"),
+])
+def test_constant_bombs_are_refused_when_parsed(text, message):
+    """The issue's CPU/memory bomb and its cousins: refused in one line as the file is read, at once."""
+    with pytest.raises(DSEInputError, match=r"^space.toml: \[rules\].r: expression .*" + re.escape(message) + ".*$"):
+        Expression(text, "space.toml: [rules].r", DSEInputError)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a ** b", "raises to an exponent beyond 1024 in 'a ** b'"),
+    ("b ** 1025", "raises to an exponent beyond 1024"),
+    ("a * 10 ** 18", "beyond the 64-bit integer range in 'a * 10 ** 18'"),
+    ("a > 's'", "combines values of incompatible types"),
+])
+def test_evaluation_bounds(text, message):
+    values = {"a": np.array([3, 40]), "b": np.array([2, 5000])}
+    expression = Expression(text, "space.toml: [derived].x", DSEInputError)
+    with pytest.raises(DSEInputError, match=r"^space.toml: \[derived\].x: expression .*" + re.escape(message)):
+        expression.evaluate(values)
+
+
+def test_integer_powers_are_exact_or_float_never_wrapped():
+    """numpy's int64 power wraps around silently (3 ** 40 overflows); the language computes it in float."""
+    result = Expression("a ** 40", "here").evaluate({"a": np.array([3, 4])})
+    assert result.tolist() == [3.0 ** 40, 4.0 ** 40]
+    assert Expression("a * 2", "here").evaluate({"a": np.array([3])}).dtype.kind == "i"

@@ -195,3 +195,57 @@ def test_trial_of_a_dead_worker_is_failed_by_heartbeat_and_replaced(tmp_path, mo
     states = {t.number: t.state.name for t in study.get_trials(deepcopy=False)}
     assert states[dead.number] == "FAIL"
     assert sorted(states.values()) == ["COMPLETE", "COMPLETE", "COMPLETE", "FAIL"]
+
+
+@pytest.mark.parametrize("failure, reason", [
+    ("derived", r"DSEInputError: .*\[derived\].simd_lanes = 'array_cols - 100' is -9\d at the design"),
+    ("crash", r"RuntimeError: the evaluator crashed$"),
+])
+def test_a_trial_whose_evaluation_raises_is_failed_with_the_reason(tmp_path, models, monkeypatch, failure, reason):
+    """Nothing left RUNNING: an invalid derived value at trial time, or any exception of the evaluator,
+    fails the asked trials with the reason as a user attribute, and the error reaches the caller."""
+    from dse.evaluator import Evaluator, load_model_bundle, load_workloads
+    from dse.space import load_space
+    from dse.study import FAIL_REASON_KEY, run_trials
+
+    path = write_space(tmp_path, models)
+    if failure == "derived":
+        text = path.read_text().replace("simd_lanes = ", "# simd_lanes = ")
+        path.write_text(text.replace("[search]", '[derived]\nsimd_lanes = "array_cols - 100"\n\n[search]'))
+    space = load_space(path)
+    evaluator = Evaluator(space, load_model_bundle(models, space), load_workloads(space.workloads, space.path))
+    if failure == "crash":
+        def crash(designs):
+            raise RuntimeError("the evaluator crashed\nsecond line")
+        monkeypatch.setattr(evaluator, "assess", crash)
+    study = optuna.create_study(directions=space.directions, sampler=optuna.samplers.RandomSampler(seed=0))
+    with pytest.raises((DSEInputError, RuntimeError)):
+        run_trials(study, space, evaluator, n_trials=4, batch_size=2, progress=False)
+    trials = study.get_trials(deepcopy=False)
+    assert [t.state.name for t in trials] == ["FAIL", "FAIL"]
+    assert all(re.match(reason, t.user_attrs[FAIL_REASON_KEY]) for t in trials), trials[0].user_attrs
+
+
+def test_search_refuses_bad_counts_before_creating_the_database(tmp_path, models):
+    db = tmp_path / "study.db"
+    result = search("--space", write_space(tmp_path, models), "--models", models, "--storage", f"sqlite:///{db}",
+                    "--trials", -5)
+    assert result.exit_code == 2 and "Invalid value for '--trials': -5 is not in the range x>=1" in result.output
+    assert not db.exists()
+
+
+def test_a_postgresql_host_that_never_answers_is_named_not_waited_for(monkeypatch):
+    """A server that accepts the TCP connection and never answers: one line naming the host, after the
+    connect timeout (here 1 s), instead of a search or report that hangs."""
+    import socket
+    import dse.study as study_module
+
+    pytest.importorskip("psycopg2")
+    monkeypatch.setattr(study_module, "CONNECT_TIMEOUT_S", 1)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        port = server.getsockname()[1]
+        with pytest.raises(DSEInputError, match=rf"^--storage postgresql\+psycopg2://u:\*+@127.0.0.1:{port}/db: the "
+                                                rf"database server 127.0.0.1:{port} did not answer within 1 s$"):
+            open_storage(f"postgresql://u:secret@127.0.0.1:{port}/db")

@@ -28,6 +28,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
+from frontend_sim.atomic import write_file, write_text
 from frontend_sim.hardware import DATAFLOWS
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.liberty import Liberty, cell_areas, netlist_area, prepare_liberty
@@ -136,7 +137,7 @@ def run_characterisation(pdk: str, out_dir: str | Path, delays: int = 3, jobs: i
             rows += characterise_chunk(todo[i:i + CHUNK], lib, pdk, cache, work, jobs)
             _write(pd.DataFrame(rows, columns=COLUMNS), path)
             log[-1].update(seconds=round(time.time() - log[-1]["started"], 1), made=log[-1]["made"] + len(todo[i:i + CHUNK]))
-            sessions.write_text(json.dumps(log, indent=1))
+            write_text(sessions, json.dumps(log, indent=1))
             bar.update(len(todo[i:i + CHUNK]))
     table = pd.DataFrame(rows, columns=COLUMNS)
     _write(table, path)
@@ -145,9 +146,7 @@ def run_characterisation(pdk: str, out_dir: str | Path, delays: int = 3, jobs: i
 
 def _write(table: pd.DataFrame, path: Path) -> None:
     """Sorted, atomically (a killed run leaves the previous complete file)."""
-    tmp = path.with_suffix(".csv.tmp")
-    table.sort_values(["pdk", *PE_KEY, "abc_delay_ps"]).to_csv(tmp, index=False)
-    tmp.replace(path)
+    write_file(path, lambda tmp: table.sort_values(["pdk", *PE_KEY, "abc_delay_ps"]).to_csv(tmp, index=False))
 
 
 def read_characterisation(path: str | Path) -> pd.DataFrame:
@@ -174,6 +173,6 @@ def publish_characterisation(out_dir: str | Path, path: str | Path, pdk: str, co
     meta = path.with_suffix(".json")
     nodes = json.loads(meta.read_text()) if meta.exists() else {}
     nodes[pdk] = info
-    meta.write_text(json.dumps(nodes, indent=1) + "\n")
-    path.with_suffix(".md").write_text(characterisation_provenance(merged, nodes, path))
+    write_text(meta, json.dumps(nodes, indent=1) + "\n")
+    write_text(path.with_suffix(".md"), characterisation_provenance(merged, nodes, path))
     return merged

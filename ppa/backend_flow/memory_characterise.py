@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from frontend_sim.atomic import write_file, write_text
 from ppa.backend_flow.cacti import CactiResult, area_factor, energy_factor, run_cacti
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.macro_files import MacroView, read_macro
@@ -102,12 +103,6 @@ def validation_rows(cacti: Path, cache: Path, views: list[MacroView]) -> list[di
     return rows
 
 
-def _atomic_csv(frame: pd.DataFrame, path: Path) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
-    frame.to_csv(tmp, index=False)
-    return tmp
-
-
 def characterise_memory(out_dir: str | Path, cacti: str | Path, publish: str | Path | None = None,
                         command: str = "", gf180_dir: str | Path | None = None) -> pd.DataFrame:
     """The macro table of every node (+ the GF180 validation) into ``out_dir``, and into ``publish`` (a CSV
@@ -126,15 +121,12 @@ def characterise_memory(out_dir: str | Path, cacti: str | Path, publish: str | P
     if publish:
         publish = Path(publish)
         targets += [publish, publish.with_name("sram_model_validation.csv")]
-    tmps = [_atomic_csv(table if i % 2 == 0 else validation, p) for i, p in enumerate(targets)]
     text = provenance(table, validation, digests, cacti, command) if publish else None
-    for tmp, final in zip(tmps, targets):
-        tmp.replace(final)
+    for i, path in enumerate(targets):
+        frame = table if i % 2 == 0 else validation
+        write_file(path, lambda tmp, frame=frame: frame.to_csv(tmp, index=False))
     if publish:
-        md = publish.with_suffix(".md")
-        tmp = md.with_name(md.name + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(md)
+        write_text(publish.with_suffix(".md"), text)
     logger.info("memory characterisation: %d macros, %d validation rows", len(table), len(validation))
     return table
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from frontend_sim.atomic import write_file, write_text
 from ppa.backend_flow.columns import COLUMN_UNITS
 from ppa.backend_flow.sampling import CLOCK_FACTORS, CLOCK_RANGE_GHZ
 from ppa.backend_flow.sta import NET_ACTIVITY
@@ -37,9 +38,8 @@ def publish(out_dir: str | Path, dest: str | Path, pdk: str, command: str, targe
         sessions, failures = store.sessions(), store.failures()
     finally:
         store.close()
-    tmp = dest / "ppa_samples.csv.tmp"  # atomic: a reader never sees a half-written dataset
-    shutil.copyfile(out / "ppa_samples.csv", tmp)
-    tmp.replace(dest / "ppa_samples.csv")
+    # atomic: a reader never sees a half-written dataset
+    write_file(dest / "ppa_samples.csv", lambda tmp: shutil.copyfile(out / "ppa_samples.csv", tmp))
     wall_s = sum(s["updated"] - s["started"] for s in sessions)
     retimed = sum(s.get("retime", 0) for s in sessions)
     retime_text = (f"\n{retimed} netlists made before the per-module clocks were recorded got them from "
@@ -124,7 +124,7 @@ on a 2-core machine shared with other work (run under `nice`).
 |---|---|
 {col_lines}
 """
-    (dest / "PROVENANCE.md").write_text(text)
+    write_text(dest / "PROVENANCE.md", text)
     return df
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
+from frontend_sim.atomic import write_file
 from ppa.backend_flow.columns import DESIGN_INPUTS, SAMPLE_OUTPUTS
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.liberty import Liberty, prepare_liberty
@@ -66,9 +67,7 @@ def export_csv(store: SampleStore, path: Path) -> pd.DataFrame:
     """Write the store's samples as the dataset CSV (columns :data:`COLUMNS`); returns the frame."""
     df = store.to_frame()
     df = df[COLUMNS] if len(df) else pd.DataFrame(columns=COLUMNS)
-    tmp = Path(path).with_suffix(".csv.tmp")
-    df.to_csv(tmp, index=False)
-    tmp.replace(path)
+    write_file(path, lambda tmp: df.to_csv(tmp, index=False))
     return df
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from frontend_sim.atomic import write_text
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.hashing import file_sha256
 
@@ -119,9 +120,7 @@ def prepare_liberty(pdk: str, work_dir: Path, liberty: str | Path | None = None)
     out = work_dir / f"{pdk}_{key}.lib"
     if not out.exists():
         text = quote_expressions(merge_liberty(sources))
-        tmp = out.with_suffix(".lib.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        write_text(out, text)
     unit = _TIME_UNIT.search(out.read_text(encoding="utf-8", errors="replace")[:20000])
     if unit is None:
         raise BackendFlowError(f"liberty {sources[0]} has no time_unit of 1ps or 1ns in its header")
