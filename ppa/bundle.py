@@ -51,6 +51,7 @@ TRUSTED_TYPES = (
     "xgboost.core.Booster",
     "xgboost.sklearn.XGBRegressor",
     "ppa.additive.AdditiveCostRegressor",
+    "ppa.models.BlendRegressor",
 )
 #: PPASurrogate constructor parameters stored in (and restored from) the manifest.
 SETTINGS = ("model", "split", "budget_s", "n_trials", "cv_folds", "tune_folds", "clock_column", "seed", "derived", "terms", "inputs", "min_of")

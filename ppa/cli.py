@@ -56,9 +56,10 @@ def _table(frame: pd.DataFrame) -> str:
               "`accel-dse train --data datasets/asap7/ppa_samples.csv --spec datasets/ppa_spec.toml`.")
 @click.option("--model", callback=_model_option, help=f"Model family ({', '.join(FAMILIES)}) for every target, "
               "or target=family pairs, e.g. area_um2=additive,power_mw=additive,fmax_ghz=xgboost "
-              "[default: the spec's model, else xgboost].")
+              "[default: the spec's model, else auto: per target, a blend of gradient-boosted trees and forests, "
+              "on the target or its log, chosen by cross-validated error].")
 @click.option("--split", type=click.Choice(SPLITS), default="unseen", show_default=True)
-@click.option("--budget-s", type=float, default=60.0, show_default=True, help="Tuning time ceiling, seconds.")
+@click.option("--budget-s", type=float, default=60.0, show_default=True, help="Time ceiling of the whole train (checks, tuning, cross-validation, final fits), seconds.")
 @click.option("--trials", type=int, default=30, show_default=True, help="Optuna trials per target and family.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--jobs", type=int, default=1, show_default=True, help="Threads per model fit.")
@@ -80,7 +81,7 @@ def train(data, targets, features, exclude, categorical, group_by, spec, model, 
         click.echo(f"{data}: {len(table.frame)} rows; features: {', '.join(table.features)}"
                    f"{'; categorical: ' + ', '.join(table.categorical) if table.categorical else ''}; "
                    f"configuration key: {', '.join(table.group_by)}", err=True)
-        model = model or data_spec.model or "xgboost"
+        model = model or data_spec.model or "auto"
         surrogate = PPASurrogate(model=model, split=split, group_by=table.group_by, categorical=table.categorical,
                                  budget_s=budget_s, n_trials=trials, clock_column=data_spec.clock_column,
                                  n_jobs=jobs, seed=seed, derived=data_spec.derived, terms=data_spec.terms,
