@@ -15,11 +15,13 @@ Layout of ``models/NAME/``::
 
 A bundle whose files do not match the manifest's sha256, whose manifest lacks a field or has
 another format version, or whose skops files hold a type outside TRUSTED_TYPES is refused.
-Format 2 added ``heldout.csv``; a format-1 bundle is refused with a request to retrain it.
+Format 2 added ``heldout.csv``; format 3 the column roles (``roles``: every CSV column's role and why,
+:mod:`ppa.roles`) and the split's description (``split``). Older bundles are refused with a request to retrain.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 import platform
 from importlib.metadata import version
 from pathlib import Path
@@ -33,10 +35,11 @@ from ppa.errors import PPAInputError
 from ppa.hashing import file_sha256
 from ppa.json_values import json_value
 from ppa.lookup import LookupTable
+from ppa.roles import Role
 from ppa.surrogate import PPASurrogate
 
 FORMAT = "accel-dse-ppa-surrogate"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 HELDOUT = "heldout.csv"
 #: Columns of heldout.csv, in order.
@@ -55,7 +58,8 @@ TRUSTED_TYPES = (
 )
 #: PPASurrogate constructor parameters stored in (and restored from) the manifest.
 SETTINGS = ("model", "split", "budget_s", "n_trials", "cv_folds", "tune_folds", "clock_column", "seed", "derived", "terms", "inputs", "min_of")
-REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files", "heldout")
+REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files", "heldout", "roles",
+            "split")
 
 
 def _save_model(model, family: str, path_stem: Path) -> Path:
@@ -91,8 +95,9 @@ def _load_model(path: Path, family: str):
 
 
 def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str | None = None,
-                data_path: str | None = None) -> Path:
-    """Write a fitted surrogate to directory ``path`` (created; existing model files are replaced)."""
+                data_path: str | None = None, roles: list[Role] | None = None) -> Path:
+    """Write a fitted surrogate to directory ``path`` (created; existing model files are replaced);
+    ``roles``: the training CSV's column roles (:attr:`ppa.schema.Table.roles`), if it came from one."""
     surrogate._check_fitted()
     root = Path(path)
     root.mkdir(parents=True, exist_ok=True)
@@ -128,6 +133,8 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
         "features": surrogate.features_,
         "encoder": surrogate.encoder_.to_json(),
         "group_by": surrogate.group_by_,
+        "split": surrogate.split_description_,
+        "roles": [asdict(r) for r in roles or []],
         "targets": targets,
         "settings": {**{k: getattr(surrogate, k) for k in SETTINGS},
                      "lookup": {n: t.to_json() for n, t in (surrogate.lookup or {}).items()} or None},
@@ -153,9 +160,9 @@ def read_manifest(path: str | Path) -> dict:
         manifest = json.loads(mpath.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise PPAInputError(f"{mpath}: not valid JSON ({exc})") from None
-    if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") == 1:
-        raise PPAInputError(f"{mpath}: refused, format v1 predates v{FORMAT_VERSION}, which stores the held-out "
-                            "predictions (e.g. for the report's surrogate section); retrain the bundle with this "
+    if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") in (1, 2):
+        raise PPAInputError(f"{mpath}: refused, format v{manifest['format_version']} predates v{FORMAT_VERSION}, which "
+                            "stores the held-out predictions and the column roles; retrain the bundle with this "
                             "version of accel-dse")
     missing = [k for k in REQUIRED if not isinstance(manifest, dict) or k not in manifest]
     if missing:
@@ -201,6 +208,7 @@ def load_bundle(path: str | Path) -> PPASurrogate:
                                 "followed by the looked-up and the derived features")
         surrogate.targets_ = list(manifest["targets"])
         surrogate.group_by_ = list(manifest.get("group_by") or [])
+        surrogate.split_description_ = manifest["split"]
         surrogate.transforms_, surrogate.tuning_, surrogate.models_, surrogate.members_ = {}, {}, {}, {}
         rows = []
         for target, info in manifest["targets"].items():

@@ -34,7 +34,7 @@ from ppa.errors import PPAInputError
 from ppa.metrics import is_frequency_target, regression_metrics, timing_accuracy
 from ppa.models import BASE_FAMILIES, FAMILIES, RAW_TARGET, build, model_predict
 from ppa.schema import ARCHITECTURE_COLUMNS
-from ppa.splits import SPLITS, config_groups, make_folds
+from ppa.splits import SPLITS, config_groups, describe_split, make_folds
 from ppa.structure import add_derived, term_matrix
 from ppa.tuning import fit_predict_folds, tune
 
@@ -70,8 +70,9 @@ class PPASurrogate(BaseEstimator):
         Feature columns to one-hot encode (non-numeric dtype columns are anyway).
     budget_s : float
         Time ceiling (s) of the whole fit — tuning, cross-validation and final fits — shared by the
-        targets; a target whose held-out folds and final fit cannot fit in what is left stops the fit
-        with a message giving the budget it needs.
+        targets (each target's tuning stops early enough to leave time for its held-out folds and final
+        fit, from the fit time it measured). A target whose held-out folds and final fit alone exceed its
+        share stops the fit with a message giving the budget it needs.
     n_trials : int or None
         Optuna trials per target and family (None: only the time budget). Results are
         reproducible for a given seed when the trial count, not the time budget, ends tuning.
@@ -196,13 +197,16 @@ class PPASurrogate(BaseEstimator):
                 raise PPAInputError(f"inputs of {target!r}: {unknown or 'none'} are not features "
                                     f"(features: {', '.join(self.encoder_.features)})")
         Z = self.encoder_.transform(full)
+        architecture = [c for c in self.features_ if c in ARCHITECTURE_COLUMNS]
         if groups is not None:
             keys = groups.reset_index(drop=True)
-            self.group_by_ = list(keys.columns)
+            self.group_by_, source = list(keys.columns), "given"
         else:
             keys = X
-            self.group_by_ = list(self.group_by or [c for c in self.features_ if c in ARCHITECTURE_COLUMNS]
-                                  or self.features_)
+            self.group_by_ = list(self.group_by or architecture or self.features_)
+            source = "given" if self.group_by else "architecture columns" if architecture else "all features"
+        self.split_description_ = describe_split(self.split, self.group_by_, source,
+                                                 len(np.unique(config_groups(keys, self.group_by_))), len(X))
         fitted = [t for t in self.targets_ if t not in min_of]
         tuned = {t: BASE_FAMILIES if self.family(t) == "stacked" else (self.family(t),) for t in fitted}
         deadline = start + self.budget_s
@@ -256,7 +260,7 @@ class PPASurrogate(BaseEstimator):
                                     "seconds": round(result.seconds, 3)}
                     fit_s += result.fit_s * (4 if family == "stacked" else 1)  # stacking fits each member 3 + 1 times
                     bar.update()
-            self._check_time(target, family, fit_s, len(yt), deadline, len(fitted) - i, start)
+            self._check_time(target, family, fit_s, len(yt), len(fitted))
             bar.set_postfix_str(f"{target}: fold models")
             self.tuning_[target] = info
             estimator = self.tuned_estimator(target)
@@ -292,19 +296,17 @@ class PPASurrogate(BaseEstimator):
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
-    def _check_time(self, target: str, family: str, fit_s: float, n_rows: int, deadline: float, targets_left: int,
-                    start: float) -> None:
-        """Stop, naming the budget needed, when ``target``'s held-out folds and final fit (``fit_s`` seconds
-        each, measured while tuning) cannot end before ``deadline``."""
+    def _check_time(self, target: str, family: str, fit_s: float, n_rows: int, n_targets: int) -> None:
+        """Stop, naming the budget needed, when ``target``'s held-out folds and final fit alone (``fit_s``
+        seconds each, measured while tuning) take more than its share of the budget: tuning cannot help then.
+        (Short of that, the fit goes on: a measured fit time is an estimate on a shared machine.)"""
         need = (self.cv_folds + 1) * fit_s * _FIT_GROWTH_CHECK
-        left = deadline - time.perf_counter()
-        if np.isfinite(fit_s) and need > left:
-            enough = (time.perf_counter() - start) + need * targets_left * 1.5
+        if np.isfinite(fit_s) and need > self.budget_s / n_targets:
             raise PPAInputError(
-                f"budget_s={self.budget_s:g} (--budget-s) is too small: one {family} fit of {target!r} takes "
-                f"~{fit_s:.2g} s on {n_rows} rows, so its {self.cv_folds}-fold held-out error and final fit need "
-                f"~{need:.0f} s but {max(left, 0):.0f} s are left ({targets_left} target(s) to go); "
-                f"give at least ~{enough:.0f} s")
+                f"budget_s={self.budget_s:.0f} (--budget-s) is too small: one {family} fit of {target!r} takes "
+                f"~{fit_s:.2g} s on {n_rows} rows, so its {self.cv_folds}-fold held-out error and final fit alone "
+                f"need ~{need:.0f} s of its {self.budget_s / n_targets:.0f} s share ({n_targets} target(s)); "
+                f"give --budget-s {2 * need * n_targets:.0f} or more")
 
     def _heldout(self, X: pd.DataFrame, y: pd.DataFrame, oofs: dict, folds: dict) -> pd.DataFrame:
         """Long table of the out-of-fold predictions: ``target``, ``row`` (position in the training
