@@ -171,7 +171,8 @@ def _summary(df: pd.DataFrame) -> str:
 def write_reports(df: pd.DataFrame, out: Path, command: str) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     df.assign(command=command).to_csv(out.with_suffix(".csv"), index=False)
-    shown = df[["table", "target", "component", "model", "default", "gbr", "rf", "xgb", "best_baseline", "ratio", "train_s"]]
+    shown = df.reindex(columns=["table", "target", "component", "model", "default", "gbr", "rf", "xgb", "best_baseline",
+                                "ratio", "train_s"])
     out.with_suffix(".md").write_text(
         "# Default `accel-dse train` vs plain baselines: MAPE (%) on a held-out random 20 % of each table\n\n"
         f"Command: `{command}` (shared 2-core machine). `default` = `accel-dse train` with the table's documented "

@@ -64,7 +64,7 @@ def _table(frame: pd.DataFrame) -> str:
               "[default: the spec's model, else auto: per target, a blend of gradient-boosted trees and forests, "
               "on the target or its log, chosen by cross-validated error].")
 @click.option("--split", type=click.Choice(SPLITS), default="unseen", show_default=True)
-@click.option("--budget-s", type=float, default=60.0, show_default=True, help="Time ceiling of the whole train (checks, tuning, cross-validation, final fits), seconds.")
+@click.option("--budget-s", type=float, default=180.0, show_default=True, help="Time ceiling of the whole train (checks, tuning, cross-validation, final fits), seconds.")
 @click.option("--trials", type=int, default=30, show_default=True, help="Optuna trials per target and family.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--jobs", type=int, default=1, show_default=True, help="Threads per model fit.")

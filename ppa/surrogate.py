@@ -260,7 +260,7 @@ class PPASurrogate(BaseEstimator):
                                     "seconds": round(result.seconds, 3)}
                     fit_s += result.fit_s * (4 if family == "stacked" else 1)  # stacking fits each member 3 + 1 times
                     bar.update()
-            self._check_time(target, family, fit_s, len(yt), len(fitted))
+            self._check_time(target, family, fit_s, len(yt), len(fitted), share)
             bar.set_postfix_str(f"{target}: fold models")
             self.tuning_[target] = info
             estimator = self.tuned_estimator(target)
@@ -296,16 +296,17 @@ class PPASurrogate(BaseEstimator):
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
-    def _check_time(self, target: str, family: str, fit_s: float, n_rows: int, n_targets: int) -> None:
+    def _check_time(self, target: str, family: str, fit_s: float, n_rows: int, n_targets: int, share: float) -> None:
         """Stop, naming the budget needed, when ``target``'s held-out folds and final fit alone (``fit_s``
         seconds each, measured while tuning) take more than its share of the budget: tuning cannot help then.
         (Short of that, the fit goes on: a measured fit time is an estimate on a shared machine.)"""
         need = (self.cv_folds + 1) * fit_s * _FIT_GROWTH_CHECK
-        if np.isfinite(fit_s) and need > self.budget_s / n_targets:
+        share = max(share, self.budget_s / n_targets)
+        if np.isfinite(fit_s) and need > share:
             raise PPAInputError(
                 f"budget_s={self.budget_s:.0f} (--budget-s) is too small: one {family} fit of {target!r} takes "
                 f"~{fit_s:.2g} s on {n_rows} rows, so its {self.cv_folds}-fold held-out error and final fit alone "
-                f"need ~{need:.0f} s of its {self.budget_s / n_targets:.0f} s share ({n_targets} target(s)); "
+                f"need ~{need:.0f} s of its {share:.0f} s share ({n_targets} target(s)); "
                 f"give --budget-s {2 * need * n_targets:.0f} or more")
 
     def _heldout(self, X: pd.DataFrame, y: pd.DataFrame, oofs: dict, folds: dict) -> pd.DataFrame:

@@ -37,7 +37,7 @@ class TuningResult:
     error: float  # objective_error of the best trial (MAPE % or normalised RMSE)
     n_trials: int
     seconds: float
-    fit_s: float = float("nan")  #: seconds of one fold fit (the longest trial's mean), to plan the fits after tuning
+    fit_s: float = float("nan")  #: seconds of one fold fit of the best trial, to plan the fits after tuning
     oof: np.ndarray | None = None  #: out-of-fold predictions (target units) of the best trial
 
 
@@ -65,7 +65,7 @@ def tune(family: str, X: np.ndarray, y: np.ndarray, transform: str, folds, *, bu
     """Best parameters of a base ``family`` found by TPE within ``budget_s`` seconds / ``n_trials``,
     leaving time for ``reserve_fits`` later fits; ``skip_defaults``: the caller has scored them already."""
     start = time.perf_counter()
-    oofs, fit_s = {}, []
+    oofs, fit_s = {}, {}
 
     def objective(trial: optuna.Trial) -> float:
         estimator = build(family, suggest(family, trial), seed=seed, n_jobs=n_jobs, n_terms=n_terms)
@@ -77,7 +77,7 @@ def tune(family: str, X: np.ndarray, y: np.ndarray, transform: str, folds, *, bu
 
         began = time.perf_counter()
         oof, _ = fit_predict_folds(estimator, X, y, transform, folds, on_fold=report)
-        fit_s.append((time.perf_counter() - began) / len(folds))
+        fit_s[trial.number] = (time.perf_counter() - began) / len(folds)
         oofs[trial.number] = oof
         return objective_error(y, oof)
 
@@ -92,15 +92,17 @@ def tune(family: str, X: np.ndarray, y: np.ndarray, transform: str, folds, *, bu
         if mape and trial.state == optuna.trial.TrialState.COMPLETE and trial.value <= GOOD_ENOUGH_MAPE_PCT:
             study.stop()
         if fit_s:  # another trial (len(folds) fits) and the reserved fits must still fit in the budget
-            longest = max(fit_s)
+            longest = max(fit_s.values())
             if time.perf_counter() - start + longest * (len(folds) + reserve_fits) > budget_s:
                 study.stop()
 
     study.optimize(objective, n_trials=n_trials, timeout=max(budget_s, 1e-3), catch=(ValueError,),
                    callbacks=[good_enough])
-    seconds, fit = time.perf_counter() - start, max(fit_s, default=float("nan"))
+    seconds = time.perf_counter() - start
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not complete:  # budget too small even for the first trial: keep the defaults
-        return TuningResult(dict(DEFAULTS[family]), float("nan"), len(study.trials), seconds, fit)
-    return TuningResult(dict(study.best_params), float(study.best_value), len(study.trials), seconds, fit,
-                        oofs[study.best_trial.number])
+        return TuningResult(dict(DEFAULTS[family]), float("nan"), len(study.trials), seconds,
+                            max(fit_s.values(), default=float("nan")))
+    best = study.best_trial.number
+    return TuningResult(dict(study.best_params), float(study.best_value), len(study.trials), seconds, fit_s[best],
+                        oofs[best])
