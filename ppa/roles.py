@@ -7,7 +7,8 @@ column would become a feature; a table nobody prepared for us carries columns th
   unique text, hash-like text (≥ 8 hex digits), or unique under an id-like name (``id``, ``*_index``, ``key``…);
 * **another measured output** (a leak: known at training time, unknown when the model is used): named like
   a tool outcome (:data:`OUTCOME_WORDS`: ``valid``, ``tns``, ``runtime``…), measuring a target's quantity
-  (``hls_lut`` next to target ``impl_lut``), sharing the prefix of a target or of another flagged column (``impl_ff`` next to ``impl_lut``), or
+  (``hls_lut`` next to target ``impl_lut``), sharing the prefix of a target or of another flagged column while taking more than :data:`SPREAD_VALUES`
+  values (``impl_ff`` next to ``impl_lut``), or
   flagged by a leakage probe on at most :data:`PROBE_ROWS` rows: a numeric column with many distinct values that alone
   explains ≥ :data:`LEAK_R2` of a target's variance (3-fold cross-validated, one decision tree, log of a
   positive target) with at most half the unexplained variance the other columns leave; or a two-valued
@@ -42,6 +43,9 @@ PROBE_ROWS = 2000
 LEAK_R2 = 0.8
 #: Share of a column's variance the targets must explain for it to count as their output.
 LEAK_R2_FROM_TARGETS = 0.95
+#: Distinct values above which a column sharing a name prefix with a target (or a flagged output) is an output:
+#: design knobs sharing a module prefix (``lane_bits`` next to ``lane_fmax_ghz``) have fewer levels.
+SPREAD_VALUES = 10
 #: Distinct values above which a text column is not one-hot encoded without being asked.
 MAX_CATEGORIES = 50
 _ID_NAME = re.compile(r"(^|[_\W])(id|idx|index|key|uuid|hash|row|seq|serial)([_\W]|$)", re.IGNORECASE)
@@ -226,14 +230,16 @@ def check_columns(path, df: pd.DataFrame, candidates: list[str], targets: list[s
     measured = {quantity(t): t for t in targets if quantity(t)}
     leaks.update({c: f"{c} (measures what target {measured[quantity(c)]} does: {quantity(c)})" for c in probed
                   if c not in ids and c not in leaks and quantity(c) in measured})
+    # a shared prefix is a module or a tool stage: only columns with many values (an output, not a knob) count
+    spread = [c for c in probed if c not in ids and c not in leaks and df[c].nunique() > SPREAD_VALUES]
     prefixes = {p: t for t in targets if (p := prefix(t))}
-    leaks.update({c: f"{c} (named like target {prefixes[prefix(c)]}: prefix {prefix(c)}_)" for c in probed
-                  if c not in ids and c not in leaks and prefix(c) in prefixes})
+    leaks.update({c: f"{c} (named like target {prefixes[prefix(c)]}: prefix {prefix(c)}_)" for c in spread
+                  if prefix(c) in prefixes})
     numeric_ok = [c for c in numeric_ok if c not in leaks]
     leaks.update(leak_reasons(df, numeric_ok, Y) if numeric_ok else {})
     siblings = {p: c for c in leaks if (p := prefix(c))}  # hls_lut is an output: so are hls_ff, hls_dsp…
-    leaks.update({c: f"{c} (named like {siblings[prefix(c)]}: prefix {prefix(c)}_)" for c in probed
-                  if c not in ids and c not in leaks and prefix(c) in siblings})
+    leaks.update({c: f"{c} (named like {siblings[prefix(c)]}: prefix {prefix(c)}_)" for c in spread
+                  if c not in leaks and prefix(c) in siblings})
     if leaks:
         problems.append("looks like another measured output: " + "; ".join(leaks.values()))
     flagged = [*ids, *wide, *leaks]

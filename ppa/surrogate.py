@@ -20,6 +20,7 @@ is its slowest module's), fold by fold for its held-out error and member by memb
 """
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -38,6 +39,8 @@ from ppa.splits import SPLITS, config_groups, describe_split, make_folds
 from ppa.structure import add_derived, term_matrix
 from ppa.tuning import fit_predict_folds, tune
 
+
+logger = logging.getLogger(__name__)
 
 #: Fits after tuning per tuning-fold fit when planning (conservative) and checking the time: a
 #: held-out fold sees 1/(cv_folds) more rows than a tuning fold, the final fit all of them.
@@ -71,8 +74,8 @@ class PPASurrogate(BaseEstimator):
     budget_s : float
         Time ceiling (s) of the whole fit — tuning, cross-validation and final fits — shared by the
         targets (each target's tuning stops early enough to leave time for its held-out folds and final
-        fit, from the fit time it measured). A target whose held-out folds and final fit alone exceed its
-        share stops the fit with a message giving the budget it needs.
+        fit, from the fit time it measured). A target whose held-out folds and final fit alone exceed the whole
+        budget stops the fit with a message giving the budget it needs.
     n_trials : int or None
         Optuna trials per target and family (None: only the time budget). Results are
         reproducible for a given seed when the trial count, not the time budget, ends tuning.
@@ -260,7 +263,7 @@ class PPASurrogate(BaseEstimator):
                                     "seconds": round(result.seconds, 3)}
                     fit_s += result.fit_s * (4 if family == "stacked" else 1)  # stacking fits each member 3 + 1 times
                     bar.update()
-            self._check_time(target, family, fit_s, len(yt), len(fitted), share)
+            self._check_time(target, family, fit_s, len(yt), len(fitted))
             bar.set_postfix_str(f"{target}: fold models")
             self.tuning_[target] = info
             estimator = self.tuned_estimator(target)
@@ -294,20 +297,21 @@ class PPASurrogate(BaseEstimator):
         self.oof_ = pd.DataFrame({t: oofs[t] for t in self.targets_})
         self.heldout_ = self._heldout(keys, y, oofs, folds)
         self.fit_seconds_ = time.perf_counter() - start
+        if self.fit_seconds_ > 1.1 * self.budget_s:
+            logger.warning("the fit took %.0f s, over budget_s=%.0f s: the fit times measured while tuning "
+                           "underestimated the held-out and final fits (a busy machine?)", self.fit_seconds_, self.budget_s)
         return self
 
-    def _check_time(self, target: str, family: str, fit_s: float, n_rows: int, n_targets: int, share: float) -> None:
+    def _check_time(self, target: str, family: str, fit_s: float, n_rows: int, n_targets: int) -> None:
         """Stop, naming the budget needed, when ``target``'s held-out folds and final fit alone (``fit_s``
-        seconds each, measured while tuning) take more than its share of the budget: tuning cannot help then.
-        (Short of that, the fit goes on: a measured fit time is an estimate on a shared machine.)"""
+        seconds each, measured while tuning) take longer than the whole budget. Short of that the fit goes
+        on — a fit time measured on a shared machine is an estimate — and an overrun is logged at the end."""
         need = (self.cv_folds + 1) * fit_s * _FIT_GROWTH_CHECK
-        share = max(share, self.budget_s / n_targets)
-        if np.isfinite(fit_s) and need > share:
+        if np.isfinite(fit_s) and need > self.budget_s:
             raise PPAInputError(
                 f"budget_s={self.budget_s:.0f} (--budget-s) is too small: one {family} fit of {target!r} takes "
                 f"~{fit_s:.2g} s on {n_rows} rows, so its {self.cv_folds}-fold held-out error and final fit alone "
-                f"need ~{need:.0f} s of its {share:.0f} s share ({n_targets} target(s)); "
-                f"give --budget-s {2 * need * n_targets:.0f} or more")
+                f"need ~{need:.0f} s; give --budget-s {2 * need * n_targets:.0f} or more ({n_targets} target(s))")
 
     def _heldout(self, X: pd.DataFrame, y: pd.DataFrame, oofs: dict, folds: dict) -> pd.DataFrame:
         """Long table of the out-of-fold predictions: ``target``, ``row`` (position in the training
