@@ -6,9 +6,10 @@ a random forest and xgboost, each fitted on the target itself and — when the t
 on its logarithm (relative errors, which is what MAPE counts); then xgboost tuned by Optuna in the
 better of its two target spaces with the time left. A greedy forward selection with replacement
 (Caruana et al., "Ensemble selection from libraries of models", ICML 2004) averages the candidates'
-out-of-fold predictions while that lowers the error; a single candidate wins when no average beats it.
-The untuned candidates are the usual plain baselines, so the blend's tuning-fold error is never above
-theirs; the held-out error of the surrogate is then measured on other folds.
+out-of-fold predictions while that lowers the error, on all rows and on bootstrap resamples of them, and
+the weights are averaged (bagged ensemble selection): candidates within noise of each other share the
+weight, one clearly better keeps it. The untuned candidates are the usual plain baselines; the held-out
+error of the surrogate is then measured on other folds.
 
 Time: the candidates run in order, cheapest first, while the ones left, the tuning and the
 ``reserve_fits`` fits (each a tuning-fold fit's time) of the chosen blend that follow (held-out folds, final model) fit in ``budget_s``.
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 CANDIDATES = ("gbr", "xgboost", "random_forest")
 #: Greedy blend steps (members may repeat, so weights are multiples of 1/BLEND_STEPS at the finest).
 BLEND_STEPS = 10
+#: Bootstrap resamples of the out-of-fold rows whose greedy blends are averaged.
+BAGS = 20
 
 
 @dataclass
@@ -55,8 +58,8 @@ def target_spaces(y: np.ndarray) -> list[str]:
     return ["none", "log"] if (np.asarray(y) > 0).all() else ["none"]
 
 
-def blend(y: np.ndarray, oofs: dict[str, np.ndarray]) -> tuple[dict[str, float], float]:
-    """Greedy ensemble selection with replacement: (name → weight, error of the weighted average)."""
+def greedy(y: np.ndarray, oofs: dict[str, np.ndarray]) -> dict[str, float]:
+    """Greedy ensemble selection with replacement: name → weight (sums to 1)."""
     chosen: list[str] = []
     total = np.zeros(len(y))
     best = float("inf")
@@ -68,8 +71,22 @@ def blend(y: np.ndarray, oofs: dict[str, np.ndarray]) -> tuple[dict[str, float],
         chosen.append(name)
         total += oofs[name]
         best = scores[name]
-    counts = Counter(chosen)
-    return {name: n / len(chosen) for name, n in counts.items()}, best
+    return {name: n / len(chosen) for name, n in Counter(chosen).items()}
+
+
+def blend(y: np.ndarray, oofs: dict[str, np.ndarray], bags: int = BAGS, seed: int = 0) -> tuple[dict[str, float], float]:
+    """Bagged ensemble selection (Caruana et al. 2004): the mean of the :func:`greedy` weights on all rows
+    and on ``bags`` bootstrap resamples of them, so that candidates within noise of each other share the
+    weight and a clearly better one keeps it (weights under 1 % are dropped). Returns (name → weight,
+    error of the weighted average on all rows)."""
+    rng = np.random.default_rng(seed)
+    weights: Counter = Counter(greedy(y, oofs))
+    for _ in range(bags):
+        rows = rng.integers(0, len(y), len(y))
+        weights.update(greedy(y[rows], {n: o[rows] for n, o in oofs.items()}))
+    kept = {n: w for n, w in weights.items() if w / sum(weights.values()) >= 0.01}
+    weights = {n: w / sum(kept.values()) for n, w in kept.items()}
+    return weights, objective_error(y, sum(w * oofs[n] for n, w in weights.items()))
 
 
 def select(X: np.ndarray, y: np.ndarray, folds, *, budget_s: float, reserve_fits: float, n_trials: int | None,
