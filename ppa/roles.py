@@ -7,13 +7,14 @@ column would become a feature; a table nobody prepared for us carries columns th
   unique text, hash-like text (≥ 8 hex digits), or unique under an id-like name (``id``, ``*_index``, ``key``…);
 * **another measured output** (a leak: known at training time, unknown when the model is used): named like
   a tool outcome (:data:`OUTCOME_WORDS`: ``valid``, ``tns``, ``runtime``…), measuring a target's quantity
-  (``hls_lut`` next to target ``impl_lut``), sharing the prefix of a target or of another flagged column while taking more than :data:`SPREAD_VALUES`
-  values (``impl_ff`` next to ``impl_lut``), or
-  flagged by a leakage probe on at most :data:`PROBE_ROWS` rows: a numeric column with many distinct values that alone
+  (``hls_lut`` next to target ``impl_lut``), sharing the prefix of a target or of another flagged column
+  while taking more than :data:`SPREAD_VALUES` values (``impl_ff`` next to ``impl_lut``), or flagged by a
+  leakage probe on at most :data:`PROBE_ROWS` rows: a numeric column with many distinct values that alone
   explains ≥ :data:`LEAK_R2` of a target's variance (3-fold cross-validated, one decision tree, log of a
-  positive target) with at most half the unexplained variance the other columns leave; or a two-valued
-  or many-valued column that the targets determine to ≥ :data:`LEAK_R2_FROM_TARGETS` (e.g. a ``valid``
-  flag). Sweep parameters with few levels are not probed from the targets: an output often pins them down;
+  positive target) with at most half the unexplained variance the design columns (the others, without
+  such suspects) leave; or one the targets determine to ≥ :data:`LEAK_R2_FROM_TARGETS`. Sweep parameters
+  with few levels are not probed from the targets (the outputs often pin them down), nor are two-valued
+  flags (a ``valid`` flag is caught by its name);
 * **high-cardinality text** (more than :data:`MAX_CATEGORIES` distinct values, or over half the rows):
   one-hot encoding would add that many columns;
 * **mixed numbers and text** (e.g. ``none`` among numbers, a typo).
@@ -27,7 +28,7 @@ that is weakly related to every target can pass; the roles table shows what was 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -66,10 +67,6 @@ class Role:
     column: str
     role: str
     reason: str
-
-
-def roles_frame(roles: list[Role]) -> pd.DataFrame:
-    return pd.DataFrame([asdict(r) for r in roles], columns=["column", "role", "reason"])
 
 
 def roles_text(roles: list[Role]) -> str:
@@ -196,24 +193,19 @@ def check_columns(path, df: pd.DataFrame, candidates: list[str], targets: list[s
     """
     problems, warnings = [], []
     declared = set(categorical)
-    mixed = [r for c in candidates if c not in declared and (r := mixed_reason(path, df[c]))]
+    mixed = {c: r for c in candidates if c not in declared and (r := mixed_reason(path, df[c]))}
     constant = [c for c in candidates if df[c].nunique(dropna=False) == 1]
     if constant:
         warnings.append(f"{path}: constant column(s) {', '.join(constant)}: no information to learn from here "
                         "(kept; a query with another value is out of the training domain)")
-    if not probe:
-        if mixed:
-            problems.append("mixed numbers and text: " + "; ".join(mixed)
-                            + f" → fix the values or declare the column(s) categorical (--categorical "
-                              f"{','.join(r.split(' (')[0] for r in mixed)})")
-        return problems, warnings
-    probed = [c for c in candidates if c not in set(keep) and c not in constant]
+    probed = [c for c in candidates if c not in set(keep) and c not in constant] if probe else []
     ids = {c: r for c in probed if (r := identifier_reason(df[c]))}
-    mixed = [r for r in mixed if r.split(" (")[0] not in ids]  # hashes may be all digits in some rows
+    mixed = {c: r for c, r in mixed.items() if c not in ids}  # hashes may be all digits in some rows
     if mixed:
-        problems.append("mixed numbers and text: " + "; ".join(mixed)
-                        + f" → fix the values or declare the column(s) categorical (--categorical "
-                          f"{','.join(r.split(' (')[0] for r in mixed)})")
+        problems.append("mixed numbers and text: " + "; ".join(mixed.values()) + " → fix the values or declare "
+                        f"the column(s) categorical (--categorical {','.join(mixed)})")
+    if not probe:
+        return problems, warnings
     if ids:
         problems.append("identifier-like: " + "; ".join(f"{c} ({r})" for c, r in ids.items()))
     texts = [c for c in probed if c not in ids and _numeric(df[c]).isna().all()]
@@ -223,7 +215,7 @@ def check_columns(path, df: pd.DataFrame, candidates: list[str], targets: list[s
         problems.append("high-cardinality text: " + "; ".join(
             f"{c} ({k} distinct values in {len(df)} rows: one-hot would add {k} columns)" for c, k in wide.items())
             + " → exclude, or derive a few numeric features from it")
-    numeric_ok = [c for c in probed if c not in ids and c not in wide and c not in [r.split(" (")[0] for r in mixed]]
+    numeric_ok = [c for c in probed if c not in ids and c not in wide and c not in mixed]
     Y = pd.DataFrame({t: _numeric(df[t]) for t in targets}, index=df.index)
     leaks = {c: f"{c} (named like a tool outcome)" for c in probed
              if c not in ids and set(re.split(r"[^a-z0-9]+", c.lower())) & set(OUTCOME_WORDS)}
