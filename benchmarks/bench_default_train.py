@@ -11,7 +11,7 @@ the 20 %. The baselines — untuned scikit-learn GradientBoostingRegressor, Rand
 XGBRegressor on the raw target — are fitted on the same 80 % with the same model input (encoded features and
 the spec's derived features) and predict the same 20 %. MAPE is over the y>0 test rows.
 
-    python benchmarks/bench_default_train.py                       # every table, ~15 min on a shared core
+    python benchmarks/bench_default_train.py                       # every table, ~30 min on a busy 2-core machine
     python benchmarks/bench_default_train.py --only hlsyn_v18_mvt  # one table
 
 Writes reports/benchmarks/default_train.{csv,md}.

@@ -48,7 +48,7 @@ def _table(frame: pd.DataFrame) -> str:
 @click.option("--data", required=True, type=click.Path(dir_okay=False), help="CSV of samples, one row per run.")
 @click.option("--targets", help="Comma-separated target columns, e.g. area_um2,power_mw,fmax_ghz.")
 @click.option("--features", help="Comma-separated feature columns (default: every other column except "
-              "known PPA outputs and --exclude).")
+              "known PPA outputs and --exclude, each checked for identifiers, other measured outputs and wide text).")
 @click.option("--exclude", help="Comma-separated columns that are neither features nor targets.")
 @click.option("--categorical", help="Comma-separated feature columns to encode as categories.")
 @click.option("--group-by", help="Configuration key of the unseen split: any columns, features or not (default: the "
