@@ -15,12 +15,14 @@ Layout of ``models/NAME/``::
 
 A bundle whose files do not match the manifest's sha256, whose manifest lacks a field or has
 another format version, or whose skops files hold a type outside TRUSTED_TYPES is refused.
-Format 2 added ``heldout.csv``; a format-1 bundle is refused with a request to retrain it.
+Format 2 added ``heldout.csv``; format 3 the column roles (``roles``: every CSV column's role and why,
+:mod:`ppa.roles`) and the split's description (``split``). Older bundles are refused with a request to retrain.
 """
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 import platform
 from importlib.metadata import version
 from pathlib import Path
@@ -35,12 +37,13 @@ from ppa.errors import PPAInputError
 from ppa.hashing import file_sha256
 from ppa.json_values import json_value
 from ppa.lookup import LookupTable
+from ppa.roles import Role
 from ppa.surrogate import PPASurrogate
 
 logger = logging.getLogger(__name__)
 
 FORMAT = "accel-dse-ppa-surrogate"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 HELDOUT = "heldout.csv"
 #: Columns of heldout.csv, in order.
@@ -55,12 +58,14 @@ TRUSTED_TYPES = (
     "xgboost.core.Booster",
     "xgboost.sklearn.XGBRegressor",
     "ppa.additive.AdditiveCostRegressor",
+    "ppa.models.BlendRegressor",
 )
 #: PPASurrogate constructor parameters stored in (and restored from) the manifest.
 SETTINGS = ("model", "split", "budget_s", "n_trials", "cv_folds", "tune_folds", "clock_column", "seed", "derived", "terms", "inputs", "min_of")
 #: Libraries whose version can change what a loaded model predicts; another version than the bundle's is warned about.
 MODEL_LIBRARIES = ("scikit-learn", "xgboost", "skops", "numpy")
-REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files", "heldout")
+REQUIRED = ("format", "format_version", "features", "encoder", "targets", "settings", "files", "heldout", "roles",
+            "split")
 
 
 def _save_model(model, family: str, path_stem: Path) -> Path:
@@ -96,17 +101,19 @@ def _load_model(path: Path, family: str):
 
 
 def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str | None = None,
-                data_path: str | None = None) -> Path:
+                data_path: str | None = None, roles: list[Role] | None = None) -> Path:
     """Write a fitted surrogate to directory ``path``: built whole in a temporary sibling and swapped in
     (:func:`frontend_sim.atomic.replace_directory`), so an existing bundle there is replaced only by a
-    complete one and a failure (full disk, read-only location) leaves it intact."""
+    complete one and a failure (full disk, read-only location) leaves it intact. ``roles``: the training
+    CSV's column roles (:attr:`ppa.schema.Table.roles`), if it came from one."""
     surrogate._check_fitted()
     with replace_directory(path) as staging:
-        _write_bundle(surrogate, staging, data_sha256, data_path)
+        _write_bundle(surrogate, staging, data_sha256, data_path, roles)
     return Path(path)
 
 
-def _write_bundle(surrogate: PPASurrogate, root: Path, data_sha256: str | None, data_path: str | None) -> None:
+def _write_bundle(surrogate: PPASurrogate, root: Path, data_sha256: str | None, data_path: str | None,
+                  roles: list[Role] | None) -> None:
     """The bundle's files into the empty directory ``root``."""
     files, targets = {}, {}
     for i, target in enumerate(surrogate.targets_):
@@ -138,6 +145,8 @@ def _write_bundle(surrogate: PPASurrogate, root: Path, data_sha256: str | None, 
         "features": surrogate.features_,
         "encoder": surrogate.encoder_.to_json(),
         "group_by": surrogate.group_by_,
+        "split": surrogate.split_description_,
+        "roles": [asdict(r) for r in roles or []],
         "targets": targets,
         "settings": {**{k: getattr(surrogate, k) for k in SETTINGS},
                      "lookup": {n: t.to_json() for n, t in (surrogate.lookup or {}).items()} or None},
@@ -162,9 +171,9 @@ def read_manifest(path: str | Path) -> dict:
         manifest = json.loads(mpath.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise PPAInputError(f"{mpath}: not valid JSON ({exc})") from None
-    if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") == 1:
-        raise PPAInputError(f"{mpath}: refused, format v1 predates v{FORMAT_VERSION}, which stores the held-out "
-                            "predictions (e.g. for the report's surrogate section); retrain the bundle with this "
+    if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") in (1, 2):
+        raise PPAInputError(f"{mpath}: refused, format v{manifest['format_version']} predates v{FORMAT_VERSION}, which "
+                            "stores the held-out predictions and the column roles; retrain the bundle with this "
                             "version of accel-dse")
     missing = [k for k in REQUIRED if not isinstance(manifest, dict) or k not in manifest]
     if missing:
@@ -211,6 +220,7 @@ def load_bundle(path: str | Path) -> PPASurrogate:
                                 "followed by the looked-up and the derived features")
         surrogate.targets_ = list(manifest["targets"])
         surrogate.group_by_ = list(manifest.get("group_by") or [])
+        surrogate.split_description_ = manifest["split"]
         surrogate.transforms_, surrogate.tuning_, surrogate.models_, surrogate.members_ = {}, {}, {}, {}
         rows = []
         for target, info in manifest["targets"].items():

@@ -1,6 +1,7 @@
 """CLI commands of this layer (registered by dse.cli): train, evaluate, predict (+ the backend flow's sample)."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ from ppa.backend_flow.cli import characterise, characterise_memory, sample
 from ppa.bundle import MANIFEST, load_bundle, save_bundle
 from ppa.errors import PPAInputError
 from ppa.models import FAMILIES
+from ppa.roles import roles_text
 from ppa.schema import DataSpec, load_spec, read_queries, read_table
 from ppa.splits import SPLITS
 from ppa.surrogate import PPASurrogate
@@ -47,28 +49,35 @@ def _table(frame: pd.DataFrame) -> str:
 @click.option("--data", required=True, type=click.Path(dir_okay=False), help="CSV of samples, one row per run.")
 @click.option("--targets", help="Comma-separated target columns, e.g. area_um2,power_mw,fmax_ghz.")
 @click.option("--features", help="Comma-separated feature columns (default: every other column except "
-              "known PPA outputs and --exclude).")
+              "known PPA outputs and --exclude, each checked for identifiers, other measured outputs and wide text).")
 @click.option("--exclude", help="Comma-separated columns that are neither features nor targets.")
 @click.option("--categorical", help="Comma-separated feature columns to encode as categories.")
-@click.option("--group-by", help="Configuration key of the unseen split (default: architectural columns).")
+@click.option("--group-by", help="Configuration key of the unseen split: any columns, features or not (default: the "
+              "architectural columns, else all features).")
+@click.option("--keep", help="Comma-separated columns to use as features although the column checks flag them "
+              "(identifier-like, another measured output, high-cardinality text).")
 @click.option("--spec", type=click.Path(dir_okay=False), help="TOML spec with targets/features/exclude/"
               "categorical/group_by/clock_column/timing_column, [derived] features, [terms] of the additive "
               "cost models and the model family; flags override it. The bundled datasets' spec: "
               "`accel-dse train --data datasets/asap7/ppa_samples.csv --spec datasets/ppa_spec.toml`.")
 @click.option("--model", callback=_model_option, help=f"Model family ({', '.join(FAMILIES)}) for every target, "
               "or target=family pairs, e.g. area_um2=additive,power_mw=additive,fmax_ghz=xgboost "
-              "[default: the spec's model, else xgboost].")
+              "[default: the spec's model, else auto: per target, a blend of gradient-boosted trees and forests, "
+              "on the target or its log, chosen by cross-validated error].")
 @click.option("--split", type=click.Choice(SPLITS), default="unseen", show_default=True)
-@click.option("--budget-s", type=float, default=60.0, show_default=True, help="Tuning time ceiling, seconds.")
+@click.option("--budget-s", type=float, default=180.0, show_default=True, help="Time ceiling of the whole train (checks, tuning, cross-validation, final fits), seconds.")
 @click.option("--trials", type=int, default=30, show_default=True, help="Optuna trials per target and family.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Threads per model fit.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Bundle directory to write.")
-def train(data, targets, features, exclude, categorical, group_by, spec, model, split, budget_s, trials, seed, jobs, out):
-    """Train PPA surrogates from a CSV and write a model bundle; prints the held-out error."""
+def train(data, targets, features, exclude, categorical, group_by, keep, spec, model, split, budget_s, trials, seed,
+          jobs, out):
+    """Train PPA surrogates from a CSV and write a model bundle; prints the column roles, the split and the
+    held-out error. Without --features every other column is checked (ppa.roles) before any model is fitted."""
+    start = time.perf_counter()
     try:
         flags = {"targets": _names(targets), "features": _names(features), "exclude": _names(exclude),
-                 "categorical": _names(categorical), "group_by": _names(group_by)}
+                 "categorical": _names(categorical), "group_by": _names(group_by), "keep": _names(keep)}
         if spec:
             data_spec = load_spec(spec, **flags)
         else:
@@ -78,23 +87,25 @@ def train(data, targets, features, exclude, categorical, group_by, spec, model, 
         table = read_table(data, data_spec)
         for message in table.warnings:
             click.echo(f"warning: {message}", err=True)
-        click.echo(f"{data}: {len(table.frame)} rows; features: {', '.join(table.features)}"
-                   f"{'; categorical: ' + ', '.join(table.categorical) if table.categorical else ''}; "
-                   f"configuration key: {', '.join(table.group_by)}", err=True)
+        click.echo(f"{data}: {len(table.frame)} rows; column roles:\n{roles_text(table.roles)}", err=True)
         check_writable(Path(out) / MANIFEST)  # before the fit: a read-only --out fails in seconds, not after it
-        model = model or data_spec.model or "xgboost"
-        surrogate = PPASurrogate(model=model, split=split, group_by=table.group_by, categorical=table.categorical,
-                                 budget_s=budget_s, n_trials=trials, clock_column=data_spec.clock_column,
+        model = model or data_spec.model or "auto"
+        left = budget_s - (time.perf_counter() - start) - min(2.0, 0.05 * budget_s)  # the rest: writing the bundle
+        if left <= 0:
+            raise PPAInputError(f"--budget-s {budget_s:g} was used up reading and checking {data}; give more")
+        surrogate = PPASurrogate(model=model, split=split, group_by=data_spec.group_by, categorical=table.categorical,
+                                 budget_s=left, n_trials=trials, clock_column=data_spec.clock_column,
                                  n_jobs=jobs, seed=seed, derived=data_spec.derived, terms=data_spec.terms,
                                  inputs=data_spec.inputs, min_of=data_spec.min_of,
                                  lookup=data_spec.lookup)
-        surrogate.fit(table.X, table.y, timing_met=table.column(data_spec.timing_column))
-        save_bundle(surrogate, out, data_sha256=table.sha256, data_path=str(data))
+        surrogate.fit(table.X, table.y, timing_met=table.column(data_spec.timing_column), groups=table.keys)
+        click.echo(surrogate.split_description_, err=True)
+        save_bundle(surrogate, out, data_sha256=table.sha256, data_path=str(data), roles=table.roles)
     except PPAInputError as exc:
         _fail(exc)
     families = model if isinstance(model, str) else ", ".join(f"{t}: {f}" for t, f in model.items())
     click.echo(f"held-out error ({split} split, {surrogate.cv_folds}-fold, {families}; "
-               f"trained in {surrogate.fit_seconds_:.1f} s):")
+               f"trained in {time.perf_counter() - start:.1f} s of --budget-s {budget_s:g}):")
     click.echo(_table(surrogate.cv_metrics_))
     click.echo(f"bundle: {out}")
 

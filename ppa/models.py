@@ -8,7 +8,10 @@ asinh(features) (≈ log for values ≫ 1, defined for zeros and negatives), so 
 target it fits y ≈ c·∏ xᵢ^aᵢ — the way area and power scale with PEs and bit widths — and,
 unlike trees, it extrapolates. ``additive`` is the architect's cost model (:mod:`ppa.additive`):
 non-negative unit costs of the spec's terms times a boosted correction; it needs terms per target.
-Each family has an Optuna search space (:func:`suggest`).
+``gbr`` is scikit-learn's gradient boosting (a candidate of ``auto``, not tuned). ``auto`` is the default
+of ``accel-dse train``: a :class:`BlendRegressor`, a weighted average of members, each a family with its own
+parameters and target transform, chosen per target by cross-validated error (:mod:`ppa.auto`).
+Each tunable family has an Optuna search space (:func:`suggest`).
 """
 from __future__ import annotations
 
@@ -16,17 +19,19 @@ import numpy as np
 import optuna
 import xgboost as xgb
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.ensemble import RandomForestRegressor, StackingRegressor
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor, StackingRegressor
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import KFold
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from ppa import transforms
 from ppa.additive import AdditiveCostRegressor
 from ppa.errors import PPAInputError
 
-FAMILIES = ("xgboost", "random_forest", "mlp", "stacked", "loglinear", "additive")
+FAMILIES = ("auto", "xgboost", "random_forest", "mlp", "stacked", "loglinear", "additive", "gbr")
 BASE_FAMILIES = ("xgboost", "random_forest", "mlp")
 
 #: Untuned starting points (also enqueued as the first Optuna trial of each study).
@@ -36,10 +41,11 @@ DEFAULTS = {
     "random_forest": {"n_estimators": 100, "max_features": 1.0, "min_samples_leaf": 1},
     "mlp": {"width": 64, "depth": 2, "alpha": 1e-4, "learning_rate_init": 1e-3},
     "loglinear": {"alpha": 1.0},
+    "gbr": {"n_estimators": 100, "max_depth": 3, "learning_rate": 0.1, "subsample": 1.0},
     "additive": {"n_estimators": 200, "max_depth": 2, "learning_rate": 0.05, "subsample": 1.0,
                  "min_child_weight": 1.0, "reg_lambda": 1.0},
 }
-TUNABLE = ("xgboost", "random_forest", "mlp", "loglinear", "additive")
+TUNABLE = ("xgboost", "random_forest", "mlp", "loglinear", "additive", "gbr")
 #: Families that fit the target itself (relative-error weights), never a log transform of it.
 RAW_TARGET = ("additive",)
 
@@ -63,6 +69,11 @@ def suggest(family: str, trial: optuna.Trial) -> dict:
                 "depth": trial.suggest_int("depth", 1, 3),
                 "alpha": trial.suggest_float("alpha", 1e-6, 1.0, log=True),
                 "learning_rate_init": trial.suggest_float("learning_rate_init", 1e-4, 1e-2, log=True)}
+    if family == "gbr":
+        return {"n_estimators": trial.suggest_int("n_estimators", 50, 800, log=True),
+                "max_depth": trial.suggest_int("max_depth", 2, 8),
+                "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
+                "subsample": trial.suggest_float("subsample", 0.5, 1.0)}
     if family == "loglinear":
         return {"alpha": trial.suggest_float("alpha", 1e-4, 100.0, log=True)}
     if family == "additive":  # 0 trees: the cost model alone
@@ -86,6 +97,12 @@ def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int
         members = [(f, build(f, params.get(f), seed=seed, n_jobs=n_jobs)) for f in BASE_FAMILIES]
         return StackingRegressor(members, final_estimator=LinearRegression(positive=True),
                                  cv=KFold(3, shuffle=True, random_state=seed), n_jobs=1)
+    if family == "auto":
+        members = (params or {}).get("members")
+        if not members:
+            raise PPAInputError("model family 'auto' is chosen per target by PPASurrogate.fit; it has no default members")
+        return BlendRegressor([{**m, "estimator": build(m["family"], m["params"], seed=seed, n_jobs=n_jobs)}
+                               for m in members])
     if family not in DEFAULTS:
         raise PPAInputError(f"unknown model family {family!r}; choose from {FAMILIES}")
     p = {**DEFAULTS[family], **(params or {})}
@@ -93,6 +110,8 @@ def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int
         return xgb.XGBRegressor(**p, tree_method="hist", random_state=seed, n_jobs=n_jobs)
     if family == "random_forest":
         return RandomForestRegressor(**p, random_state=seed, n_jobs=n_jobs)
+    if family == "gbr":
+        return GradientBoostingRegressor(**p, random_state=seed)
     if family == "additive":
         if n_terms < 1:
             raise PPAInputError("model family 'additive' needs cost-model terms for each target "
@@ -104,6 +123,29 @@ def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int
                        learning_rate_init=p["learning_rate_init"], solver="adam", max_iter=300,
                        early_stopping=True, validation_fraction=0.15, n_iter_no_change=20, random_state=seed)
     return TransformedTargetRegressor(make_pipeline(StandardScaler(), mlp), transformer=StandardScaler())
+
+
+class BlendRegressor(RegressorMixin, BaseEstimator):
+    """Weighted average of member regressors, each fitted on its own transform of the target.
+
+    ``members``: list of dicts with ``estimator`` (unfitted regressor), ``transform`` (a
+    :data:`ppa.transforms.TRANSFORMS` name), ``weight`` (> 0; normalised to sum 1), and the
+    ``family``/``params`` it was built from. Predictions are in target units: Σ wᵢ·inverseᵢ(memberᵢ(X)).
+    """
+
+    def __init__(self, members):
+        self.members = members
+
+    def fit(self, X, y):
+        y = np.asarray(y, float)
+        self.estimators_ = [clone(m["estimator"]).fit(X, transforms.forward(m["transform"], y)) for m in self.members]
+        weights = np.array([m["weight"] for m in self.members], float)
+        self.weights_ = weights / weights.sum()
+        return self
+
+    def predict(self, X):
+        parts = [transforms.inverse(m["transform"], model_predict(e, X)) for m, e in zip(self.members, self.estimators_)]
+        return np.average(np.stack(parts), axis=0, weights=self.weights_)
 
 
 def model_predict(model, X) -> np.ndarray:

@@ -7,6 +7,7 @@ model only, and the warning says which.
 """
 from __future__ import annotations
 
+import csv
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -16,21 +17,15 @@ import pandas as pd
 
 from frontend_sim.hardware import HardwareConfig
 from ppa.backend_flow.columns import SAMPLE_OUTPUTS
+from ppa.cells import blank, lines
 from ppa.errors import PPAInputError
 from ppa.hashing import file_sha256
 from ppa.lookup import read_lookup
+from ppa.roles import Role, check_columns
 
 #: Architectural columns (``HardwareConfig`` fields): the default configuration key of the unseen split.
 ARCHITECTURE_COLUMNS = tuple(f.name for f in fields(HardwareConfig))
 MIN_ROWS = 10
-_SHOW = 8  # rows quoted in a message
-
-
-def lines(index) -> str:
-    """CSV line numbers of 0-based data-row positions, the first few."""
-    idx = [int(i) + 2 for i in index]
-    text = ", ".join(str(i) for i in idx[:_SHOW])
-    return f"{text}, … ({len(idx)} rows)" if len(idx) > _SHOW else text
 
 
 @dataclass(frozen=True)
@@ -38,10 +33,11 @@ class DataSpec:
     """Which columns of a CSV are features and targets, and how to split and check them.
 
     ``features=None`` means every column that is not a target, not a known PPA output
-    (:data:`ppa.backend_flow.columns.SAMPLE_OUTPUTS`) and not in ``exclude``. ``categorical`` forces columns to be
+    (:data:`ppa.backend_flow.columns.SAMPLE_OUTPUTS`) and not in ``exclude``; those columns are checked
+    by :mod:`ppa.roles` (identifiers, other measured outputs, wide text), except those in ``keep``. ``categorical`` forces columns to be
     encoded as categories (columns whose values are all non-numeric are categorical anyway).
-    ``group_by`` is the configuration key of the "unseen" split (None: the architectural columns
-    among the features, or all features when there are none). ``clock_column``/``timing_column``
+    ``group_by`` is the configuration key of the "unseen" split, any columns of the CSV (None: the
+    architectural columns among the features, or all features when there are none). ``clock_column``/``timing_column``
     enable the timing-met classification check of frequency targets when both exist.
     ``derived`` (name → expression) and ``terms`` (target → expressions) carry the architect's
     knowledge (:mod:`ppa.structure`); ``model`` is a family or a table target → family.
@@ -63,9 +59,10 @@ class DataSpec:
     inputs: dict[str, list[str]] | None = None
     min_of: dict[str, list[str]] | None = None
     lookup: dict | None = None  #: name → :class:`ppa.lookup.LookupTable` (``[lookup.name]`` in a spec file)
+    keep: tuple[str, ...] = ()  #: features used although :mod:`ppa.roles` flags them (id-like, leak, wide text)
 
     def __post_init__(self):
-        for name in ("targets", "features", "exclude", "categorical", "group_by"):
+        for name in ("targets", "features", "exclude", "categorical", "group_by", "keep"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, tuple(value))
@@ -152,6 +149,8 @@ class Table:
     group_by: list[str]
     sha256: str
     warnings: list[str] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)  #: every column's role and why
+    keys: pd.DataFrame | None = None  #: the ``group_by`` columns (strings) when some are not features
 
     @property
     def X(self) -> pd.DataFrame:
@@ -176,12 +175,14 @@ def read_csv(path: str | Path) -> pd.DataFrame:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise PPAInputError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    header = [name.strip() for name in next(csv.reader(path.open(newline="", encoding="utf-8", errors="replace")))]
+    dup = sorted({name for name in header if header.count(name) > 1})
+    if dup:  # pandas would rename the second 'x' to 'x.1'
+        where = "; ".join(f"{name!r} in columns {[i + 1 for i, h in enumerate(header) if h == name]}" for name in dup)
+        raise PPAInputError(f"{path}: duplicate column names in the header: {where}; rename or delete the copies")
     df.columns = [str(c).strip() for c in df.columns]
     if df.empty:
         raise PPAInputError(f"{path}: header only, no data rows (columns: {', '.join(df.columns)})")
-    dup = df.columns[df.columns.duplicated()].tolist()
-    if dup:
-        raise PPAInputError(f"{path}: duplicate column names {dup}")
     return df.apply(lambda s: s.str.strip())
 
 
@@ -192,16 +193,11 @@ def _require_columns(path, df: pd.DataFrame, wanted, role: str) -> None:
             f"{path}: {role} column(s) {missing} not found; the file has: {', '.join(df.columns)}")
 
 
-def _blank(s: pd.Series) -> pd.Series:
-    """Empty cells and the usual spellings of 'missing'."""
-    return s.isna() | s.str.lower().isin(("", "nan", "na", "n/a", "null"))
-
-
 def to_numeric(path, s: pd.Series, role: str) -> pd.Series:
     """Strings → float; non-numeric text or ±inf raises, blanks become NaN (the caller decides)."""
-    blank = _blank(s)
-    values = pd.to_numeric(s.where(~blank), errors="coerce").astype(float)
-    bad = values.isna() & ~blank
+    empty = blank(s)
+    values = pd.to_numeric(s.where(~empty), errors="coerce").astype(float)
+    bad = values.isna() & ~empty
     if bad.any():
         first = s[bad].iloc[0]
         raise PPAInputError(
@@ -223,11 +219,11 @@ def type_features(path, df: pd.DataFrame, features, categorical) -> tuple[pd.Dat
     cats = []
     for col in features:
         s = df[col]
-        blank = _blank(s) if col not in categorical else (s.isna() | (s == ""))
-        numeric = pd.to_numeric(s.where(~blank), errors="coerce").notna()
-        if col in categorical or (~numeric[~blank]).all():
-            if blank.any():
-                raise PPAInputError(f"{path}: categorical feature {col!r} is empty at line(s) {lines(np.flatnonzero(blank))}")
+        empty = blank(s) if col not in categorical else (s.isna() | (s == ""))
+        numeric = pd.to_numeric(s.where(~empty), errors="coerce").notna()
+        if col in categorical or (~numeric[~empty]).all():
+            if empty.any():
+                raise PPAInputError(f"{path}: categorical feature {col!r} is empty at line(s) {lines(np.flatnonzero(empty))}")
             out[col] = s.astype(str)
             cats.append(col)
             continue
@@ -256,11 +252,15 @@ def read_table(path: str | Path, spec: DataSpec, *, for_training: bool = True) -
     _require_columns(path, df, [c for c in spec.categorical if c in features or spec.features is None], "categorical")
     if for_training and len(df) < MIN_ROWS:
         raise PPAInputError(f"{path}: only {len(df)} data rows; at least {MIN_ROWS} are needed to train and cross-validate")
+    _require_columns(path, df, spec.keep, "--keep")
+    problems, warnings = check_columns(path, df, features, list(spec.targets), categorical=spec.categorical,
+                                       keep=spec.keep, probe=for_training and spec.features is None)
+    if problems:
+        raise PPAInputError(f"{path}: column problems, all listed: " + " | ".join(problems))
 
     X, categorical = type_features(path, df, features, set(spec.categorical))
     for name, table in (spec.lookup or {}).items():  # every row's key must be measured (CSV lines named)
         table.values(X, name, what=f"{Path(path).name} line", first=2)
-    warnings: list[str] = []
     targets = {}
     for col in spec.targets:
         y = to_numeric(path, df[col], "target")
@@ -301,13 +301,42 @@ def read_table(path: str | Path, spec: DataSpec, *, for_training: bool = True) -
         warnings.append(f"{path}: {int(dup.sum())} duplicate rows (same features and targets as an earlier row) "
                         f"at line(s) {lines(np.flatnonzero(dup))}: kept (they weigh double)")
     if spec.group_by is not None:
-        missing = [c for c in spec.group_by if c not in features]
-        if missing:
-            raise PPAInputError(f"{path}: group_by column(s) {missing} are not features ({', '.join(features)})")
+        _require_columns(path, df, spec.group_by, "group_by")
         group_by = list(spec.group_by)
     else:
         group_by = [c for c in features if c in ARCHITECTURE_COLUMNS] or list(features)
-    return Table(str(path), frame, features, categorical, list(spec.targets), group_by, file_sha256(path), warnings)
+    keys = df[group_by] if set(group_by) - set(features) else None
+    roles = column_roles(df, spec, features, categorical, group_by, X)
+    return Table(str(path), frame, features, categorical, list(spec.targets), group_by, file_sha256(path), warnings,
+                 roles, keys)
+
+
+def column_roles(df: pd.DataFrame, spec: DataSpec, features, categorical, group_by, X: pd.DataFrame) -> list[Role]:
+    """Every column of the CSV with its role (target, feature, excluded, group key) and why."""
+    roles = []
+    for c in df.columns:
+        key = ", configuration key of the unseen split" if c in group_by and group_by != list(features) else ""
+        if c in spec.targets:
+            roles.append(Role(c, "target", "given as a target"))
+        elif c in features:
+            kind = f"categorical, {X[c].nunique()} values" if c in categorical else (
+                f"numeric, {X[c].min():g}…{X[c].max():g}")
+            if X[c].nunique() == 1:
+                kind += ", constant"
+            if c in spec.keep:
+                kind += ", kept by --keep despite the column checks"
+            roles.append(Role(c, "feature", kind + key))
+        elif c in group_by:
+            roles.append(Role(c, "group key", "configuration key of the unseen split, not a feature"))
+        elif c in spec.exclude:
+            roles.append(Role(c, "excluded", "--exclude"))
+        elif spec.features is not None:
+            roles.append(Role(c, "excluded", "not in --features"))
+        elif c in (spec.clock_column, spec.timing_column):
+            roles.append(Role(c, "excluded", "a measured output of the backend flow; used for the timing-met check"))
+        else:
+            roles.append(Role(c, "excluded", "a measured output of the backend flow (ppa.backend_flow.columns)"))
+    return roles
 
 
 def read_queries(path: str | Path, features, categorical) -> pd.DataFrame:

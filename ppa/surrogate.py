@@ -29,17 +29,25 @@ from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from ppa import transforms
+from ppa import auto, transforms
 from ppa.encoding import FeatureEncoder
 from ppa.errors import PPAInputError
 from ppa.metrics import is_frequency_target, regression_metrics, timing_accuracy
 from ppa.models import BASE_FAMILIES, FAMILIES, RAW_TARGET, build, model_predict
 from ppa.schema import ARCHITECTURE_COLUMNS
-from ppa.splits import SPLITS, config_groups, make_folds
+from ppa.splits import SPLITS, config_groups, describe_split, make_folds
 from ppa.structure import add_derived, term_matrix
 from ppa.tuning import fit_predict_folds, tune
 
 logger = logging.getLogger(__name__)
+
+
+logger = logging.getLogger(__name__)
+
+#: Fits after tuning per tuning-fold fit when planning (conservative) and checking the time: a
+#: held-out fold sees 1/(cv_folds) more rows than a tuning fold, the final fit all of them.
+_FIT_GROWTH = 1.4
+_FIT_GROWTH_CHECK = 1.2
 
 
 def _check_frame(X: pd.DataFrame, what: str) -> None:
@@ -55,8 +63,9 @@ class PPASurrogate(BaseEstimator):
     Parameters
     ----------
     model : str or dict
-        "xgboost" | "random_forest" | "mlp" | "stacked" | "loglinear" | "additive", or a dict
-        target → family (e.g. additive cost models for area and power, xgboost for fmax).
+        "auto" | "xgboost" | "random_forest" | "mlp" | "stacked" | "loglinear" | "additive" | "gbr", or a
+        dict target → family (e.g. additive cost models for area and power, xgboost for fmax). "auto"
+        (the CLI's default) blends candidates chosen per target by cross-validated error (:mod:`ppa.auto`).
     split : str
         "unseen" (GroupKFold on ``group_by``) or "mixed" (KFold on rows), for tuning and error.
     group_by : list of str or None
@@ -65,7 +74,10 @@ class PPASurrogate(BaseEstimator):
     categorical : sequence of str
         Feature columns to one-hot encode (non-numeric dtype columns are anyway).
     budget_s : float
-        Tuning time ceiling (s) for the whole fit, shared by targets and tuned families.
+        Time ceiling (s) of the whole fit — tuning, cross-validation and final fits — shared by the
+        targets (each target's tuning stops early enough to leave time for its held-out folds and final
+        fit, from the fit time it measured). A target whose held-out folds and final fit alone exceed the whole
+        budget stops the fit with a message giving the budget it needs.
     n_trials : int or None
         Optuna trials per target and family (None: only the time budget). Results are
         reproducible for a given seed when the trial count, not the time budget, ends tuning.
@@ -144,15 +156,17 @@ class PPASurrogate(BaseEstimator):
                 raise PPAInputError(f"min_of {target!r} lists {sorted(nested) or [target]}, which are min_of "
                                     "targets themselves; list fitted targets only")
 
-    def fit(self, X: pd.DataFrame, y: pd.DataFrame, timing_met=None) -> "PPASurrogate":
+    def fit(self, X: pd.DataFrame, y: pd.DataFrame, timing_met=None, groups: pd.DataFrame | None = None) -> "PPASurrogate":
         with threadpool_limits(self.n_jobs):  # BLAS threads would oversubscribe a shared machine
-            return self._fit(X, y, timing_met)
+            return self._fit(X, y, timing_met, groups)
 
-    def _fit(self, X: pd.DataFrame, y: pd.DataFrame, timing_met=None) -> "PPASurrogate":
+    def _fit(self, X: pd.DataFrame, y: pd.DataFrame, timing_met=None, groups: pd.DataFrame | None = None) -> "PPASurrogate":
         """Fit one model per column of ``y`` (NaN targets: that row is left out of that target only).
 
         ``timing_met`` (bool per row, optional) with the clock column enables the timing-met
-        classification accuracy of frequency targets in ``cv_metrics_``.
+        classification accuracy of frequency targets in ``cv_metrics_``. ``groups`` (optional, one row
+        per row of ``X``): the configuration key columns of the unseen split when they are not all
+        features (e.g. an excluded design-name column); its columns are then ``group_by_``.
         """
         self._validate_params()
         _check_frame(X, "X")
@@ -160,6 +174,8 @@ class PPASurrogate(BaseEstimator):
         _check_frame(y, "y")
         if len(X) != len(y):
             raise PPAInputError(f"X has {len(X)} rows but y has {len(y)}")
+        if groups is not None and len(groups) != len(X):
+            raise PPAInputError(f"groups has {len(groups)} rows but X has {len(X)}")
         X, y = X.reset_index(drop=True), y.reset_index(drop=True).astype(float)
         categorical = [c for c in X.columns if c in set(self.categorical) or not pd.api.types.is_numeric_dtype(X[c])]
         for target in y.columns:
@@ -186,15 +202,24 @@ class PPASurrogate(BaseEstimator):
                 raise PPAInputError(f"inputs of {target!r}: {unknown or 'none'} are not features "
                                     f"(features: {', '.join(self.encoder_.features)})")
         Z = self.encoder_.transform(full)
-        self.group_by_ = list(self.group_by or [c for c in self.features_ if c in ARCHITECTURE_COLUMNS] or self.features_)
+        architecture = [c for c in self.features_ if c in ARCHITECTURE_COLUMNS]
+        if groups is not None:
+            keys = groups.reset_index(drop=True)
+            self.group_by_, source = list(keys.columns), "given"
+        else:
+            keys = X
+            self.group_by_ = list(self.group_by or architecture or self.features_)
+            source = "given" if self.group_by else "architecture columns" if architecture else "all features"
+        self.split_description_ = describe_split(self.split, self.group_by_, source,
+                                                 len(np.unique(config_groups(keys, self.group_by_))), len(X))
         fitted = [t for t in self.targets_ if t not in min_of]
         tuned = {t: BASE_FAMILIES if self.family(t) == "stacked" else (self.family(t),) for t in fitted}
-        share = self.budget_s / sum(len(f) for f in tuned.values())
+        deadline = start + self.budget_s
         self.transforms_, self.tuning_, self.models_, self.members_, rows, oofs = {}, {}, {}, {}, [], {}
         folds = {}  # target -> fold of each row's out-of-fold prediction (-1: none)
         bar = tqdm(total=sum(len(f) + 1 for f in tuned.values()), desc="train", disable=not self.progress,
                    unit="step", leave=False)
-        for target in fitted:
+        for i, target in enumerate(fitted):
             family = self.family(target)
             keep = y[target].notna().to_numpy()
             if keep.sum() < 2 * self.cv_folds:
@@ -207,6 +232,8 @@ class PPASurrogate(BaseEstimator):
                     raise PPAInputError(f"target {target!r} has values ≤ 0 at rows {np.flatnonzero(yt <= 0)[:8].tolist()}: "
                                         f"the {family} model fits relative error and needs positive values")
                 transform, reason = "none", f"the {family} model fits the target itself, weighting rows by 1/y"
+            elif family == "auto":
+                transform, reason = "none", "per blend member: the target or its log, chosen by cross-validation"
             elif fixed:
                 transform, reason = fixed, "given"
             else:
@@ -216,18 +243,29 @@ class PPASurrogate(BaseEstimator):
             if transform == "log" and (yt <= 0).any() or transform == "log1p" and (yt < 0).any():
                 raise PPAInputError(f"target {target!r} has values ≤ 0: it cannot be fitted in {transform} space")
             self.transforms_[target] = {"transform": transform, "reason": reason}
-            groups = config_groups(X[keep], self.group_by_)
+            groups = config_groups(keys[keep], self.group_by_)
             tune_folds = make_folds(self.split, groups, self.tune_folds, self.seed)
             eval_folds = make_folds(self.split, groups, self.cv_folds, self.seed + 1)
-            params, info = {}, {}
-            for member in tuned[target]:
-                bar.set_postfix_str(f"{target}: tuning {member}")
-                result = tune(member, Zt, yt, transform, tune_folds, budget_s=share, n_trials=self.n_trials,
-                              seed=self.seed, n_jobs=self.n_jobs, n_terms=n_terms)
-                params[member] = result.params
-                info[member] = {"params": result.params, "cv_error": result.error, "trials": result.n_trials,
-                                "seconds": round(result.seconds, 3)}
+            share = (deadline - time.perf_counter()) / (len(fitted) - i)
+            info, reserve = {}, (self.cv_folds + 1) * _FIT_GROWTH
+            if family == "auto":
+                bar.set_postfix_str(f"{target}: choosing the blend")
+                selection = auto.select(Zt, yt, tune_folds, budget_s=share, reserve_fits=reserve,
+                                        n_trials=self.n_trials, seed=self.seed, n_jobs=self.n_jobs)
+                info["auto"], fit_s = selection.as_info(), selection.fit_s
                 bar.update()
+            else:
+                fit_s = 0.0
+                for member in tuned[target]:
+                    bar.set_postfix_str(f"{target}: tuning {member}")
+                    result = tune(member, Zt, yt, transform, tune_folds, budget_s=share / len(tuned[target]),
+                                  n_trials=self.n_trials, seed=self.seed, n_jobs=self.n_jobs, n_terms=n_terms,
+                                  reserve_fits=reserve * (4 if family == "stacked" else 1))
+                    info[member] = {"params": result.params, "cv_error": result.error, "trials": result.n_trials,
+                                    "seconds": round(result.seconds, 3)}
+                    fit_s += result.fit_s * (4 if family == "stacked" else 1)  # stacking fits each member 3 + 1 times
+                    bar.update()
+            self._check_time(target, family, fit_s, len(yt), len(fitted))
             bar.set_postfix_str(f"{target}: fold models")
             self.tuning_[target] = info
             estimator = self.tuned_estimator(target)
@@ -255,15 +293,29 @@ class PPASurrogate(BaseEstimator):
             self.transforms_[target] = {"transform": "none", "reason": f"the minimum of {', '.join(parts)}"}
             self.tuning_[target] = {}
             row = {"target": target, "model": f"min({', '.join(parts)})", "split": self.split, "transform": "none",
-                   "configs": int(len(np.unique(config_groups(X[keep], self.group_by_)))),
+                   "configs": int(len(np.unique(config_groups(keys[keep], self.group_by_)))),
                    **regression_metrics(y[target].to_numpy()[keep], pred[keep])}
             row["timing_accuracy"] = self._timing(target, X[keep], pred[keep], timing_met, keep)
             rows.append(row)
         self.cv_metrics_ = pd.DataFrame(rows).set_index("target").loc[self.targets_]
         self.oof_ = pd.DataFrame({t: oofs[t] for t in self.targets_})
-        self.heldout_ = self._heldout(X, y, oofs, folds)
+        self.heldout_ = self._heldout(keys, y, oofs, folds)
         self.fit_seconds_ = time.perf_counter() - start
+        if self.fit_seconds_ > 1.1 * self.budget_s:
+            logger.warning("the fit took %.0f s, over budget_s=%.0f s: the fit times measured while tuning "
+                           "underestimated the held-out and final fits (a busy machine?)", self.fit_seconds_, self.budget_s)
         return self
+
+    def _check_time(self, target: str, family: str, fit_s: float, n_rows: int, n_targets: int) -> None:
+        """Stop, naming the budget needed, when ``target``'s held-out folds and final fit alone (``fit_s``
+        seconds each, measured while tuning) take longer than the whole budget. Short of that the fit goes
+        on — a fit time measured on a shared machine is an estimate — and an overrun is logged at the end."""
+        need = (self.cv_folds + 1) * fit_s * _FIT_GROWTH_CHECK
+        if np.isfinite(fit_s) and need > self.budget_s:
+            raise PPAInputError(
+                f"budget_s={self.budget_s:.0f} (--budget-s) is too small: one {family} fit of {target!r} takes "
+                f"~{fit_s:.2g} s on {n_rows} rows, so its {self.cv_folds}-fold held-out error and final fit alone "
+                f"need ~{need:.0f} s; give --budget-s {2 * need * n_targets:.0f} or more ({n_targets} target(s))")
 
     def _heldout(self, X: pd.DataFrame, y: pd.DataFrame, oofs: dict, folds: dict) -> pd.DataFrame:
         """Long table of the out-of-fold predictions: ``target``, ``row`` (position in the training

@@ -5,7 +5,9 @@ own units (:func:`ppa.metrics.objective_error`); folds are reported to Optuna so
 stops hopeless trials early. The family's defaults are the first trial, so tuning never returns
 parameters worse (on these folds) than the untuned model. Tuning also stops once a trial's MAPE is
 at most :data:`GOOD_ENOUGH_MAPE_PCT`: nothing measurable is left to gain (e.g. the SIMD lane's clock,
-which recurs exactly across cores, is predicted to ~0.00 % by the defaults).
+which recurs exactly across cores, is predicted to ~0.00 % by the defaults). ``reserve_fits`` keeps
+time for the fits that follow tuning (held-out folds, final model): after each trial, tuning stops when
+another trial plus ``reserve_fits`` fits of the size just measured would overrun ``budget_s``.
 
 Optuna logs every trial at INFO; a tuning study's trials are an inner detail, so Optuna is held at
 WARNING while (and only while) a tuning study runs. Each tuning result is logged at DEBUG.
@@ -40,6 +42,8 @@ class TuningResult:
     error: float  # objective_error of the best trial (MAPE % or normalised RMSE)
     n_trials: int
     seconds: float
+    fit_s: float = float("nan")  #: seconds of one fold fit of the best trial, to plan the fits after tuning
+    oof: np.ndarray | None = None  #: out-of-fold predictions (target units) of the best trial
 
 
 @contextmanager
@@ -72,9 +76,12 @@ def fit_predict_folds(estimator, X, y, transform: str, folds, *, on_fold=None):
 
 
 def tune(family: str, X: np.ndarray, y: np.ndarray, transform: str, folds, *, budget_s: float,
-         n_trials: int | None = None, seed: int = 0, n_jobs: int = 1, n_terms: int = 0) -> TuningResult:
-    """Best parameters of a base ``family`` found by TPE within ``budget_s`` seconds / ``n_trials``."""
+         n_trials: int | None = None, seed: int = 0, n_jobs: int = 1, n_terms: int = 0,
+         reserve_fits: float = 0.0, skip_defaults: bool = False) -> TuningResult:
+    """Best parameters of a base ``family`` found by TPE within ``budget_s`` seconds / ``n_trials``,
+    leaving time for ``reserve_fits`` later fits; ``skip_defaults``: the caller has scored them already."""
     start = time.perf_counter()
+    oofs, fit_s = {}, {}
 
     def objective(trial: optuna.Trial) -> float:
         estimator = build(family, suggest(family, trial), seed=seed, n_jobs=n_jobs, n_terms=n_terms)
@@ -84,7 +91,10 @@ def tune(family: str, X: np.ndarray, y: np.ndarray, transform: str, folds, *, bu
             if trial.should_prune():
                 raise optuna.TrialPruned()
 
+        began = time.perf_counter()
         oof, _ = fit_predict_folds(estimator, X, y, transform, folds, on_fold=report)
+        fit_s[trial.number] = (time.perf_counter() - began) / len(folds)
+        oofs[trial.number] = oof
         return objective_error(y, oof)
 
     mape = (np.asarray(y) > 0).mean() >= 0.5  # objective_error is a MAPE (else a normalised RMSE)
@@ -92,20 +102,28 @@ def tune(family: str, X: np.ndarray, y: np.ndarray, transform: str, folds, *, bu
     def good_enough(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if mape and trial.state == optuna.trial.TrialState.COMPLETE and trial.value <= GOOD_ENOUGH_MAPE_PCT:
             study.stop()
+        if fit_s:  # another trial (len(folds) fits) and the reserved fits must still fit in the budget
+            longest = max(fit_s.values())
+            if time.perf_counter() - start + longest * (len(folds) + reserve_fits) > budget_s:
+                study.stop()
 
     with _optuna_warnings_only():
         study = optuna.create_study(direction="minimize",
                                     sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=8),
                                     pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=1))
-        study.enqueue_trial(DEFAULTS[family])
+        if not skip_defaults:
+            study.enqueue_trial(DEFAULTS[family])
         study.optimize(objective, n_trials=n_trials, timeout=max(budget_s, 1e-3), catch=(ValueError,),
                        callbacks=[good_enough])
+    seconds = time.perf_counter() - start
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not complete:  # budget too small even for the first trial: keep the defaults
-        result = TuningResult(dict(DEFAULTS[family]), float("nan"), len(study.trials), time.perf_counter() - start)
+        result = TuningResult(dict(DEFAULTS[family]), float("nan"), len(study.trials), seconds,
+                              max(fit_s.values(), default=float("nan")))
     else:
-        result = TuningResult(dict(study.best_params), float(study.best_value), len(study.trials),
-                              time.perf_counter() - start)
+        best = study.best_trial.number
+        result = TuningResult(dict(study.best_params), float(study.best_value), len(study.trials), seconds,
+                              fit_s[best], oofs[best])
     logger.debug("tuned %s: %d trials (%d complete) in %.1f s, best CV error %.4g", family, result.n_trials,
                  len(complete), result.seconds, result.error)
     return result

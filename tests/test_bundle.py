@@ -111,9 +111,13 @@ def test_manifest_schema_and_version_refused(saved, tmp_path):
         load_bundle(dst)
     v1 = {k: v for k, v in manifest.items() if k != "heldout"}
     (dst / MANIFEST).write_text(json.dumps({**v1, "format_version": 1}))
-    with pytest.raises(PPAInputError, match=r"refused, format v1 predates v2, which stores the held-out predictions "
-                                            r"\(e.g. for the report's surrogate section\); retrain the bundle"):
+    with pytest.raises(PPAInputError, match=r"refused, format v1 predates v3, which stores the held-out predictions "
+                                            r"and the column roles; retrain the bundle"):
         read_heldout(dst)
+    v2 = {k: v for k, v in manifest.items() if k not in ("roles", "split")}
+    (dst / MANIFEST).write_text(json.dumps({**v2, "format_version": 2}))
+    with pytest.raises(PPAInputError, match=r"refused, format v2 predates v3"):
+        load_bundle(dst)
     (dst / MANIFEST).write_text(json.dumps({k: v for k, v in manifest.items() if k != "encoder"}))
     with pytest.raises(PPAInputError, match=r"manifest lacks \['encoder'\]"):
         load_bundle(dst)

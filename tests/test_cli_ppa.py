@@ -9,7 +9,7 @@ from dse.cli import main
 
 FIXTURE = Path(__file__).parent / "fixtures" / "external" / "hgbo_dse" / "hgbo_impl_gemm_ncubed.csv"
 CATEGORICAL = "loop.gemm_outer.unroll.factor,loop.gemm_inner.unroll.factor"
-EXCLUDE = "sample_id,latency_cycles,impl_ff,impl_dsp,impl_bram,hls_lut,hls_ff,hls_dsp,hls_bram,hls_cp_ns"
+EXCLUDE = "sample_id,latency_cycles,impl_ff,impl_dsp,impl_bram,impl_power_w,hls_lut,hls_ff,hls_dsp,hls_bram,hls_cp_ns"
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,13 @@ def bundle(tmp_path_factory):
 
 def test_train_prints_held_out_error_and_writes_bundle(bundle):
     out, output = bundle
-    assert "held-out error (unseen split, 5-fold, xgboost" in output
+    assert "held-out error (unseen split, 5-fold, auto" in output
+    assert "of --budget-s 30)" in output
+    # the roles table: every column with its role and why; the split in words
+    assert "sample_id" in output and "excluded   --exclude" in output and "target     given as a target" in output
+    assert ("unseen split: a group is one distinct combination of the 26 columns loop.gemm_outer.unroll.factor, "
+            "loop.gemm_outer.flatten.state, loop.gemm_middle.unroll.factor, loop.gemm_middle.pipeline.state, … (no "
+            "configuration key found: no architecture columns, no --group-by); 90 groups in 100 rows") in output
     assert "impl_lut" in output and "impl_cp_ns" in output and "mape_pct" in output
     assert "10 duplicate rows" in output  # the warning reaches the user
     assert (out / "manifest.json").is_file()
@@ -60,9 +66,18 @@ def test_bad_input_is_one_line_error(bundle, tmp_path):
     out, _ = bundle
     runner = CliRunner()
     result = runner.invoke(main, ["train", "--data", str(FIXTURE), "--targets", "impl_lut", "--out", str(tmp_path / "m")])
-    assert result.exit_code == 1
-    assert "feature column 'loop.gemm_outer.unroll.factor' has non-numeric values at line(s) 2" in result.output
-    assert "Traceback" not in result.output
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    message = result.output.strip().splitlines()[-1]  # one line naming every problem column and the flags
+    assert len(result.output.strip().splitlines()) == 1
+    assert ("column problems, all listed: mixed numbers and text: loop.gemm_outer.unroll.factor (1 non-numeric among "
+            "numbers, e.g. 'none' at line(s) 2); loop.gemm_inner.unroll.factor") in message
+    assert "identifier-like: sample_id (a different value in every row, id-like name)" in message
+    assert ("looks like another measured output: hls_lut (measures what target impl_lut does: lut); impl_ff (named "
+            "like target impl_lut: prefix impl_)") in message
+    assert "hls_ff (named like hls_lut: prefix hls_)" in message
+    assert message.endswith("--exclude sample_id,hls_lut,impl_ff,impl_cp_ns,impl_power_w,hls_ff,hls_cp_ns to drop, or "
+                            "--keep sample_id,hls_lut,impl_ff,impl_cp_ns,impl_power_w,hls_ff,hls_cp_ns to use as "
+                            "features anyway")
     result = runner.invoke(main, ["train", "--data", str(FIXTURE), "--targets", "area_um2", "--out", str(tmp_path / "m")])
     assert result.exit_code == 1 and "target column(s) ['area_um2'] not found" in result.output
     q = tmp_path / "q.csv"

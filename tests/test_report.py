@@ -297,7 +297,7 @@ def test_surrogate_section_of_an_old_or_missing_bundle_is_a_one_line_note(with_b
     try:
         files = report.write_report(url, "fixture", tmp_path / "out", static=False)
         assert len(files.notes) == 1 and "\n" not in files.notes[0]
-        assert files.notes[0].startswith(f"surrogate section: {old / 'manifest.json'}: refused, format v1 predates v2")
+        assert files.notes[0].startswith(f"surrogate section: {old / 'manifest.json'}: refused, format v1 predates v3")
         assert "retrain the bundle" in files.notes[0]
         shutil.rmtree(old)
         files = report.write_report(url, "fixture", tmp_path / "out2", static=False)

@@ -47,7 +47,9 @@ def test_missing_column_lists_what_exists(tmp_path):
 
 def test_non_numeric_value_names_column_and_line(tmp_path):
     path = grid_csv(tmp_path, cells={(3, "array_rows"): "8x"})
-    with pytest.raises(PPAInputError, match=r"grid.csv: feature column 'array_rows' has non-numeric values at line\(s\) 5 \(e.g. '8x'\)"):
+    with pytest.raises(PPAInputError, match=r"grid.csv: column problems, all listed: mixed numbers and text: array_rows "
+                                            r"\(1 non-numeric among numbers, e.g. '8x' at line\(s\) 5\) → fix the values or "
+                                            r"declare the column\(s\) categorical \(--categorical array_rows\)$"):
         read_table(path, SPEC)
     path = grid_csv(tmp_path, cells={(6, "area_um2"): "n/a?"})
     with pytest.raises(PPAInputError, match=r"target column 'area_um2' has non-numeric values at line\(s\) 8"):

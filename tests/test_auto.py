@@ -1,0 +1,104 @@
+"""The default model family ``auto``, the whole-fit time budget and the split description."""
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.dummy import DummyRegressor
+
+from ppa import auto
+from ppa.bundle import load_bundle, save_bundle
+from ppa.errors import PPAInputError
+from ppa.metrics import objective_error
+from ppa.models import BlendRegressor, build
+from ppa.splits import describe_split, make_folds
+from ppa.surrogate import PPASurrogate
+
+
+def wide_range(n=90, seed=0):
+    """A target spanning three decades, multiplicative in its two knobs (log space is the right one)."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"unroll": rng.choice([1, 2, 4, 8, 16, 32], n).astype(float),
+                      "tile": rng.choice([1, 4, 16], n).astype(float)})
+    y = 1e5 / X["unroll"] * (1 + 0.3 * np.log2(X["tile"])) * (1 + 0.05 * rng.random(n))
+    return X, pd.DataFrame({"latency_cycles": y})
+
+
+def test_blend_is_the_weighted_average_of_its_members_in_target_units():
+    X, y = np.zeros((4, 1)), np.array([1.0, 2.0, 3.0, 4.0])
+    blend = BlendRegressor([{"estimator": DummyRegressor(), "transform": "none", "weight": 1.0},
+                            {"estimator": DummyRegressor(), "transform": "log", "weight": 3.0}]).fit(X, y)
+    geometric = np.exp(np.log(y).mean())
+    assert blend.weights_.tolist() == [0.25, 0.75]
+    assert blend.predict(X) == pytest.approx(np.full(4, 0.25 * 2.5 + 0.75 * geometric))
+
+
+def test_greedy_blend_averages_complementary_errors_and_keeps_a_perfect_member_alone():
+    y = np.linspace(1, 2, 50)
+    weights = auto.greedy(y, {"high": y * 1.1, "low": y * 0.9, "flat": np.full(50, 1.5)})
+    assert weights == {"high": 0.5, "low": 0.5}
+    weights, error = auto.blend(y, {"high": y * 1.1, "low": y * 0.9, "flat": np.full(50, 1.5)})
+    assert weights == {"high": 0.5, "low": 0.5} and error == pytest.approx(0.0, abs=1e-9)  # every bag agrees
+    weights, error = auto.blend(y, {"exact": y.copy(), "high": y * 1.1})
+    assert weights == {"exact": 1.0} and error == 0.0
+    rng = np.random.default_rng(0)  # two equally good, independent candidates: the bags share the weight
+    a, b = y * (1 + 0.1 * rng.standard_normal(50)), y * (1 + 0.1 * rng.standard_normal(50))
+    weights, error = auto.blend(y, {"a": a, "b": b})
+    assert 0.2 < weights["a"] < 0.8 and error < min(objective_error(y, a), objective_error(y, b))
+
+
+def test_selection_tries_the_log_space_and_beats_every_candidate_on_its_folds():
+    X, y = wide_range()
+    z, Z = y["latency_cycles"].to_numpy(), X.to_numpy()
+    folds = make_folds("mixed", np.arange(len(z)), 3, 0)
+    chosen = auto.select(Z, z, folds, budget_s=60, reserve_fits=8, n_trials=3)
+    assert {"gbr/none", "gbr/log", "xgboost/none", "xgboost/log", "random_forest/none", "random_forest/log"} <= set(
+        chosen.candidates)
+    assert chosen.error <= 1.05 * min(c["error"] for c in chosen.candidates.values())
+    assert all(m["transform"] == "log" for m in chosen.params["members"])  # relative error wins on three decades
+    assert sum(m["weight"] for m in chosen.params["members"]) == pytest.approx(1.0)
+    built = BlendRegressor([{**m, "estimator": DummyRegressor()} for m in chosen.params["members"]])
+    assert built.get_params()["members"][0]["family"] in auto.CANDIDATES
+
+
+def test_auto_surrogate_round_trips_through_a_bundle(tmp_path):
+    X, y = wide_range()
+    s = PPASurrogate(model="auto", split="mixed", budget_s=60, n_trials=2, cv_folds=3, tune_folds=3,
+                     progress=False).fit(X, y)
+    assert s.transforms_["latency_cycles"]["transform"] == "none"  # each member has its own
+    info = s.tuning_["latency_cycles"]["auto"]
+    assert info["cv_error"] <= 1.05 * min(c["error"] for c in info["candidates"].values())
+    assert s.cv_metrics_.loc["latency_cycles", "mape_pct"] < 10
+    loaded = load_bundle(save_bundle(s, tmp_path / "b"))
+    assert np.allclose(loaded.predict(X)["latency_cycles"], s.predict(X)["latency_cycles"])
+    assert loaded.manifest["targets"]["latency_cycles"]["family"] == "auto"
+
+
+def test_budget_too_small_for_one_fit_is_one_clear_line():
+    X, y = wide_range(300)
+    with pytest.raises(PPAInputError, match=r"budget_s=0 \(--budget-s\) is too small: one xgboost fit of "
+                                            r"'latency_cycles' takes ~\S+ s on 300 rows, so its 5-fold held-out error "
+                                            r"and final fit alone need ~\d+ s; give --budget-s \d+ or more \(1 "
+                                            r"target\(s\)\)$"):
+        PPASurrogate(model="xgboost", budget_s=0.01, n_trials=3, progress=False).fit(X, y)
+
+
+def test_groups_may_be_a_column_that_is_not_a_feature_and_the_split_says_what_a_group_is():
+    X, y = wide_range()
+    design = pd.DataFrame({"design": [f"k{i // 3}" for i in range(len(X))]})  # 30 designs, 3 runs each
+    s = PPASurrogate(model="random_forest", budget_s=30, n_trials=1, cv_folds=3, tune_folds=2, progress=False)
+    s.fit(X, y, groups=design)
+    assert s.group_by_ == ["design"] and s.cv_metrics_.loc["latency_cycles", "configs"] == 30
+    assert set(s.heldout_["key"].str.split("=").str[0]) == {"design"}
+    folds = s.heldout_.groupby("key")["fold"].nunique()
+    assert (folds == 1).all()  # a design's runs are held out together
+    assert s.split_description_ == ("unseen split: a group is one distinct combination of design; 30 groups in 90 "
+                                    "rows, each held out whole (never on both sides of a fold)")
+
+
+def test_split_descriptions():
+    assert describe_split("unseen", ["a", "b"], "all features", 40, 40) == (
+        "unseen split, but every one of the 40 rows is its own group (one distinct combination of a, b (no "
+        "configuration key found: no architecture columns, no --group-by)), so this is a row-wise (mixed) error; "
+        "give --group-by to hold out whole configurations")
+    assert describe_split("mixed", ["a"], "given", 5, 40).startswith("mixed split: rows held out at random (40 rows)")
+    with pytest.raises(PPAInputError, match="model family 'auto' is chosen per target by PPASurrogate.fit"):
+        build("auto")
