@@ -8,7 +8,7 @@ import click
 
 from frontend_sim.atomic import OutputError, write_file
 from frontend_sim.errors import SimulatorInputError
-from frontend_sim.hardware import DATAFLOWS, load_hardware, preset_names
+from frontend_sim.hardware import DATAFLOWS, preset_names
 from frontend_sim.loader import load_workload
 from frontend_sim.simulator import simulate
 
@@ -56,7 +56,11 @@ def simulate_command(workloads: tuple[str, ...], batch: int, hw_spec: str, dataf
     multi-core hardware file or several workloads: the multi-DNN schedule (makespan, per-core busy time)."""
     from frontend_sim import schedule_commands
 
-    if schedule_commands.is_multi(workloads, hw_spec):
+    try:
+        single = schedule_commands.single_core_hardware(workloads, hw_spec)
+    except SimulatorInputError as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+    if single is None:
         if batch != 1:
             raise click.UsageError("--batch applies to one workload; give each workload of a multi-DNN frame as "
                                    "NAME@B[:COUNT]")
@@ -65,7 +69,7 @@ def simulate_command(workloads: tuple[str, ...], batch: int, hw_spec: str, dataf
     workload = workloads[0]
     try:
         network = load_workload(workload, batch=batch)
-        hw = load_hardware(hw_spec)
+        hw = single
         changes = {"dataflow": dataflow} if dataflow else {}
         if mapping:
             array_mapping, tiling = MAPPINGS[mapping]

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from frontend_sim.errors import SimulatorInputError
-from frontend_sim.hardware import load_hardware
+from frontend_sim.hardware import HardwareConfig, load_hardware
 from frontend_sim.multicore import load_multicore
 from frontend_sim.multidnn import load_multi_workload
 from frontend_sim.schedule import format_summary, schedule
@@ -15,21 +15,20 @@ from frontend_sim.schedule import format_summary, schedule
 _COUNT_SUFFIX = re.compile(r":[^/\\]*$")  # NAME:COUNT (a colon after the last path separator)
 
 
-def is_multi(workloads: tuple[str, ...], hw_spec: str) -> bool:
-    """True for several workloads, a ``NAME:COUNT`` workload, or hardware only the multi-core reader takes
-    (a multi-core preset or a file with ``[[core]]`` tables)."""
+def single_core_hardware(workloads: tuple[str, ...], hw_spec: str) -> HardwareConfig | None:
+    """The one-accelerator hardware of a plain run, or None for a multi-DNN / multi-core run: several
+    workloads, a ``NAME:COUNT`` workload, or hardware only the multi-core reader takes (a multi-core preset
+    or a file with ``[[core]]`` tables). The hardware is read once (its warnings are printed once)."""
     if len(workloads) > 1 or _COUNT_SUFFIX.search(workloads[0]):
-        return True
+        return None
     try:
-        load_hardware(hw_spec)
-        return False
-    except SimulatorInputError:
-        pass
-    try:
-        load_multicore(hw_spec)
-        return True
-    except SimulatorInputError:
-        return False  # the single-core path reports the problem
+        return load_hardware(hw_spec)
+    except SimulatorInputError as single_error:
+        try:
+            load_multicore(hw_spec)
+        except SimulatorInputError:
+            raise single_error from None  # neither reader takes it: the single-core reader's message
+        return None
 
 
 def run(workloads: tuple[str, ...], hw_spec: str, scheduler: str, csv_path: Path | None, overrides: bool) -> None:

@@ -84,7 +84,7 @@ def test_configure_logging_levels_and_one_handler(capsys, restore_logging):
 def test_verbose_train_shows_each_targets_held_out_error(tmp_path, restore_logging):
     spec = tmp_path / "spec.toml"
     spec.write_text('targets = ["impl_lut"]\nexclude = ["sample_id", "latency_cycles", "impl_cp_ns", "impl_ff", '
-                    '"impl_dsp", "impl_bram", "hls_lut", "hls_ff", "hls_dsp", "hls_bram", "hls_cp_ns"]\n')
+                    '"impl_dsp", "impl_bram", "hls_lut", "hls_ff", "hls_dsp", "hls_bram", "hls_cp_ns", "impl_power_w"]\n')
     args = ["train", "--data", str(FIXTURE), "--spec", str(spec), "--model", "loglinear", "--trials", "1",
             "--budget-s", "5", "--categorical", "loop.gemm_outer.unroll.factor,loop.gemm_inner.unroll.factor"]
     quiet = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a")])
