@@ -137,7 +137,7 @@ def scatter3d_figure(table: pd.DataFrame, metrics: list[str], units: dict[str, s
         scene[f"{axis}axis"] = dict(title=axis_title(m, units), type="log" if log else "linear",
                                     exponentformat="power", **(dict(dtick=1) if log else {}))
     fig.update_layout(title=dict(text="Designs in objective space (3-D)", y=0.97, yanchor="top"),
-                      scene=scene, height=650, legend=dict(x=0, y=1, yanchor="top", bgcolor="rgba(255,255,255,0.7)"),
+                      scene=dict(**scene, camera=dict(eye=dict(x=1.55, y=1.55, z=1.1))), height=650, legend=dict(x=0, y=1, yanchor="top", bgcolor="rgba(255,255,255,0.7)"),
                       margin=dict(t=60, l=10, r=10, b=10))
     return fig
 
@@ -169,13 +169,14 @@ def parallel_figure(front: pd.DataFrame, params: list[str], objectives: list[Obj
              for edge in (i / steps, (i + 1) / steps)] if steps > 1 else [[0, colors[0]], [1, colors[0]]]
     labels = ["other Pareto designs"] + [pick_label(p) for _, p in picks]
     fig = go.Figure(go.Parcoords(
-        dimensions=dims, labelangle=-20, labelside="top", labelfont=dict(size=11),
+        dimensions=dims, labelangle=-50, labelside="top", labelfont=dict(size=10.5),
         line=dict(color=order["_pick"], colorscale=scale, cmin=-0.5, cmax=steps - 0.5, showscale=True,
                   colorbar=dict(title="design", tickvals=list(range(steps)), ticktext=labels,
                                 len=0.9, thickness=14)),
     ))
-    fig.update_layout(title=f"Pareto designs: parameters and objectives ({len(front)} designs)",
-                      height=520, margin=dict(t=130, l=70, r=260, b=40))
+    fig.update_layout(title=dict(text=f"Pareto designs: parameters and objectives ({len(front)} designs)",
+                                 y=0.985, yanchor="top"),
+                      height=580, margin=dict(t=185, l=70, r=250, b=40))
     return fig
 
 
