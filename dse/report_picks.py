@@ -15,6 +15,8 @@ import optuna
 import pandas as pd
 
 from dse.objectives import Objective
+from dse.report_data import StudyData
+from dse.report_pareto import chosen_designs, pareto_table
 
 #: Achieved (effective) clock of a design [GHz] and the target it was synthesised for [GHz].
 CLOCK = "clock_ghz"
@@ -48,6 +50,19 @@ def bound_notes(hits: list[BoundHit]) -> list[str]:
         by_pick.setdefault((hit.trial, hit.role), []).append(hit)
     return [f"{role} (trial {trial}): " + ", ".join(h.phrase() for h in group) + "."
             for (trial, role), group in by_pick.items()]
+
+
+def pick_lines(data: StudyData, limit: int = 4) -> list[str]:
+    """The recommended designs of a study as console lines: role, trial, objective values with units
+    and the achieved clock (what ``accel-dse search`` prints when it finishes)."""
+    chosen = chosen_designs(pareto_table(data), data.objectives, limit)
+    lines = []
+    for _, pick in chosen.iterrows():
+        values = ", ".join(f"{o.name} = {float(pick[o.name]):.4g} {data.unit(o.name)}".rstrip()
+                           for o in data.objectives)
+        clock = _clock_phrase(pick)
+        lines.append(f"  {pick['role']} (trial {int(pick['trial'])}): {values}" + (f"; {clock}" if clock else ""))
+    return lines
 
 
 def pick_table(chosen: pd.DataFrame, objectives: list[Objective], params: list[str]) -> pd.DataFrame:

@@ -358,3 +358,38 @@ def test_recommended_designs_come_first_with_objectives_clock_sentences_and_boun
     assert len(notes) >= len(expected)
     for on in expected:
         assert any(all(phrase in note for phrase in on) for note in notes), (on, notes)
+
+
+def test_figures_mark_every_pick_and_list_infeasible_only_when_there_is_some(stored):
+    _, study, files = stored
+    data = read_study(study)
+    from dse import report_figures as rf
+
+    labels = [f"{r['role']} (trial {int(r['trial'])})" for _, r in files.chosen.iterrows()]
+    args = ("runtime_s", "energy_j", ("minimize", "minimize"), data.units, list(data.params), files.chosen)
+    names = [t.name for t in rf.pareto_pair_figure(data.trials, *args).data]
+    assert "infeasible (violates a constraint)" in names and all(label in names for label in labels)
+    feasible = data.trials[data.trials["feasible"]]
+    assert "infeasible (violates a constraint)" not in [t.name for t in rf.pareto_pair_figure(feasible, *args).data]
+    for pick, trace in zip(files.chosen.itertuples(), [t for t in rf.pareto_pair_figure(feasible, *args).data
+                                                      if t.name in labels]):
+        assert (trace.x[0], trace.y[0]) == (pick.runtime_s, pick.energy_j)
+    front = pareto_table(data)
+    parallel = rf.parallel_figure(front.assign(constant=1.0), list(data.params) + ["constant"],
+                                  list(data.objectives), data.units, files.chosen).data[0]
+    assert "constant" not in [d.label for d in parallel.dimensions]  # a constant axis says nothing
+    assert "ibuf [KiB]" in [d.label for d in parallel.dimensions]
+    assert list(parallel.line.colorbar.ticktext) == ["other Pareto designs", *labels]
+    colours = list(parallel.line.color)
+    assert colours[-len(labels):] == list(range(1, len(labels) + 1))  # picks drawn last, on top
+
+
+def test_per_layer_panels_share_one_cycle_scale(stored):
+    _, _, files = stored
+    from dse import report_figures as rf
+
+    layers = pd.read_csv(files.out / "layers.csv")
+    fig = rf.layer_cycles_figure(layers, WORKLOAD)
+    ranges = [tuple(fig.layout[f"yaxis{i if i > 1 else ''}"].range) for i in range(1, len(files.chosen) + 1)]
+    tallest = layers[["compute_cycles", "stall_cycles", "simd_cycles"]].sum(axis=1).max()
+    assert len(ranges) >= 3 and ranges == [(0, pytest.approx(1.05 * tallest))] * len(ranges)
