@@ -87,7 +87,8 @@ def pick_sentence(pick: pd.Series, chosen: pd.DataFrame, objectives: list[Object
             for role in row["role"].split(" + ") if role.startswith("best ")}
     parts = []
     if own and not others:
-        parts.append(f"best in every objective ({', '.join(o.name for o in own)})")
+        parts.append(f"best {own[0].name}" if len(objectives) == 1 else
+                     f"best in every objective ({', '.join(o.name for o in own)})")
     elif own:
         for other in (o for o in others if o.name in best):
             rival = best[other.name]
