@@ -76,6 +76,11 @@ def search(space_path, models, workloads, n_trials, storage, study_name, sampler
                     f"best feasible {space.objectives[0].name} = {front[0].value:.6g}" if front else
                     "no feasible trial yet")
             click.echo(f"study {name!r}: {ran} trials run here, {finished} finished in total ({best})")
+            if front:
+                from dse.report_data import read_study
+                from dse.report_picks import pick_lines
+
+                click.echo("recommended designs:\n" + "\n".join(pick_lines(read_study(study))))
         finally:
             opened.close()
     except DSEInputError as exc:

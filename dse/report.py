@@ -21,6 +21,7 @@ from dse.report_data import StudyData, read_study
 from dse.report_importance import param_importances
 from dse.report_layers import layer_breakdown
 from dse.report_pareto import chosen_designs, pareto_table, parse_pairs
+from dse.report_picks import KNEE_EXPLAINED, bound_hits, bound_notes, pick_sentence, pick_table
 from dse.report_storage import ReportError, load_study
 from dse.report_tables import study_settings, write_tables
 from frontend_sim.atomic import check_writable, write_file
@@ -69,17 +70,18 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
                f"{len(front)} Pareto-optimal in ({', '.join(o.name for o in data.objectives)}). "
                "Full table: <code>pareto.csv</code> / <code>pareto.json</code>.</p>")
     chosen = chosen_designs(front, data.objectives, n_designs)
-    sections.append(("designs", "Chosen designs", [summary, rh.table_html(chosen, units)]))
+    sections.append(("designs", "Recommended designs", _recommended_section(data, chosen, summary)))
 
     pair_list = parse_pairs(pairs, data)
     figures = []
     for x, y in pair_list:
         directions = (data.direction(x), data.direction(y))
-        figures.append(draw(rf.pareto_pair_figure(table, x, y, directions, units, params), f"pareto_{x}_vs_{y}.png"))
+        figures.append(draw(rf.pareto_pair_figure(table, x, y, directions, units, params, chosen),
+                            f"pareto_{x}_vs_{y}.png"))
     sections.append(("fronts", "Pareto fronts", figures or ["<p class='note'>no metric pairs to plot</p>"]))
     progress(f"Pareto fronts: {len(pair_list)} pairs")
 
-    sections.append(("space", "Designs in 3-D and parallel coordinates", _space_views(data, front)))
+    sections.append(("space", "Designs in 3-D and parallel coordinates", _space_views(data, front, chosen)))
 
     if not chosen.empty:
         try:
@@ -117,18 +119,44 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
     return ReportFiles(out, csv_path, json_path, html_path, pngs, notes, chosen, len(front))
 
 
-def _space_views(data: StudyData, front) -> list:
+def _recommended_section(data: StudyData, chosen: pd.DataFrame, summary: str) -> list:
+    """The picks: the explanation of the roles, the pick table (objectives and achieved clock first),
+    one sentence per pick and a note per pick on a bound of the searched space."""
+    if chosen.empty:
+        return [summary, "<p class='note'>no feasible Pareto-optimal design to recommend</p>"]
+    objectives = list(data.objectives)
+    roles = ("Each objective's best design, and the knee. " + html.escape(KNEE_EXPLAINED)
+             if len(objectives) > 1 else "The best design.")
+    if "clock_ghz" in chosen:
+        roles += (" <code>clock_ghz</code> is the clock a design achieves (the lowest of its target, "
+                  "logic and memory fmax), the one its runtime is computed at.")
+    roles = f"<p>{roles}</p>"
+    sentences = "".join(
+        f"<li class='pick' data-trial='{int(pick['trial'])}'><b>{html.escape(pick['role'])}</b> "
+        f"(trial {int(pick['trial'])}): {html.escape(pick_sentence(pick, chosen, objectives))}</li>"
+        for _, pick in chosen.iterrows())
+    parts = [summary, roles, rh.table_html(pick_table(chosen, objectives, list(data.params)), data.units),
+             f"<ul class='picks'>{sentences}</ul>"]
+    notes = bound_notes(bound_hits(chosen, data.distributions))
+    if notes:
+        parts.append("<div class='bounds'><b>On a bound of the searched space</b> (the best design may lie "
+                     "beyond it; widening the space would tell):<ul>"
+                     + "".join(f"<li class='bound'>{html.escape(n)}</li>" for n in notes) + "</ul></div>")
+    return parts
+
+
+def _space_views(data: StudyData, front, chosen: pd.DataFrame) -> list:
     """A 3-D scatter of three objectives (filled up with area, energy, runtime, power) and parallel
-    coordinates of the Pareto designs."""
+    coordinates of the Pareto designs, the picks highlighted in both."""
     views: list = []
     metrics3 = [o.name for o in data.objectives][:3]
     for extra in ("top1", "area_um2", "energy_j", "runtime_s", "power_mw"):
         if len(metrics3) < 3 and extra in data.trials and extra not in metrics3:
             metrics3.append(extra)
     if len(metrics3) == 3:
-        views.append(rf.scatter3d_figure(data.trials, metrics3, data.units, list(data.params)))
+        views.append(rf.scatter3d_figure(data.trials, metrics3, data.units, list(data.params), chosen))
     if len(front) > 1:
-        views.append(rf.parallel_figure(front, list(data.params), list(data.objectives), data.units))
+        views.append(rf.parallel_figure(front, list(data.params), list(data.objectives), data.units, chosen))
     return views
 
 

@@ -49,6 +49,9 @@ class StudyData:
     description: dict
     trials_by_state: dict[str, int]
     params: tuple[str, ...]
+    #: Each searched parameter's Optuna distribution, as the study's trials stored it (the
+    #: searched range or listed choices; the report flags picks on its bounds).
+    distributions: dict[str, optuna.distributions.BaseDistribution]
     trials: pd.DataFrame
 
     def unit(self, name: str) -> str:
@@ -91,6 +94,7 @@ def read_study(study: optuna.Study) -> StudyData:
         description={k: v for k, v in asdict(record).items() if k != "objectives"},
         trials_by_state=states,
         params=_param_names(study),
+        distributions=_distributions(study),
         trials=_trials_table(study, objectives),
     )
 
@@ -101,6 +105,15 @@ def _param_names(study: optuna.Study) -> tuple[str, ...]:
     for trial in study.get_trials(deepcopy=False, states=COMPLETE):
         names.update(dict.fromkeys(trial.params))
     return tuple(names)
+
+
+def _distributions(study: optuna.Study) -> dict[str, optuna.distributions.BaseDistribution]:
+    """Each parameter's distribution as its completed trials stored it (the last one seen wins;
+    ``accel-dse search`` suggests every parameter with the space's one distribution)."""
+    distributions: dict[str, optuna.distributions.BaseDistribution] = {}
+    for trial in study.get_trials(deepcopy=False, states=COMPLETE):
+        distributions.update(trial.distributions)
+    return distributions
 
 
 def _trials_table(study: optuna.Study, objectives: tuple[Objective, ...]) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from plotly.subplots import make_subplots
 
 from dse.objectives import Objective
 from dse.report_pareto import pair_front_mask
-from dse.report_units import unit_of
+from dse.report_units import UNITS_BY_SUFFIX, unit_of
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,10 @@ PNG_HEIGHT = 500
 FADED = "rgba(140,140,140,0.25)"
 FRONT = "#d62728"
 PARETO = "#1f77b4"
+#: Colours and 2-D marker symbols of the recommended designs, in pick order.
+PICK_COLORS = ("#ff7f0e", "#2ca02c", "#9467bd", "#17becf", "#e377c2", "#8c564b")
+PICK_SYMBOLS = ("star", "diamond", "square", "triangle-up", "pentagon", "hexagon")
+OTHER_3D = "rgba(70,70,70,0.6)"
 CYCLE_PARTS = (("compute_cycles", "compute"), ("stall_cycles", "memory stall"), ("simd_cycles", "SIMD"))
 
 
@@ -43,6 +47,23 @@ def _log_axis(values: pd.Series) -> bool:
     return bool(len(values)) and values.min() > 0 and values.max() / values.min() > 30
 
 
+def pick_label(pick: pd.Series) -> str:
+    """Legend name of a recommended design: its role and trial."""
+    return f"{pick['role']} (trial {int(pick['trial'])})"
+
+
+def _short_label(name: str, units: dict[str, str]) -> str:
+    """A parallel-coordinates axis label: the name without its unit suffix, the unit in brackets
+    (``ibuf_kib`` → ``ibuf [KiB]``, ``runtime_s`` → ``runtime [s]``)."""
+    unit = unit_of(name, units)
+    base = name
+    for suffix, _ in UNITS_BY_SUFFIX:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            base = name[: -len(suffix)]
+            break
+    return f"{base} [{unit}]" if unit else base
+
+
 def _hover(table: pd.DataFrame, params: list[str]) -> list[str]:
     shown = [p for p in params if p in table]
     return [
@@ -52,9 +73,10 @@ def _hover(table: pd.DataFrame, params: list[str]) -> list[str]:
 
 
 def pareto_pair_figure(table: pd.DataFrame, x: str, y: str, directions: tuple[str, str],
-                       units: dict[str, str], params: list[str]) -> go.Figure:
+                       units: dict[str, str], params: list[str], chosen: pd.DataFrame | None = None) -> go.Figure:
     """Scatter of ``y`` against ``x``: the pair's 2-D front highlighted (step line), designs
-    Pareto-optimal in all objectives marked, dominated designs faded, infeasible ones as faded ×."""
+    Pareto-optimal in all objectives marked, dominated designs faded, infeasible ones as faded ×
+    (listed only when there are some), each recommended design of ``chosen`` as its own legend entry."""
     on_front = pair_front_mask(table, x, y, directions)
     fig = go.Figure()
     groups = (
@@ -74,64 +96,98 @@ def pareto_pair_figure(table: pd.DataFrame, x: str, y: str, directions: tuple[st
         line=dict(color=FRONT, shape="hv" if directions[0] == directions[1] else "vh"),
         marker=dict(color=FRONT, size=9), hovertext=_hover(front, params), hoverinfo="text+x+y",
     ))
+    for i, (_, pick) in enumerate(_picks(chosen)):
+        fig.add_trace(go.Scatter(
+            x=[pick[x]], y=[pick[y]], mode="markers", name=pick_label(pick), legendgroup="picks",
+            marker=dict(color=PICK_COLORS[i % len(PICK_COLORS)], symbol=PICK_SYMBOLS[i % len(PICK_SYMBOLS)],
+                        size=16, line=dict(color="black", width=1)),
+            hovertext=_hover(pick.to_frame().T, params), hoverinfo="text+x+y"))
     fig.update_layout(
         title=f"Pareto front: {y} vs {x} ({directions[1][:3]} / {directions[0][:3]})",
         xaxis_title=axis_title(x, units), yaxis_title=axis_title(y, units),
         xaxis_type="log" if _log_axis(table[x]) else "linear",
         yaxis_type="log" if _log_axis(table[y]) else "linear",
-        legend=dict(orientation="h", y=-0.18), height=480, margin=dict(t=60, b=90),
+        legend=dict(orientation="h", y=-0.2, yanchor="top"), height=560, margin=dict(t=60, b=150),
     )
     return fig
 
 
 def scatter3d_figure(table: pd.DataFrame, metrics: list[str], units: dict[str, str],
-                     params: list[str]) -> go.Figure:
-    """3-D scatter of three metrics: Pareto designs coloured, the rest faded."""
+                     params: list[str], chosen: pd.DataFrame | None = None) -> go.Figure:
+    """3-D scatter of three metrics: Pareto designs coloured, the other feasible designs grey, each
+    recommended design of ``chosen`` as its own legend entry. Log axes tick once per decade."""
     fig = go.Figure()
     feasible = table[table["feasible"]]
     for name, part, marker in (
-        ("other designs", feasible[~feasible["pareto"]], dict(color=FADED, size=3)),
-        ("Pareto-optimal designs", feasible[feasible["pareto"]], dict(color=FRONT, size=5)),
+        ("other designs", feasible[~feasible["pareto"]], dict(color=OTHER_3D, size=3.5)),
+        ("Pareto-optimal designs", feasible[feasible["pareto"]], dict(color=FRONT, size=4)),
     ):
         fig.add_trace(go.Scatter3d(x=part[metrics[0]], y=part[metrics[1]], z=part[metrics[2]],
                                    mode="markers", name=name, marker=marker,
                                    hovertext=_hover(part, params), hoverinfo="text+x+y+z"))
-    scene = {f"{axis}axis": dict(title=axis_title(m, units), type="log" if _log_axis(table[m]) else "linear")
-             for axis, m in zip("xyz", metrics)}
-    fig.update_layout(title="Designs in objective space (3-D)", scene=scene, height=600,
-                      margin=dict(t=50, l=0, r=0, b=0))
+    for i, (_, pick) in enumerate(_picks(chosen)):
+        fig.add_trace(go.Scatter3d(
+            x=[pick[metrics[0]]], y=[pick[metrics[1]]], z=[pick[metrics[2]]], mode="markers",
+            name=pick_label(pick), marker=dict(color=PICK_COLORS[i % len(PICK_COLORS)], size=9, symbol="diamond",
+                                               line=dict(color="black", width=1)),
+            hovertext=_hover(pick.to_frame().T, params), hoverinfo="text+x+y+z"))
+    scene = {}
+    for axis, m in zip("xyz", metrics):
+        log = _log_axis(table[m])
+        scene[f"{axis}axis"] = dict(title=axis_title(m, units), type="log" if log else "linear",
+                                    exponentformat="power", **(dict(dtick=1) if log else {}))
+    fig.update_layout(title=dict(text="Designs in objective space (3-D)", y=0.97, yanchor="top"),
+                      scene=dict(**scene, camera=dict(eye=dict(x=1.55, y=1.55, z=1.1))), height=650, legend=dict(x=0, y=1, yanchor="top", bgcolor="rgba(255,255,255,0.7)"),
+                      margin=dict(t=60, l=10, r=10, b=10))
     return fig
 
 
 def parallel_figure(front: pd.DataFrame, params: list[str], objectives: list[Objective],
-                    units: dict[str, str]) -> go.Figure:
-    """Parallel coordinates of the Pareto designs: parameters, then objectives; colour = first
-    objective. Categorical parameters get one tick per category."""
+                    units: dict[str, str], chosen: pd.DataFrame | None = None) -> go.Figure:
+    """Parallel coordinates of the Pareto designs: parameters, then objectives, each labelled with
+    its short name and unit; an axis constant over the front is left out (it says nothing). The
+    recommended designs of ``chosen`` are coloured (named on the colour bar), the others grey, and
+    drawn last so they lie on top. Categorical parameters get one tick per category."""
+    picks = _picks(chosen)
+    pick_of = {int(p["trial"]): i + 1 for i, (_, p) in enumerate(picks)}
+    order = front.assign(_pick=front["trial"].map(lambda t: pick_of.get(int(t), 0))).sort_values("_pick", kind="stable")
     dims = []
     for name in params + [o.name for o in objectives]:
-        if name not in front:
+        if name not in order or order[name].nunique(dropna=False) < 2:
             continue
-        column = front[name]
+        column = order[name]
         if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             cats = sorted(column.astype(str).unique())
             codes = column.astype(str).map({c: i for i, c in enumerate(cats)})
-            dims.append(dict(label=name, values=codes, tickvals=list(range(len(cats))), ticktext=cats))
+            dims.append(dict(label=_short_label(name, units), values=codes, tickvals=list(range(len(cats))),
+                             ticktext=cats))
         else:
-            dims.append(dict(label=axis_title(name, units), values=column.astype(float)))
-    first = objectives[0].name
+            dims.append(dict(label=_short_label(name, units), values=column.astype(float)))
+    colors = ["#c8c8c8"] + [PICK_COLORS[i % len(PICK_COLORS)] for i in range(len(picks))]
+    steps = len(colors)
+    scale = [[edge, color] for i, color in enumerate(colors)
+             for edge in (i / steps, (i + 1) / steps)] if steps > 1 else [[0, colors[0]], [1, colors[0]]]
+    labels = ["other Pareto designs"] + [pick_label(p) for _, p in picks]
     fig = go.Figure(go.Parcoords(
-        dimensions=dims,
-        line=dict(color=front[first].astype(float), colorscale="Viridis", showscale=True,
-                  colorbar=dict(title=first)),
+        dimensions=dims, labelangle=-50, labelside="top", labelfont=dict(size=10.5),
+        line=dict(color=order["_pick"], colorscale=scale, cmin=-0.5, cmax=steps - 0.5, showscale=True,
+                  colorbar=dict(title="design", tickvals=list(range(steps)), ticktext=labels,
+                                len=0.9, thickness=14)),
     ))
-    fig.update_layout(title=f"Pareto designs: parameters and objectives ({len(front)} designs)",
-                      height=480, margin=dict(t=90, l=60, r=60))
+    fig.update_layout(title=dict(text=f"Pareto designs: parameters and objectives ({len(front)} designs)",
+                                 y=0.985, yanchor="top"),
+                      height=580, margin=dict(t=185, l=70, r=250, b=40))
     return fig
 
 
+def _picks(chosen: pd.DataFrame | None) -> list[tuple[int, pd.Series]]:
+    return [] if chosen is None else list(chosen.iterrows())
+
+
 def layer_cycles_figure(layers: pd.DataFrame, workload: str) -> go.Figure:
-    """Per-layer cycles of each chosen design (one panel each, compute / memory stall / SIMD stacked; a
-    bar's hover text is the layer's chosen mapping) and, in the last panel, each design's DRAM traffic per layer."""
+    """Per-layer cycles of each chosen design (one panel each, compute / memory stall / SIMD stacked,
+    all panels on one y scale so the designs compare at a glance; a bar's hover text is the layer's chosen
+    mapping) and, in the last panel, each design's DRAM traffic per layer."""
     part = layers[layers["workload"] == workload]
     designs = list(dict.fromkeys(part["design"]))
     fig = make_subplots(rows=len(designs) + 1, cols=1, shared_xaxes=True, vertical_spacing=0.03,
@@ -150,6 +206,10 @@ def layer_cycles_figure(layers: pd.DataFrame, workload: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=rows["layer"], y=traffic, mode="lines+markers", name=f"{design}: DRAM bytes",
                                  marker=dict(size=4), line=dict(width=1, color=design_colors[(i - 1) % 6])),
                       row=len(designs) + 1, col=1)
+    stacked = part[[c for c, _ in CYCLE_PARTS if c in part]].sum(axis=1)
+    top = float(stacked.max()) * 1.05 if len(stacked) and stacked.max() > 0 else 1.0
+    for i in range(1, len(designs) + 1):
+        fig.update_yaxes(range=[0, top], row=i, col=1)
     fig.update_yaxes(title_text="bytes", row=len(designs) + 1, col=1)
     fig.update_layout(title=f"{workload}: per-layer breakdown of the chosen designs", barmode="stack",
                       bargap=0.1, height=230 * (len(designs) + 1) + 150, legend=dict(orientation="h", y=-0.08),

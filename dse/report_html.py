@@ -33,6 +33,7 @@ table.data th,table.data td{padding:3px 7px;border-bottom:1px solid #e4e4e4;text
 table.data th{background:#f4f4f4;vertical-align:bottom}
 pre{background:#f7f7f7;padding:10px;font-size:12px;overflow-x:auto}
 .note{color:#555;font-size:0.92em} nav a{margin-right:1em}
+ul.picks li{margin:0.35em 0} .bounds{background:#fff6e0;border-left:4px solid #e6a100;padding:6px 12px;margin-top:1em}
 """
 
 

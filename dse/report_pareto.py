@@ -71,23 +71,25 @@ def chosen_designs(front: pd.DataFrame, objectives: tuple[Objective, ...] | list
 
     The knee is the design of ``front`` nearest the ideal point after scaling every objective to
     [0, 1] over the front (0 = the front's best value; an objective constant over the front
-    scales to 0). A ``role`` column says why each design was picked; a design best in several
-    ways keeps its first role.
+    scales to 0). A ``role`` column says why each design was picked; a design picked for several
+    reasons is one row naming all of them (``"best runtime_s + knee"``), so no role is lost.
+    At most ``limit`` designs, in the order of their first role.
     """
     if front.empty:
         return front
-    roles: dict[int, str] = {}
+    roles: dict[int, list[str]] = {}
     scaled = []
     for objective in objectives:
         values = front[objective.name].astype(float)
         best = values.idxmin() if objective.direction == "minimize" else values.idxmax()
-        roles.setdefault(best, f"best {objective.name}")
+        roles.setdefault(best, []).append(f"best {objective.name}")
         span = values.max() - values.min()
         norm = (values - values.min()) / span if span > 0 else values * 0.0
         scaled.append(norm if objective.direction == "minimize" else 1.0 - norm)
-    knee = pd.concat(scaled, axis=1).pow(2).sum(axis=1).idxmin()
-    roles.setdefault(knee, "knee")
+    if len(objectives) > 1:
+        knee = pd.concat(scaled, axis=1).pow(2).sum(axis=1).idxmin()
+        roles.setdefault(knee, []).append("knee")
     picked = list(roles)[:limit]
     chosen = front.loc[picked].copy()
-    chosen.insert(0, "role", [roles[i] for i in picked])
+    chosen.insert(0, "role", [" + ".join(roles[i]) for i in picked])
     return chosen.reset_index(drop=True)

@@ -99,8 +99,9 @@ def test_chosen_designs_are_the_extremes_and_the_knee(stored):
     numbers = sorted(values)
     matrix = np.array([values[n] for n in numbers])
     expected: dict[int, str] = {}
-    for j, name in enumerate(["runtime_s", "energy_j", "area_um2"]):  # a design best twice keeps its first role
-        expected.setdefault(numbers[int(matrix[:, j].argmin())], f"best {name}")
+    for j, name in enumerate(["runtime_s", "energy_j", "area_um2"]):  # a design best twice names both roles
+        best = numbers[int(matrix[:, j].argmin())]
+        expected[best] = f"{expected[best]} + best {name}" if best in expected else f"best {name}"
     # knee: nearest the ideal point once every objective is scaled to [0, 1] over the front
     scaled = (matrix - matrix.min(axis=0)) / (matrix.max(axis=0) - matrix.min(axis=0))
     knee = numbers[int((scaled ** 2).sum(axis=1).argmin())]
@@ -118,6 +119,16 @@ def test_knee_of_a_maximised_objective_is_scaled_from_its_best():
     chosen = chosen_designs(front, objectives)
     assert list(zip(chosen["role"], chosen["trial"])) == [("best a", 10), ("best b", 11), ("knee", 12)]
     assert list(chosen_designs(front, objectives, limit=2)["trial"]) == [10, 11]
+
+
+def test_a_knee_that_is_also_a_best_keeps_both_roles_in_one_row():
+    """min a, min b over A = (0, 1), B = (1, 0.06), C = (0.05, 0.05): C is the best b and, scaled to
+    (0.05, 0), also the knee (A and B scale to distance 1): one row names both roles."""
+    objectives = (Objective("a", "minimize", "metric", (("a", 1.0),)),
+                  Objective("b", "minimize", "metric", (("b", 1.0),)))
+    front = pd.DataFrame({"trial": [1, 2, 3], "a": [0.0, 1.0, 0.05], "b": [1.0, 0.06, 0.05]})
+    chosen = chosen_designs(front, objectives)
+    assert list(zip(chosen["role"], chosen["trial"])) == [("best a", 1), ("best b + knee", 3)]
 
 
 def test_layer_breakdown_sums_to_the_trials_cycles(stored):
@@ -319,3 +330,71 @@ def test_an_invalid_stored_space_is_a_one_line_note(tmp_path):
     assert files.notes[0].startswith("per-layer view: the space stored in study 'fixture' is not valid: "
                                      "fixture.toml: not valid TOML")
     assert not (tmp_path / "out" / "layers.csv").exists() and files.csv.is_file()
+
+
+def test_recommended_designs_come_first_with_objectives_clock_sentences_and_bounds(stored):
+    """The first section: the picks with the objectives and the achieved clock in the first columns,
+    one sentence per pick naming its clock, and a note for each pick on a bound of the space the
+    study stored (checked against the trials' own distributions)."""
+    _, study, files = stored
+    text = files.html.read_text(encoding="utf-8")
+    sections = re.findall(r'<section id="([^"]+)"><h2>([^<]+)</h2>', text)
+    assert sections[0] == ("designs", "Recommended designs")
+    first = text[text.index('<section id="designs">'):text.index('<section id="fronts">')]
+    headers = re.findall(r"<th>([^<]+)", first)
+    assert headers[:7] == ["role", "trial", "runtime_s", "energy_j", "area_um2", "clock_ghz", "target_clock_ghz"]
+    assert "nearest the ideal point" in first
+    sentences = re.findall(r"<li class='pick' data-trial='(\d+)'><b>([^<]+)</b> \(trial \d+\): ([^<]+)</li>", first)
+    assert [(int(t), r) for t, r, _ in sentences] == list(zip(files.chosen["trial"], files.chosen["role"]))
+    for (trial, _, sentence), (_, pick) in zip(sentences, files.chosen.iterrows()):
+        clock, target = trial_metrics(study.trials[int(trial)])["clock_ghz"], pick["target_clock_ghz"]
+        assert f"runs at {clock:.3f} GHz" in sentence or f"runs at its {target:.3f} GHz target" in sentence
+    expected = []
+    for _, pick in files.chosen.iterrows():
+        trial = study.trials[int(pick["trial"])]
+        ends = {name: (d.choices[0], d.choices[-1]) if hasattr(d, "choices") else (d.low, d.high)
+                for name, d in trial.distributions.items() if name in ("array_rows", "array_cols")}
+        on = [f"{n} = {v} ({'lowest' if v == ends[n][0] else 'highest'} searched)"
+              for n, v in trial.params.items() if n in ends and v in ends[n]]
+        if on:
+            expected.append(on)
+    notes = re.findall(r"<li class='bound'>([^<]+)</li>", first)
+    assert expected, "the fixture's picks should include one on the array-size bounds"
+    assert len(notes) >= len(expected)
+    for on in expected:
+        assert any(all(phrase in note for phrase in on) for note in notes), (on, notes)
+
+
+def test_figures_mark_every_pick_and_list_infeasible_only_when_there_is_some(stored):
+    _, study, files = stored
+    data = read_study(study)
+    from dse import report_figures as rf
+
+    labels = [f"{r['role']} (trial {int(r['trial'])})" for _, r in files.chosen.iterrows()]
+    args = ("runtime_s", "energy_j", ("minimize", "minimize"), data.units, list(data.params), files.chosen)
+    names = [t.name for t in rf.pareto_pair_figure(data.trials, *args).data]
+    assert "infeasible (violates a constraint)" in names and all(label in names for label in labels)
+    feasible = data.trials[data.trials["feasible"]]
+    assert "infeasible (violates a constraint)" not in [t.name for t in rf.pareto_pair_figure(feasible, *args).data]
+    for pick, trace in zip(files.chosen.itertuples(), [t for t in rf.pareto_pair_figure(feasible, *args).data
+                                                      if t.name in labels]):
+        assert (trace.x[0], trace.y[0]) == (pick.runtime_s, pick.energy_j)
+    front = pareto_table(data)
+    parallel = rf.parallel_figure(front.assign(constant=1.0), list(data.params) + ["constant"],
+                                  list(data.objectives), data.units, files.chosen).data[0]
+    assert "constant" not in [d.label for d in parallel.dimensions]  # a constant axis says nothing
+    assert "ibuf [KiB]" in [d.label for d in parallel.dimensions]
+    assert list(parallel.line.colorbar.ticktext) == ["other Pareto designs", *labels]
+    colours = list(parallel.line.color)
+    assert colours[-len(labels):] == list(range(1, len(labels) + 1))  # picks drawn last, on top
+
+
+def test_per_layer_panels_share_one_cycle_scale(stored):
+    _, _, files = stored
+    from dse import report_figures as rf
+
+    layers = pd.read_csv(files.out / "layers.csv")
+    fig = rf.layer_cycles_figure(layers, WORKLOAD)
+    ranges = [tuple(fig.layout[f"yaxis{i if i > 1 else ''}"].range) for i in range(1, len(files.chosen) + 1)]
+    tallest = layers[["compute_cycles", "stall_cycles", "simd_cycles"]].sum(axis=1).max()
+    assert len(ranges) >= 3 and ranges == [(0, pytest.approx(1.05 * tallest))] * len(ranges)

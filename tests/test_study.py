@@ -74,6 +74,12 @@ def test_search_stores_every_metric_and_the_study_contract(tmp_path, models):
         assert attrs["feasible"] == (attrs["area_um2"] <= 3e5)
     best = study.best_trials
     assert best and all(trial_metrics(t)["feasible"] for t in best)
+    # the recommended designs are printed with the clock each achieves, not only its target
+    printed = re.findall(r"^  (best runtime_s|best area_um2)[^(]*\(trial (\d+)\): .*runs at (its )?([\d.]+) GHz",
+                         result.output, re.M)
+    assert {role for role, *_ in printed} == {"best runtime_s", "best area_um2"}, result.output
+    for _, number, _, clock in printed:
+        assert float(clock) == pytest.approx(trial_metrics(study.trials[int(number)])["clock_ghz"], abs=5e-4)
 
 
 def test_existing_study_needs_resume_and_resume_continues(tmp_path, models):
