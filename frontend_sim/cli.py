@@ -8,8 +8,6 @@ import click
 
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import DATAFLOWS, TILINGS, load_hardware, preset_names
-from frontend_sim.loader import load_workload
-from frontend_sim.simulator import simulate
 
 #: Columns of the printed per-layer table (all columns go to --csv).
 TABLE_COLUMNS = ["layer", "op", "macs", "compute_cycles", "stall_cycles", "simd_cycles", "total_cycles",
@@ -17,6 +15,8 @@ TABLE_COLUMNS = ["layer", "op", "macs", "compute_cycles", "stall_cycles", "simd_
 #: Added to the printed table under the GeneSys mapping: the chosen DRAM tile and where partial sums live.
 MAPPING_TABLE_COLUMNS = ["tile_ow", "tile_oh", "tile_kw", "tile_kh", "tile_ic", "tile_oc", "psum_in"]
 PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
+#: Byte counts, printed as whole bytes.
+BYTE_COLUMNS = ("dram_read_bytes", "dram_write_bytes")
 
 
 @click.command("simulate")
@@ -37,6 +37,9 @@ PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
 def simulate_command(workload: str, hw_spec: str, dataflow: str | None, mapping: str | None,
                      csv_path: Path | None) -> None:
     """Simulate a network on one accelerator: per-layer cycles, stalls, traffic, mapping and totals."""
+    from frontend_sim.loader import load_workload
+    from frontend_sim.simulator import simulate
+
     try:
         network = load_workload(workload)
         hw = load_hardware(hw_spec)
@@ -53,6 +56,8 @@ def simulate_command(workload: str, hw_spec: str, dataflow: str | None, mapping:
     table = result.layers[columns].copy()
     for column in PERCENT_COLUMNS:
         table[column] = (100 * table[column]).round(2)
+    for column in BYTE_COLUMNS:
+        table[column] = table[column].round().astype("int64")
     table = table.rename(columns={c: f"{c}_%" for c in PERCENT_COLUMNS})
     link = (f"AXI ports IBUF {hw.ibuf_axi_bits}, PARAMBUF {hw.parambuf_axi_bits}, OBUF {hw.obuf_axi_bits}, "
             f"SIMD {hw.simd_axi_bits} bits/cycle" if hw.dram_ports == "per_buffer"

@@ -4,15 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from ppa.backend_flow.cli import characterise, characterise_memory, sample
-from ppa.bundle import load_bundle, save_bundle
+from ppa.choices import FAMILIES, SPLITS
 from ppa.errors import PPAInputError
-from ppa.models import FAMILIES
-from ppa.schema import DataSpec, load_spec, read_queries, read_table
-from ppa.splits import SPLITS
-from ppa.surrogate import PPASurrogate
 
 
 def _names(text: str | None) -> tuple[str, ...] | None:
@@ -36,7 +31,7 @@ def _fail(exc: Exception):
     raise click.ClickException(str(exc).splitlines()[0]) from None
 
 
-def _table(frame: pd.DataFrame) -> str:
+def _table(frame) -> str:
     cols = [c for c in ("model", "split", "transform", "configs", "n", "mape_pct", "ape_std_pct", "ape_max_pct",
                         "r2", "mae", "timing_accuracy", "in_domain_pct") if c in frame.columns]
     return frame[cols].to_string(float_format=lambda v: f"{v:.4g}")
@@ -65,6 +60,10 @@ def _table(frame: pd.DataFrame) -> str:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Bundle directory to write.")
 def train(data, targets, features, exclude, categorical, group_by, spec, model, split, budget_s, trials, seed, jobs, out):
     """Train PPA surrogates from a CSV and write a model bundle; prints the held-out error."""
+    from ppa.bundle import save_bundle
+    from ppa.schema import DataSpec, load_spec, read_table
+    from ppa.surrogate import PPASurrogate
+
     try:
         flags = {"targets": _names(targets), "features": _names(features), "exclude": _names(exclude),
                  "categorical": _names(categorical), "group_by": _names(group_by)}
@@ -103,6 +102,9 @@ def train(data, targets, features, exclude, categorical, group_by, spec, model, 
 @click.option("--out", type=click.Path(dir_okay=False), help="Also write the error table as CSV.")
 def evaluate(model_dir, data, out):
     """Error of a trained bundle on a labelled CSV (and its stored held-out error)."""
+    from ppa.bundle import load_bundle
+    from ppa.schema import DataSpec, read_table
+
     try:
         surrogate = load_bundle(model_dir)
         manifest = surrogate.manifest
@@ -132,6 +134,11 @@ def evaluate(model_dir, data, out):
 @click.option("--out", type=click.Path(dir_okay=False), help="Output CSV (default: print to stdout).")
 def predict(model_dir, data, out):
     """Predict every target (+ <target>_std spread and in_domain) for the rows of a CSV."""
+    import pandas as pd
+
+    from ppa.bundle import load_bundle
+    from ppa.schema import read_queries
+
     try:
         surrogate = load_bundle(model_dir)
         queries = read_queries(data, surrogate.features, surrogate.manifest["encoder"]["categorical"])

@@ -24,9 +24,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from ppa.additive import AdditiveCostRegressor
+from ppa.choices import FAMILIES
 from ppa.errors import PPAInputError
 
-FAMILIES = ("xgboost", "random_forest", "mlp", "stacked", "loglinear", "additive")
 BASE_FAMILIES = ("xgboost", "random_forest", "mlp")
 
 #: Untuned starting points (also enqueued as the first Optuna trial of each study).
