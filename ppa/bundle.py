@@ -134,8 +134,10 @@ def save_bundle(surrogate: PPASurrogate, path: str | Path, *, data_sha256: str |
         "fit_seconds": surrogate.fit_seconds_,
         "training_data": {"path": data_path, "sha256": data_sha256},
         "library_versions": {"python": platform.python_version(),
-                             **{lib: version(lib) for lib in ("accel-dse", "scikit-learn", "xgboost", "optuna",
-                                                               "skops", "numpy", "pandas")}},
+                             # xgboost's own version: the module comes from the xgboost or xgboost-cpu distribution
+                             "xgboost": xgb.__version__,
+                             **{lib: version(lib) for lib in ("accel-dse", "scikit-learn", "optuna", "skops", "numpy",
+                                                               "pandas")}},
         "files": files,
     }
     (root / MANIFEST).write_text(json.dumps(json_value(manifest), indent=2, allow_nan=False) + "\n")
