@@ -86,13 +86,14 @@ def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed
         except ValueError:
             manifest = {}
         wanted = json.loads(json.dumps({"model": spec.model, "derived": spec.derived, "terms": spec.terms,
-                                      "inputs": spec.inputs, "min_of": spec.min_of}))
+                                      "inputs": spec.inputs, "min_of": spec.min_of, "n_trials": n_trials,
+                                      "seed": seed}))
         settings = manifest.get("settings") or {}
         trained = {k: settings.get(k) for k in wanted}
         wanted["lookup"] = {n: t.sha256 for n, t in (spec.lookup or {}).items()}  # the measured tables' rows
         trained["lookup"] = {n: (t or {}).get("sha256") for n, t in (settings.get("lookup") or {}).items()}
         if (manifest.get("training_data") or {}).get("sha256") == file_sha256(data) and trained == wanted:
-            say(f"[1/3] surrogates: reusing {out} (trained on the same {data.name} with the same spec)")
+            say(f"[1/3] surrogates: reusing {out} (trained on the same {data.name} with the same spec and tuning)")
             return out
     try:
         families = ", ".join(f"{t} {spec.model[t]}" + (f" (min of {' and '.join(spec.min_of[t])})"

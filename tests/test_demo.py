@@ -64,12 +64,18 @@ def test_demo_surrogate_section_reads_the_bundles_heldout_predictions(tiny_demo)
     pd.testing.assert_frame_equal(heldout, stored, check_exact=False, rtol=1e-12)
 
 
-def test_demo_reuses_a_bundle_trained_on_the_same_data(tiny_demo):
+def test_demo_reuses_a_bundle_trained_on_the_same_data(tiny_demo, tmp_path):
+    import shutil
+
     out, _, printed = tiny_demo
     assert "[1/3] surrogates: training" in printed
     lines: list[str] = []
     assert train_surrogates(bundled_file("asap7/ppa_samples.csv"), out / "models", 5, 2, 0, lines.append) == out / "models"
-    assert lines == [f"[1/3] surrogates: reusing {out / 'models'} (trained on the same ppa_samples.csv with the same spec)"]
+    assert lines == [f"[1/3] surrogates: reusing {out / 'models'} (trained on the same ppa_samples.csv with the same spec and tuning)"]
+    retrained: list[str] = []
+    shutil.copytree(out / "models", tmp_path / "models")
+    train_surrogates(bundled_file("asap7/ppa_samples.csv"), tmp_path / "models", 5, 3, 0, retrained.append)
+    assert retrained[0].startswith("[1/3] surrogates: training")  # other tuning trials: not reused
 
 
 def test_demo_retrains_when_the_spec_changed(tiny_demo, tmp_path, monkeypatch):
