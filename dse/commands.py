@@ -37,14 +37,20 @@ def parse_workloads(values: tuple[str, ...]) -> dict[str, float] | None:
     return workloads
 
 
-def _setup(space_path: str, models: str, workloads: tuple[str, ...]):
+def _setup(space_path: str, models: str | None, workloads: tuple[str, ...], pdk: str | None = None):
+    """(space, evaluator, models): ``models`` None stands for the ``pdk``'s cached bundled surrogates, trained
+    (once) only after the space and the workloads have been read, so bad input fails first."""
     from dse.evaluator import Evaluator, load_model_bundle, load_workloads
     from dse.space import load_space
 
     space = load_space(space_path, parse_workloads(workloads))
+    networks = load_workloads(space.workloads, space.path)
+    if models is None:
+        from dse.surrogate_cache import cached_surrogates
+
+        models = str(cached_surrogates(pdk, say=lambda line: click.echo(line, err=True)))
     bundle = load_model_bundle(models, space)
-    evaluator = Evaluator(space, bundle, load_workloads(space.workloads, space.path))
-    return space, evaluator
+    return space, Evaluator(space, bundle, networks), models
 
 
 @click.command("search")
@@ -76,12 +82,9 @@ def search(space_path, models, pdk, workloads, n_trials, storage, study_name, sa
     With no options but --workload it searches the bundled space of --pdk (asap7) with the bundled
     surrogates, e.g. `accel-dse search --workload resnet18 --trials 20`."""
     from dse.study import DEFAULT_STORAGE, finished_and_active, open_storage, open_study, run_trials
-    from dse.surrogate_cache import cached_surrogates
 
     try:
-        if models is None:
-            models = str(cached_surrogates(pdk, say=lambda line: click.echo(line, err=True)))
-        space, evaluator = _setup(space_path or pdk, models, workloads)
+        space, evaluator, models = _setup(space_path or pdk, models, workloads, pdk)
         url = storage or DEFAULT_STORAGE
         opened = open_storage(url)
         try:
@@ -128,7 +131,7 @@ def sweep(space_path, models, workloads, out_dir, max_points, quiet):
     from dse.sweep import MAX_POINTS, sweep_design_space, write_sweep
 
     try:
-        space, evaluator = _setup(space_path, models, workloads)
+        space, evaluator, _ = _setup(space_path, models, workloads)
         table = sweep_design_space(space, evaluator, max_points=max_points or MAX_POINTS, progress=not quiet)
         summary = write_sweep(table, space, evaluator, out_dir)
     except DSEInputError as exc:

@@ -93,3 +93,11 @@ def test_concurrent_processes_train_once_and_leave_a_complete_bundle(tmp_path):
     (bundle,) = [p for p in tmp_path.iterdir() if p.is_dir()]
     assert str(bundle) == paths.pop() and (bundle / "manifest.json").is_file()
     assert not stale.exists()
+
+
+def test_a_bad_workload_fails_before_any_training(monkeypatch, tmp_path):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["search", "--workload", "nosuch", "--trials", "2"])
+    assert result.exit_code == 1 and "unknown workload 'nosuch'" in result.output
+    assert "training" not in result.output and not (tmp_path / "cache").exists()
