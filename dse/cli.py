@@ -3,14 +3,21 @@
 The library logs through module loggers and never configures logging; this command does: records of
 the ``frontend_sim``, ``ppa`` and ``dse`` loggers go to stderr (warnings by default, ``-v`` adds INFO,
 ``-vv`` DEBUG and Optuna's per-trial lines).
+
+Importing this module (and ``accel-dse --help``) loads click and the command modules only: every
+command imports its heavy libraries (scikit-learn, XGBoost, Optuna, SciPy, skops) when it runs, and
+Optuna's verbosity is set when Optuna is first imported (:class:`OnImport`).
 """
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
 import logging
+import sys
+from collections.abc import Callable
 
 import click
-import optuna
 
 from dse.errors import DSEInputError
 from frontend_sim.atomic import OutputError
@@ -37,6 +44,38 @@ class EchoHandler(logging.Handler):
             self.handleError(record)
 
 
+class OnImport(importlib.abc.MetaPathFinder):
+    """Run ``action(module)`` right after ``name`` is first imported (once; the finder then removes itself)."""
+
+    def __init__(self, name: str, action: Callable) -> None:
+        self.name, self.action = name, action
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            execute = spec.loader.exec_module
+
+            def exec_module(module):
+                execute(module)
+                self.action(module)
+
+            spec.loader.exec_module = exec_module
+        return spec
+
+
+def _set_optuna_verbosity(level: int) -> None:
+    """Optuna's verbosity now if it is imported, else right after its import (it resets it then)."""
+    for finder in [f for f in sys.meta_path if isinstance(f, OnImport) and f.name == "optuna"]:
+        sys.meta_path.remove(finder)
+    if "optuna" in sys.modules:
+        sys.modules["optuna"].logging.set_verbosity(level)
+    else:
+        sys.meta_path.insert(0, OnImport("optuna", lambda optuna: optuna.logging.set_verbosity(level)))
+
+
 def configure_logging(verbose: int) -> None:
     """Show the library's log records on stderr: WARNING and above, INFO for ``verbose`` 1, DEBUG for 2+.
 
@@ -49,7 +88,7 @@ def configure_logging(verbose: int) -> None:
             library_logger.removeHandler(old)
         library_logger.addHandler(EchoHandler())
         library_logger.setLevel(level)
-    optuna.logging.set_verbosity(logging.INFO if verbose >= 2 else logging.WARNING)
+    _set_optuna_verbosity(logging.INFO if verbose >= 2 else logging.WARNING)
 
 
 #: Errors whose message is written for the user (one line naming the file, key or row and what was

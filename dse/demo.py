@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from pathlib import Path
@@ -65,7 +66,10 @@ def bundled_file(name: str) -> Path:
 
 
 def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed: int, say) -> Path:
-    """Train (or reuse, when ``out`` holds a bundle of the same data and spec) the demo's surrogate bundle."""
+    """Train (or reuse, when ``out`` holds a bundle of the same data and spec) the demo's surrogate bundle.
+
+    Tuning stops after ``n_trials`` Optuna trials per target and family or ``budget_s`` seconds per
+    training run; ``budget_s = math.inf`` stops it on the trial count only, so the bundle is reproducible."""
     from ppa.bundle import read_manifest, save_bundle
     from ppa.hashing import file_sha256
     from ppa.schema import load_spec, read_table
@@ -83,18 +87,21 @@ def train_surrogates(data: Path, out: Path, budget_s: float, n_trials: int, seed
         except ValueError:
             manifest = {}
         wanted = json.loads(json.dumps({"model": spec.model, "derived": spec.derived, "terms": spec.terms,
-                                      "inputs": spec.inputs, "min_of": spec.min_of}))
+                                      "inputs": spec.inputs, "min_of": spec.min_of, "n_trials": n_trials,
+                                      "seed": seed}))
         settings = manifest.get("settings") or {}
         trained = {k: settings.get(k) for k in wanted}
         wanted["lookup"] = {n: t.sha256 for n, t in (spec.lookup or {}).items()}  # the measured tables' rows
         trained["lookup"] = {n: (t or {}).get("sha256") for n, t in (settings.get("lookup") or {}).items()}
         if (manifest.get("training_data") or {}).get("sha256") == file_sha256(data) and trained == wanted:
-            say(f"[1/3] surrogates: reusing {out} (trained on the same {data.name} with the same spec)")
+            say(f"[1/3] surrogates: reusing {out} (trained on the same {data.name} with the same spec and tuning)")
             return out
     try:
         families = ", ".join(f"{t} {spec.model[t]}" + (f" (min of {' and '.join(spec.min_of[t])})"
                                                         if t in (spec.min_of or {}) else "") for t in TARGETS)
-        say(f"[1/3] surrogates: training {families} on {data} (tuning budget {budget_s:.0f} s)")
+        budget = (f"{n_trials} tuning trials per target and family" if math.isinf(budget_s) else
+                  f"tuning budget {budget_s:.0f} s or {n_trials} trials per target and family")
+        say(f"[1/3] surrogates: training {families} on {data} ({budget})")
         table = read_table(data, spec)
         surrogate = PPASurrogate(model=spec.model, split="unseen", group_by=table.group_by,
                                  categorical=table.categorical, budget_s=budget_s, n_trials=n_trials,
@@ -139,9 +146,12 @@ def top_designs(chosen: pd.DataFrame) -> str:
 
 
 def run_demo(out: Path | str, n_trials: int = 300, models: Path | str | None = None, space: Path | str = SPACE,
-             data: Path | str | None = None, budget_s: float = 45.0, tuning_trials: int = 15, seed: int = 0,
+             data: Path | str | None = None, budget_s: float = math.inf, tuning_trials: int = 15, seed: int = 0,
              batch_size: int = 8, screenshot: bool = False, say=logger.info) -> dict:
-    """Run the three steps into ``out``; returns the run summary written to ``demo_run.json``."""
+    """Run the three steps into ``out``; returns the run summary written to ``demo_run.json``.
+
+    With the default ``budget_s`` (no time ceiling: surrogate tuning stops after ``tuning_trials`` trials)
+    and a fixed ``seed``, two runs give the same surrogates, trials and Pareto set."""
     from dse.report import write_report
     from dse.space import load_space
 

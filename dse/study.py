@@ -234,6 +234,9 @@ def open_study(space: SearchSpace, evaluator: Evaluator, models: str, storage: S
         study = optuna.create_study(storage=storage.storage, study_name=study_name, directions=space.directions,
                                     sampler=make_sampler(sampler, seed))
         write_study_record(study, record)
+        with warnings.catch_warnings():  # set_metric_names is "experimental" in Optuna 5
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names([o.name for o in space.objectives])  # shown by optuna-dashboard
     except optuna.exceptions.DuplicatedStudyError:
         study = optuna.load_study(study_name=study_name, storage=storage.storage, sampler=make_sampler(sampler, seed))
         _wait_for_record(study)

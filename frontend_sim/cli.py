@@ -9,8 +9,6 @@ import click
 from frontend_sim.atomic import OutputError, write_file
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import DATAFLOWS, preset_names
-from frontend_sim.loader import load_workload
-from frontend_sim.simulator import simulate
 
 #: Columns of the printed per-layer table (all columns go to --csv).
 TABLE_COLUMNS = ["layer", "op", "macs", "compute_cycles", "stall_cycles", "simd_cycles", "total_cycles",
@@ -23,6 +21,8 @@ IM2COL_SEARCH_COLUMNS = ["tile_m", "tile_k", "tile_oc", "loop_order", "ifmap_ref
 MAPPINGS = {"fixed": ("im2col", "fixed"), "im2col-search": ("im2col", "search"), "genesys": ("genesys", "genesys"),
             "search": ("genesys", "search")}
 PERCENT_COLUMNS = ("utilization", "mapping_efficiency")
+#: Byte counts, printed as whole bytes.
+BYTE_COLUMNS = ("dram_read_bytes", "dram_write_bytes")
 
 
 @click.command("simulate")
@@ -55,6 +55,8 @@ def simulate_command(workloads: tuple[str, ...], batch: int, hw_spec: str, dataf
     """Simulate a network on one accelerator: per-layer cycles, stalls, traffic, mapping and totals. With a
     multi-core hardware file or several workloads: the multi-DNN schedule (makespan, per-core busy time)."""
     from frontend_sim import schedule_commands
+    from frontend_sim.loader import load_workload
+    from frontend_sim.simulator import simulate
 
     try:
         single = schedule_commands.single_core_hardware(workloads, hw_spec)
@@ -85,6 +87,8 @@ def simulate_command(workloads: tuple[str, ...], batch: int, hw_spec: str, dataf
     table = result.layers[columns].copy()
     for column in PERCENT_COLUMNS:
         table[column] = (100 * table[column]).round(2)
+    for column in BYTE_COLUMNS:
+        table[column] = table[column].round().astype("int64")
     table = table.rename(columns={c: f"{c}_%" for c in PERCENT_COLUMNS})
     link = (f"AXI ports IBUF {hw.ibuf_axi_bits}, PARAMBUF {hw.parambuf_axi_bits}, OBUF {hw.obuf_axi_bits}, "
             f"SIMD {hw.simd_axi_bits} bits/cycle" if hw.dram_ports == "per_buffer"

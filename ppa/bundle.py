@@ -154,8 +154,10 @@ def _write_bundle(surrogate: PPASurrogate, root: Path, data_sha256: str | None, 
         "fit_seconds": surrogate.fit_seconds_,
         "training_data": {"path": data_path, "sha256": data_sha256},
         "library_versions": {"python": platform.python_version(),
-                             **{lib: version(lib) for lib in ("accel-dse", "scikit-learn", "xgboost", "optuna",
-                                                               "skops", "numpy", "pandas")}},
+                             # xgboost's own version: the module comes from the xgboost or xgboost-cpu distribution
+                             "xgboost": xgb.__version__,
+                             **{lib: version(lib) for lib in ("accel-dse", "scikit-learn", "optuna", "skops", "numpy",
+                                                               "pandas")}},
         "files": files,
     }
     (root / MANIFEST).write_text(json.dumps(json_value(manifest), indent=2, allow_nan=False) + "\n")

@@ -29,9 +29,9 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from ppa import transforms
 from ppa.additive import AdditiveCostRegressor
+from ppa.choices import FAMILIES
 from ppa.errors import PPAInputError
 
-FAMILIES = ("auto", "xgboost", "random_forest", "mlp", "stacked", "loglinear", "additive", "gbr")
 BASE_FAMILIES = ("xgboost", "random_forest", "mlp")
 
 #: Untuned starting points (also enqueued as the first Optuna trial of each study).

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold, KFold
 
+from ppa.choices import SPLITS
 from ppa.errors import PPAInputError
 
-SPLITS = ("unseen", "mixed")
 
 
 def config_groups(X: pd.DataFrame, columns) -> np.ndarray:

@@ -86,3 +86,18 @@ def test_bad_input_is_one_line_error(bundle, tmp_path):
     assert result.exit_code == 1 and "feature column(s)" in result.output and "not found" in result.output
     result = runner.invoke(main, ["predict", "--model", str(tmp_path), "--data", str(q)])
     assert result.exit_code == 1 and "not a model bundle" in result.output
+
+
+def test_train_on_a_bundled_dataset_without_spec_points_to_the_spec(bundle, tmp_path):
+    """The bundled dataset without --spec: the output says the bundled spec does far better, and how to use it;
+    a dataset of one's own (the bundle fixture, trained with a spec) gets no such note."""
+    import accel_dse_datasets
+
+    data = accel_dse_datasets.path("asap7/ppa_samples.csv")
+    result = CliRunner().invoke(main, ["train", "--data", str(data), "--targets", "area_um2,power_mw", "--model",
+                                       "loglinear", "--trials", "1", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    note = result.output.split("note: ")[1]
+    assert "bundled asap7 dataset" in note and "area_um2 0.3 %, power_mw 0.3 %" in note
+    assert f"--spec {accel_dse_datasets.path('ppa_spec.toml')}" in note
+    assert "note: " not in bundle[1]

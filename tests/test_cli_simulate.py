@@ -23,6 +23,10 @@ def test_simulate_prints_table_and_totals_and_writes_csv(tmp_path):
     layers = pd.read_csv(out)
     assert layers.loc[0, "compute_cycles"] == 8050  # SCALE-Sim's 8049 is the last cycle's index
     assert f"compute {layers['compute_cycles'].sum():,}" in result.output
+    # DRAM bytes print as whole bytes: the first layer's row ends with its read and write byte counts
+    row = next(line for line in result.output.splitlines() if line.split()[:1] == ["Stem7x7s2"])
+    assert row.split()[-2:] == [str(round(layers.loc[0, "dram_read_bytes"])),
+                                str(round(layers.loc[0, "dram_write_bytes"]))]
 
 
 def test_dataflow_override_and_preset():

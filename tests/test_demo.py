@@ -16,9 +16,9 @@ from dse.record import read_study_record, trial_metrics
 
 @pytest.fixture(scope="module")
 def tiny_demo(tmp_path_factory):
-    """``accel-dse demo`` at a tiny size: 5 s of surrogate tuning, 8 search trials."""
+    """``accel-dse demo`` at a tiny size: 2 surrogate tuning trials per target and family, 8 search trials."""
     out = tmp_path_factory.mktemp("demo") / "out"
-    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--trials", "8", "--budget-s", "5"])
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--trials", "8", "--tuning-trials", "2"])
     assert result.exit_code == 0, result.output
     return out, json.loads((out / "demo_run.json").read_text()), result.output
 
@@ -64,12 +64,18 @@ def test_demo_surrogate_section_reads_the_bundles_heldout_predictions(tiny_demo)
     pd.testing.assert_frame_equal(heldout, stored, check_exact=False, rtol=1e-12)
 
 
-def test_demo_reuses_a_bundle_trained_on_the_same_data(tiny_demo):
+def test_demo_reuses_a_bundle_trained_on_the_same_data(tiny_demo, tmp_path):
+    import shutil
+
     out, _, printed = tiny_demo
     assert "[1/3] surrogates: training" in printed
     lines: list[str] = []
     assert train_surrogates(bundled_file("asap7/ppa_samples.csv"), out / "models", 5, 2, 0, lines.append) == out / "models"
-    assert lines == [f"[1/3] surrogates: reusing {out / 'models'} (trained on the same ppa_samples.csv with the same spec)"]
+    assert lines == [f"[1/3] surrogates: reusing {out / 'models'} (trained on the same ppa_samples.csv with the same spec and tuning)"]
+    retrained: list[str] = []
+    shutil.copytree(out / "models", tmp_path / "models")
+    train_surrogates(bundled_file("asap7/ppa_samples.csv"), tmp_path / "models", 5, 3, 0, retrained.append)
+    assert retrained[0].startswith("[1/3] surrogates: training")  # other tuning trials: not reused
 
 
 def test_demo_retrains_when_the_spec_changed(tiny_demo, tmp_path, monkeypatch):
@@ -88,6 +94,23 @@ def test_demo_retrains_when_the_spec_changed(tiny_demo, tmp_path, monkeypatch):
     train_surrogates(bundled_file("asap7/ppa_samples.csv"), tmp_path / "models", 5, 2, 0, lines.append)
     assert lines[0].startswith("[1/3] surrogates: training") and "fmax_ghz xgboost" in lines[0]
     assert json.loads((tmp_path / "models" / "manifest.json").read_text())["settings"]["model"]["fmax_ghz"] == "xgboost"
+
+
+def test_demo_is_reproducible(tiny_demo, tmp_path):
+    """A second run with the same options (surrogates trained again: tuning stops on trial counts) gives the
+    same surrogates' errors and the same Pareto set."""
+    out, _, _ = tiny_demo
+    again = tmp_path / "again"
+    result = CliRunner().invoke(main, ["demo", "--out", str(again), "--trials", "8", "--tuning-trials", "2"])
+    assert result.exit_code == 0, result.output
+    assert "[1/3] surrogates: training" in result.output and "2 tuning trials per target and family" in result.output
+    pd.testing.assert_frame_equal(pd.read_csv(again / "surrogate_errors.csv"), pd.read_csv(out / "surrogate_errors.csv"))
+    assert (again / "pareto.csv").read_text() == (out / "pareto.csv").read_text()
+
+
+def test_demo_writes_outside_the_checkout_by_default():
+    result = CliRunner().invoke(main, ["demo", "--help"])
+    assert "[default: accel-dse-demo]" in result.output and "--out reports/demo" in result.output
 
 
 def test_demo_refuses_a_bad_space_before_training(tmp_path):
