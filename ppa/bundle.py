@@ -249,11 +249,21 @@ def load_bundle(path: str | Path) -> PPASurrogate:
     return surrogate
 
 
+def _installed_version(library: str) -> str:
+    """The installed version of ``library``; xgboost's from its module (the xgboost or xgboost-cpu distribution)."""
+    if library == "xgboost":
+        import xgboost
+
+        return xgboost.__version__
+    return version(library)
+
+
 def _warn_versions(root: Path, manifest: dict) -> None:
     """One warning line when the bundle was written with other versions of :data:`MODEL_LIBRARIES`."""
     stored = manifest.get("library_versions") or {}
-    differ = [f"{lib} {stored[lib]} (installed {version(lib)})" for lib in MODEL_LIBRARIES
-              if lib in stored and stored[lib] != version(lib)]
+    installed = {lib: _installed_version(lib) for lib in MODEL_LIBRARIES}
+    differ = [f"{lib} {stored[lib]} (installed {installed[lib]})" for lib in MODEL_LIBRARIES
+              if lib in stored and stored[lib] != installed[lib]]
     if differ:
         logger.warning("%s: written with other library versions: %s; its predictions may differ, retrain it "
                        "to be sure", root, ", ".join(differ))
@@ -271,8 +281,8 @@ def read_heldout(path: str | Path) -> tuple[dict, pd.DataFrame]:
 def _heldout_table(root: Path, manifest: dict) -> pd.DataFrame:
     """The bundle's held-out predictions, checked against the manifest (columns, rows, targets)."""
     path = root / manifest["heldout"]["file"]
-    table = pd.read_csv(path, dtype={"target": str, "key": str},
-                        keep_default_na=False, na_values=[""])
+    table = pd.read_csv(path, dtype={"target": str, "key": str}, keep_default_na=False, na_values=[""],
+                        float_precision="round_trip")  # the stored floats exactly (pandas < 2.2 parses "high")
     if tuple(table.columns) != HELDOUT_COLUMNS:
         raise PPAInputError(f"{path}: refused, columns {list(table.columns)} are not {list(HELDOUT_COLUMNS)}")
     if len(table) != manifest["heldout"].get("rows"):

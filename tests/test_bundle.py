@@ -165,7 +165,8 @@ def test_stacked_round_trip(tmp_path):
 def test_other_library_versions_are_warned_about(saved, tmp_path, caplog):
     """A bundle written with another scikit-learn/xgboost loads (the files are checked) with one warning line."""
     import shutil
-    from importlib.metadata import version
+
+    import xgboost
     _, path, _ = saved
     copy = tmp_path / "old"
     shutil.copytree(path, copy)
@@ -177,5 +178,5 @@ def test_other_library_versions_are_warned_about(saved, tmp_path, caplog):
         assert caplog.records == []
         load_bundle(copy)
     assert [r.getMessage() for r in caplog.records] == [
-        f"{copy}: written with other library versions: xgboost 0.1.0 (installed {version('xgboost')}); its "
+        f"{copy}: written with other library versions: xgboost 0.1.0 (installed {xgboost.__version__}); its "
         "predictions may differ, retrain it to be sure"]

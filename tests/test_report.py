@@ -359,7 +359,8 @@ def test_recommended_designs_come_first_with_objectives_clock_sentences_and_boun
         if on:
             expected.append(on)
     notes = re.findall(r"<li class='bound'>([^<]+)</li>", first)
-    assert expected, "the fixture's picks should include one on the array-size bounds"
+    # Which picks sit on an array-size bound depends on the fixture study's sampled trials (it does with the
+    # current releases; the bound rules themselves are pinned by tests/test_report_picks.py).
     assert len(notes) >= len(expected)
     for on in expected:
         assert any(all(phrase in note for phrase in on) for note in notes), (on, notes)
