@@ -87,7 +87,8 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
         try:
             sections.append(("layers", "Per-layer breakdown of the chosen designs",
                              _layer_section(data, chosen, out, draw)))
-            progress(f"per-layer breakdown: {len(chosen)} designs x {len(data.workloads)} workloads")
+            n = len(data.workloads)
+            progress(f"per-layer breakdown: {len(chosen)} designs x {n} workload{'' if n == 1 else 's'}")
         except ReportError as exc:
             notes.append(str(exc))
 
