@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_tables import markdown_table  # noqa: E402
 from dse.hetero import load_space_bundle, make_evaluator  # noqa: E402
+from dse.record import trial_metrics  # noqa: E402
 from dse.report_gantt import write_gantt  # noqa: E402
 from dse.space import load_space  # noqa: E402
 from dse.study import open_storage, open_study, run_trials  # noqa: E402
@@ -71,9 +72,10 @@ def search(space, evaluator, models: str, trials: int, seed: int, work: Path, ta
         run_trials(study, space, evaluator, trials, batch_size=8, progress=False)
         rows = []
         for trial in study.trials:
-            if "edp_js" not in trial.user_attrs:
+            metrics = trial_metrics(trial)
+            if "edp_js" not in metrics:
                 continue
-            rows.append({**trial.params, **trial.user_attrs, "rejected": trial.user_attrs.get("rejected", "")})
+            rows.append({**trial.params, **metrics, "rejected": metrics.get("rejected", "")})
         return pd.DataFrame(rows)
     finally:
         opened.close()
