@@ -46,12 +46,12 @@ def _setup(space_path: str, models: str | None, workloads: tuple[str, ...], pdk:
     from dse.space import load_space
 
     space = load_space(space_path, parse_workloads(workloads))
-    load_workloads(space.workloads, space.path)  # bad workloads fail before any training
+    networks = load_workloads(space.workloads, space.path)  # bad workloads fail before any training
     if models is None:
         from dse.surrogate_cache import cached_surrogates
 
         models = str(cached_surrogates(pdk, say=lambda line: click.echo(line, err=True)))
-    return space, make_evaluator(space, load_space_bundle(models, space)), models
+    return space, make_evaluator(space, load_space_bundle(models, space), networks), models
 
 
 @click.command("search")

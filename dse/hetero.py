@@ -417,9 +417,11 @@ def load_space_bundle(path, space: SearchSpace):
     return bundle
 
 
-def make_evaluator(space: SearchSpace, bundle) -> Evaluator:
-    """The evaluator a space asks for: :class:`HeteroEvaluator` with a [hetero] table, else the standard one."""
-    workloads = load_workloads(space.workloads, space.path)
+def make_evaluator(space: SearchSpace, bundle, workloads: dict | None = None) -> Evaluator:
+    """The evaluator a space asks for: :class:`HeteroEvaluator` with a [hetero] table, else the standard one.
+    ``workloads``: the space's workloads already loaded (:func:`dse.evaluator.load_workloads`), else loaded here."""
+    if workloads is None:
+        workloads = load_workloads(space.workloads, space.path)
     if space.hetero:
         return HeteroEvaluator(space, bundle, workloads)
     return Evaluator(space, bundle, workloads)

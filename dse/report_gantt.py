@@ -3,12 +3,12 @@ layer from its start to its finish, coloured by network; hovering a bar names th
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import plotly.express as px
 import plotly.graph_objects as go
 
+from frontend_sim.atomic import write_file
 from frontend_sim.schedule import Schedule
 
 logger = logging.getLogger(__name__)
@@ -40,11 +40,10 @@ def gantt_figure(schedule: Schedule, title: str | None = None) -> go.Figure:
 
 
 def write_gantt(schedule: Schedule, path: str | Path, title: str | None = None, plotly_js: bool | str = True) -> Path:
-    """Write the chart as an HTML file (temp file + rename: never half-written). ``plotly_js``: True embeds
-    plotly.js (self-contained, ~4 MB), ``"cdn"`` links it (small file, needs the network to view)."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.tmp")
-    gantt_figure(schedule, title).write_html(temporary, include_plotlyjs=plotly_js)
-    os.replace(temporary, path)
+    """Write the chart as an HTML file (:func:`frontend_sim.atomic.write_file`: never half-written).
+    ``plotly_js``: True embeds plotly.js (self-contained, ~4 MB), ``"cdn"`` links it (small file, needs the
+    network to view)."""
+    figure = gantt_figure(schedule, title)
+    path = write_file(path, lambda tmp: figure.write_html(tmp, include_plotlyjs=plotly_js))
     logger.info("Gantt chart written to %s", path)
     return path
