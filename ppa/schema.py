@@ -173,6 +173,9 @@ def read_csv(path: str | Path) -> pd.DataFrame:
         raise PPAInputError(f"{path}: empty file (no header, no rows)")
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:  # only blank lines: pandas finds no header
+        raise PPAInputError(f"{path}: no header row (the file has only blank lines); expected a CSV header "
+                            "naming the columns, then one row per sample") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise PPAInputError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
     header = [name.strip() for name in next(csv.reader(path.open(newline="", encoding="utf-8", errors="replace")))]
@@ -193,8 +196,13 @@ def _require_columns(path, df: pd.DataFrame, wanted, role: str) -> None:
             f"{path}: {role} column(s) {missing} not found; the file has: {', '.join(df.columns)}")
 
 
+#: Largest magnitude a feature or target may have: xgboost computes in float32, beyond it a value is inf.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def to_numeric(path, s: pd.Series, role: str) -> pd.Series:
-    """Strings → float; non-numeric text or ±inf raises, blanks become NaN (the caller decides)."""
+    """Strings → float; non-numeric text, ±inf or a magnitude beyond :data:`FLOAT32_MAX` raises, blanks
+    become NaN (the caller decides)."""
     empty = blank(s)
     values = pd.to_numeric(s.where(~empty), errors="coerce").astype(float)
     bad = values.isna() & ~empty
@@ -207,6 +215,12 @@ def to_numeric(path, s: pd.Series, role: str) -> pd.Series:
     inf = np.isinf(values)
     if inf.any():
         raise PPAInputError(f"{path}: {role} column {s.name!r} has infinite values at line(s) {lines(np.flatnonzero(inf))}")
+    huge = np.abs(values) > FLOAT32_MAX
+    if huge.any():
+        raise PPAInputError(
+            f"{path}: {role} column {s.name!r} has values beyond ±{FLOAT32_MAX:.3g} at line(s) "
+            f"{lines(np.flatnonzero(huge))} (e.g. {s[huge].iloc[0]!r}); the models compute in 32-bit floats "
+            "(xgboost), where such a value is infinite")
     return values
 
 
