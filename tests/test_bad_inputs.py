@@ -16,6 +16,7 @@ import shutil
 import signal
 import sqlite3
 import tomllib
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,16 @@ def study(bundle, tmp_path_factory) -> Path:
     return db
 
 
+def copy_study(source: Path, copy: Path, wal: bool = False) -> Path:
+    """A copy of a SQLite study by SQLite's backup (it holds what is still in the source's WAL file too);
+    ``wal``: in WAL mode, as ``accel-dse search`` leaves its studies."""
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(copy)) as target:
+        original.backup(target)
+        if wal:
+            target.execute("PRAGMA journal_mode=WAL")
+    return copy  # closed: no -wal or -shm file is left beside it
+
+
 def invoke(args: list[str], timeout_s: int = TIMEOUT_S):
     """The CLI in-process; a :class:`Hang` (as ``result.exception``) after ``timeout_s``."""
     previous = signal.signal(signal.SIGALRM, _alarm)
@@ -85,10 +96,8 @@ def run_case(case: dict, tmp: Path, **inputs: Path):
     here = shutil.copytree(HERE, tmp / "bad_inputs")  # the case reads a copy: no case can change the corpus
     out = tmp / "tmp"
     out.mkdir()
-    if "study" in inputs:  # SQLite's backup: the copy holds what is still in the original's WAL file too
-        with sqlite3.connect(inputs["study"]) as source, sqlite3.connect(tmp / "study.db") as copy:
-            source.backup(copy)
-        inputs["study"] = tmp / "study.db"
+    if "study" in inputs:
+        inputs["study"] = copy_study(inputs["study"], tmp / "study.db")
     args = [a.format(here=here, tmp=out, data=DATASET, **inputs) for a in case["args"]]
     return invoke(args)
 
