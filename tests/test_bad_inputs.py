@@ -3,7 +3,7 @@
 Each case must end as its index says — a one-line ``Error:`` (exit 1, or 2 for a usage error), a
 one-line ``warning:`` with the input taken as its original tool takes it, or plain success — never
 with a traceback, and within :data:`TIMEOUT_S`. A case that does not fails with its kind of harm first
-(:data:`HARMS`: ``HANG:``, ``TRACEBACK:``, ``SILENT:``, ``VAGUE:``, ``REFUSED:``), which
+(:data:`HARMS`: ``HANG:``, ``TRACEBACK:``, ``SILENT:``, ``VAGUE:``, ``REFUSED:``, ``RUNNING:``), which
 ``benchmarks/bench_bad_inputs.py`` counts. ``test_corpus_count`` prints the index's tally. The inputs
 that need a fault (full disk, read-only directory, silent server, second process) are in
 ``tests/test_bad_inputs_faults.py``, checked by the same :func:`check`.
@@ -30,8 +30,8 @@ CASES = tomllib.loads((HERE / "cases.toml").read_text(encoding="utf-8"))["case"]
 #: Seconds a case may take (a hang fails the case instead of the run).
 TIMEOUT_S = 120
 #: How a case can fail, as the first word of its failure message (the issue's kinds of harm; REFUSED:
-#: a legal input refused).
-HARMS = ("HANG", "TRACEBACK", "SILENT", "VAGUE", "REFUSED")
+#: a legal input refused; RUNNING: a search left a trial RUNNING).
+HARMS = ("HANG", "TRACEBACK", "SILENT", "VAGUE", "REFUSED", "RUNNING")
 #: The study the {study} placeholder copies: its name and trials.
 STUDY, STUDY_TRIALS = "space_ok", 4
 
@@ -126,11 +126,28 @@ def check(case: dict, result) -> None:
             pytest.fail(f"SILENT: {name}: no one-line warning matching {case['message']!r}\n{result.stderr}")
 
 
+def check_no_trial_running(db: Path) -> None:
+    """Every trial of the SQLite study file ``db`` (if the case created it) is finished: a trial whose
+    evaluation raised is told FAIL, never left RUNNING."""
+    import optuna
+
+    if not db.exists():
+        return
+    url = f"sqlite:///{db}"
+    for name in optuna.get_all_study_names(url):
+        running = optuna.load_study(study_name=name, storage=url).get_trials(
+            deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+        if running:
+            pytest.fail(f"RUNNING: study {name!r}: trials {[t.number for t in running]} left RUNNING")
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
 def test_case(case, request, tmp_path):
     inputs = {name: request.getfixturevalue(name) for name in ("bundle", "old_bundle", "study")
               if any(f"{{{name}}}" in a for a in case["args"])}
     check(case, run_case(case, tmp_path, **inputs))
+    if case["args"][0] == "search":
+        check_no_trial_running(tmp_path / "tmp" / "study.db")
 
 
 def test_corpus_count():
