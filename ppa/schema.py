@@ -212,6 +212,12 @@ def to_numeric(path, s: pd.Series, role: str) -> pd.Series:
             f"{path}: {role} column {s.name!r} has non-numeric values at line(s) {lines(np.flatnonzero(bad))} "
             f"(e.g. {first!r}); fix them, or if the column is a category list it as categorical "
             f"(--categorical {s.name} or `categorical = [...]` in the spec)")
+    _check_range(path, s, values, role)
+    return values
+
+
+def _check_range(path, s: pd.Series, values: pd.Series, role: str) -> None:
+    """``values`` (``s`` as floats) are finite and within :data:`FLOAT32_MAX`, else one line naming the lines."""
     inf = np.isinf(values)
     if inf.any():
         raise PPAInputError(f"{path}: {role} column {s.name!r} has infinite values at line(s) {lines(np.flatnonzero(inf))}")
@@ -221,7 +227,6 @@ def to_numeric(path, s: pd.Series, role: str) -> pd.Series:
             f"{path}: {role} column {s.name!r} has values beyond ±{FLOAT32_MAX:.3g} at line(s) "
             f"{lines(np.flatnonzero(huge))} (e.g. {s[huge].iloc[0]!r}); the models compute in 32-bit floats "
             "(xgboost), where such a value is infinite")
-    return values
 
 
 def type_features(path, df: pd.DataFrame, features, categorical) -> tuple[pd.DataFrame, list[str]]:
@@ -267,6 +272,9 @@ def read_table(path: str | Path, spec: DataSpec, *, for_training: bool = True) -
     if for_training and len(df) < MIN_ROWS:
         raise PPAInputError(f"{path}: only {len(df)} data rows; at least {MIN_ROWS} are needed to train and cross-validate")
     _require_columns(path, df, spec.keep, "--keep")
+    for col, role in [(c, "target") for c in spec.targets] + [(c, "feature") for c in features
+                                                            if c not in spec.categorical]:
+        _check_range(path, df[col], pd.to_numeric(df[col], errors="coerce").astype(float), role)  # before the probes
     problems, warnings = check_columns(path, df, features, list(spec.targets), categorical=spec.categorical,
                                        keep=spec.keep, probe=for_training and spec.features is None)
     if problems:
