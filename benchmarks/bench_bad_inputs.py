@@ -7,7 +7,7 @@ slow: the real read-only mount) with a JUnit XML report and counts each case as 
 corpus case is a clear error, a warning (the input taken as its original tool takes it, and said) or an
 accepted legal input, as ``tests/bad_inputs/cases.toml`` expects it; a passing fault case is a clear error
 with the previous output intact; a failing case is counted by the harm its failure names (HANG,
-TRACEBACK, SILENT, VAGUE, REFUSED, RUNNING; see ``tests/test_bad_inputs.py``), or as ``wrong`` when another check
+TRACEBACK, SILENT, VAGUE, REFUSED, RUNNING, WROTE; see ``tests/test_bad_inputs.py``), or as ``wrong`` when another check
 failed (e.g. a previous output changed). Writes
 reports/benchmarks/bad_inputs.{csv,md}.
 """
@@ -33,9 +33,9 @@ OUT = ROOT / "reports" / "benchmarks" / "bad_inputs"
 COMMAND = "python benchmarks/bench_bad_inputs.py"
 TESTS = ("tests/test_bad_inputs.py", "tests/test_bad_inputs_faults.py")
 EXPECTED = {"error": "clear error", "warning": "warning", "ok": "accepted"}
-HARMS = ("HANG", "TRACEBACK", "SILENT", "VAGUE", "REFUSED", "RUNNING")
+HARMS = ("HANG", "TRACEBACK", "SILENT", "VAGUE", "REFUSED", "RUNNING", "WROTE")
 OUTCOMES = ("clear error", "warning", "accepted", "silent", "vague", "traceback", "hang", "refused", "running",
-            "wrong", "not run")
+            "wrote", "wrong", "not run")
 
 
 def outcome(case: ET.Element, expect: str) -> str:

@@ -65,9 +65,11 @@ def _parent(path: Path) -> Path:
 
 
 def check_writable(path: str | Path) -> Path:
-    """Make sure an output can be created at ``path`` (its parent directory is created and a probe
-    file is written and removed there) before any long computation; returns ``path``."""
+    """Make sure an output can be created at ``path`` before any long computation: its parent directory
+    is created, a probe file is written and removed there, and the directories this created are removed
+    again (a command refused later leaves nothing behind); returns ``path``."""
     path = Path(path)
+    missing = [d for d in path.parents if not d.exists()]  # deepest first
     parent = _parent(path)
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)
@@ -75,6 +77,12 @@ def check_writable(path: str | Path) -> Path:
         os.unlink(probe)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write in {parent} ({_reason(exc)})") from None
+    finally:
+        for directory in missing:
+            try:
+                directory.rmdir()
+            except OSError:  # not empty any more (another process wrote there) or already gone
+                break
     return path
 
 

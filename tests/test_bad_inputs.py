@@ -3,7 +3,7 @@
 Each case must end as its index says — a one-line ``Error:`` (exit 1, or 2 for a usage error), a
 one-line ``warning:`` with the input taken as its original tool takes it, or plain success — never
 with a traceback, and within :data:`TIMEOUT_S`. A case that does not fails with its kind of harm first
-(:data:`HARMS`: ``HANG:``, ``TRACEBACK:``, ``SILENT:``, ``VAGUE:``, ``REFUSED:``, ``RUNNING:``), which
+(:data:`HARMS`: ``HANG:``, ``TRACEBACK:``, ``SILENT:``, ``VAGUE:``, ``REFUSED:``, ``RUNNING:``, ``WROTE:``), which
 ``benchmarks/bench_bad_inputs.py`` counts. ``test_corpus_count`` prints the index's tally. The inputs
 that need a fault (full disk, read-only directory, silent server, second process) are in
 ``tests/test_bad_inputs_faults.py``, checked by the same :func:`check`.
@@ -30,8 +30,8 @@ CASES = tomllib.loads((HERE / "cases.toml").read_text(encoding="utf-8"))["case"]
 #: Seconds a case may take (a hang fails the case instead of the run).
 TIMEOUT_S = 120
 #: How a case can fail, as the first word of its failure message (the issue's kinds of harm; REFUSED:
-#: a legal input refused; RUNNING: a search left a trial RUNNING).
-HARMS = ("HANG", "TRACEBACK", "SILENT", "VAGUE", "REFUSED", "RUNNING")
+#: a legal input refused; RUNNING: a search left a trial RUNNING; WROTE: a refused command left files).
+HARMS = ("HANG", "TRACEBACK", "SILENT", "VAGUE", "REFUSED", "RUNNING", "WROTE")
 #: The study the {study} placeholder copies: its name and trials.
 STUDY, STUDY_TRIALS = "space_ok", 4
 
@@ -146,6 +146,9 @@ def test_case(case, request, tmp_path):
     inputs = {name: request.getfixturevalue(name) for name in ("bundle", "old_bundle", "study")
               if any(f"{{{name}}}" in a for a in case["args"])}
     check(case, run_case(case, tmp_path, **inputs))
+    left = sorted(str(p.relative_to(tmp_path / "tmp")) for p in (tmp_path / "tmp").rglob("*"))
+    if case["expect"] == "error" and not case.get("writes", False) and left:
+        pytest.fail(f"WROTE: {case['name']}: refused, but left {left}")
     if case["args"][0] == "search":
         check_no_trial_running(tmp_path / "tmp" / "study.db")
 
