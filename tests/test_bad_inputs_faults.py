@@ -234,3 +234,20 @@ def test_fault_second_search_through_a_symlinked_path(tmp_path, bundle):  # noqa
         holder.wait(timeout=60)
     check({"name": "second search through a symlink", "expect": "error",
            "message": "the SQLite study file is in use by another accel-dse process"}, result)
+
+
+def test_fault_search_on_a_study_in_a_read_only_directory(tmp_path, monkeypatch, bundle):  # noqa: F811
+    """A search whose SQLite study lies in a read-only directory cannot create the lock file beside it:
+    one line saying so (it was filelock's traceback; the real read-only mount is the slow test above)."""
+    import filelock
+
+    def read_only(self, *args, **kwargs):
+        _raise(errno.EROFS)
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", read_only)
+    result = invoke(["search", "--space", str(HERE / "space_ok.toml"), "--models", str(bundle), "--storage",
+                     f"sqlite:///{tmp_path / 'study.db'}", "--trials", "2", "--quiet"])
+    check({"name": "search on a study in a read-only directory", "expect": "error",
+           "message": r"cannot create the lock file study.db.lock beside the study file \(Read-only file system\); "
+                      r"a search writes its study, so .* must be writable"}, result)
+    assert os.listdir(tmp_path) == []
