@@ -31,6 +31,7 @@ computed), ``top1`` = the lowest over the workloads, and ``accuracy_uncertain`` 
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,8 @@ from dse.metrics import PHASE_METRICS, WORKLOAD_METRICS, metric_units
 from dse.objectives import constraint_matrix, objective_matrix
 from dse.space import SearchSpace
 from frontend_sim.simulator import combination_problems
+
+logger = logging.getLogger(__name__)
 
 
 def workload_key(name: str) -> str:
@@ -87,7 +90,24 @@ def load_model_bundle(path: str | Path, space: SearchSpace):
         raise DSEInputError(f"model bundle {path} does not predict {missing}; the evaluator needs "
                             f"{list(REQUIRED_TARGETS)} (it has {list(bundle.targets)})")
     space.check_model_features(list(bundle.features), str(path))
+    _warn_fixed_out_of_domain(space, bundle.encoder_, path)
     return bundle
+
+
+def _warn_fixed_out_of_domain(space: SearchSpace, encoder, path) -> None:
+    """One warning line per [fixed] feature outside the bundle's training range or categories: every design
+    of the space is then out of the surrogates' domain (and, unless out_of_domain = "allow", infeasible)."""
+    for name, value in space.fixed.items():
+        if name in encoder.ranges_ and isinstance(value, (int, float)) and not isinstance(value, bool):
+            low, high = encoder.ranges_[name]
+            if not low <= value <= high:
+                logger.warning("%s: [fixed].%s = %g is outside the range the surrogates %s were trained on "
+                               "(%g…%g): every design is out of their domain (out_of_domain = %s)",
+                               space.path, name, value, path, low, high, space.out_of_domain)
+        elif name in encoder.categories_ and str(value) not in encoder.categories_[name]:
+            logger.warning("%s: [fixed].%s = %r is a category the surrogates %s never saw (%s): every design is "
+                           "out of their domain (out_of_domain = %s)", space.path, name, value, path,
+                           ", ".join(encoder.categories_[name]), space.out_of_domain)
 
 
 @dataclass

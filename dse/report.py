@@ -9,7 +9,7 @@ loads) becomes a note in the report instead of stopping it.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +24,7 @@ from dse.report_pareto import chosen_designs, pareto_table, parse_pairs
 from dse.report_picks import KNEE_EXPLAINED, bound_hits, bound_notes, pick_sentence, pick_table
 from dse.report_storage import ReportError, load_study
 from dse.report_tables import study_settings, write_tables
-from frontend_sim.atomic import check_writable, write_file
+from frontend_sim.atomic import check_writable, output_files, write_file
 
 
 @dataclass
@@ -50,6 +50,16 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
     one line per step."""
     out = Path(out)
     check_writable(out / "report.html")  # before any work: a read-only --out is one line, not a traceback
+    with output_files(out) as stage:  # all files or, on a failure (e.g. a full disk), the previous ones
+        files = _write_report(storage, study_name, stage, pairs, n_designs, static, progress)
+    files = replace(files, out=out, csv=out / files.csv.name, json=out / files.json.name,
+                    html=out / files.html.name, pngs=[out / png.name for png in files.pngs])
+    progress(f"report written: {files.html}")
+    return files
+
+
+def _write_report(storage: str, study_name: str, out: Path, pairs: str | None, n_designs: int, static: bool,
+                  progress) -> ReportFiles:
     study = load_study(storage, study_name)
     progress(f"study {study_name!r}: {len(study.trials)} trials")
     data = read_study(study)
@@ -113,7 +123,6 @@ def write_report(storage: str, study_name: str, out: Path | str, pairs: str | No
     if notes:
         sections.append(("notes", "Notes", ["<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"]))
     html_path = rh.write_html(out / "report.html", f"accel-dse report: {study_name}", sections)
-    progress(f"report written: {html_path}")
     pngs = rf.write_pngs(static_figures) if static else []
     if pngs:
         progress(f"{len(pngs)} PNGs written (plotly static export)")

@@ -99,6 +99,10 @@ def open_storage(url: str, read_only: bool = False) -> StudyStorage:
                 f"--storage {url}: the SQLite study file is in use by another accel-dse process; SQLite "
                 f"takes one worker at a time — for parallel workers use --storage postgresql://… or "
                 f"journal:///path/study.log") from None
+        except OSError as exc:  # after Timeout, which is an OSError too
+            raise DSEInputError(f"--storage {url}: cannot create the lock file {real.name}.lock beside the study "
+                                f"file ({exc.strerror or exc}); a search writes its study, so {real.parent} must "
+                                f"be writable") from None
         try:
             storage = _sqlite_storage(url, real, wal=True)
         except DSEInputError:
@@ -166,14 +170,29 @@ def _sqlite_storage(url: str, real: Path, wal: bool) -> optuna.storages.RDBStora
     try:
         storage = optuna.storages.RDBStorage(f"sqlite:///{real}", engine_kwargs={"connect_args": {"timeout": 60}})
     except Exception as exc:  # SQLAlchemy errors carry the reason (e.g. not a database)
-        raise DSEInputError(f"--storage {url}: cannot open it as an Optuna study database: "
-                            f"{str(exc).strip().splitlines()[0]}") from None
+        reason = str(exc).strip().splitlines()[0]
+        if _in_wal_mode(real) and "unable to open database file" in reason:
+            raise DSEInputError(
+                f"--storage {url}: the study file is in SQLite's WAL mode, which needs to open or create its "
+                f"shared-memory file {real.name}-shm beside it, and SQLite could not ({reason}); is "
+                f"{real.parent} read-only? Make it writable, or copy {real.name} to a writable directory") from None
+        raise DSEInputError(f"--storage {url}: cannot open it as an Optuna study database: {reason}") from None
     if wal:
         # Write-ahead log, fsync at checkpoints: a killed process loses nothing committed (an OS
         # crash or power cut may lose the last trials); ~5x fewer disk syncs per trial.
         sqlalchemy.event.listen(storage.engine, "connect", _sqlite_wal)
         storage.engine.dispose()
     return storage
+
+
+def _in_wal_mode(path: Path) -> bool:
+    """True when the SQLite file ``path`` is in WAL mode (its header's read and write versions are 2)."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(20)
+    except OSError:
+        return False
+    return header.startswith(b"SQLite format 3\x00") and header[18:20] == b"\x02\x02"
 
 
 def _sqlite_wal(connection, _record) -> None:

@@ -15,7 +15,7 @@ from dse.errors import DSEInputError
 from dse.evaluator import Evaluator
 from dse.pareto import pareto_mask
 from dse.space import SearchSpace
-from frontend_sim.atomic import write_file, write_text
+from frontend_sim.atomic import output_files, write_file, write_text
 from ppa.json_values import json_value
 
 #: Largest space ``sweep`` evaluates unless told otherwise (points).
@@ -59,8 +59,12 @@ def sweep_design_space(space: SearchSpace, evaluator: Evaluator, max_points: int
 
 def write_sweep(table: pd.DataFrame, space: SearchSpace, evaluator: Evaluator, out_dir: str | Path) -> dict:
     """``sweep.csv`` (every point), ``pareto.csv`` (the front) and ``sweep.json`` (what was swept, units),
-    each written atomically (:mod:`frontend_sim.atomic`)."""
-    out = Path(out_dir)
+    written as one output (:func:`frontend_sim.atomic.output_files`: all three or, on a failure, none)."""
+    with output_files(out_dir) as out:
+        return _write_sweep(table, space, evaluator, out)
+
+
+def _write_sweep(table: pd.DataFrame, space: SearchSpace, evaluator: Evaluator, out: Path) -> dict:
     write_file(out / "sweep.csv", lambda p: table.to_csv(p, index=False))
     write_file(out / "pareto.csv", lambda p: table[table["pareto"]].to_csv(p, index=False))
     summary = {

@@ -65,9 +65,11 @@ def _parent(path: Path) -> Path:
 
 
 def check_writable(path: str | Path) -> Path:
-    """Make sure an output can be created at ``path`` (its parent directory is created and a probe
-    file is written and removed there) before any long computation; returns ``path``."""
+    """Make sure an output can be created at ``path`` before any long computation: its parent directory
+    is created, a probe file is written and removed there, and the directories this created are removed
+    again (a command refused later leaves nothing behind); returns ``path``."""
     path = Path(path)
+    missing = [d for d in path.parents if not d.exists()]  # deepest first
     parent = _parent(path)
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)
@@ -75,6 +77,12 @@ def check_writable(path: str | Path) -> Path:
         os.unlink(probe)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write in {parent} ({_reason(exc)})") from None
+    finally:
+        for directory in missing:
+            try:
+                directory.rmdir()
+            except OSError:  # not empty any more (another process wrote there) or already gone
+                break
     return path
 
 
@@ -153,5 +161,42 @@ def replace_directory(path: str | Path) -> Iterator[Path]:
                               "unchanged") from None
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def output_files(directory: str | Path) -> Iterator[Path]:
+    """Several files that make one output in ``directory`` (a report, a sweep), all or none.
+
+    Yields a staging directory inside ``directory``; the caller writes the output's files there. Only
+    when it is done are they moved into ``directory``, by renames, each replacing the previous file of
+    that name. A failure while writing (a full disk, a crashing writer) removes the staging directory and
+    leaves ``directory`` exactly as it was; files of ``directory`` the output does not name are never
+    touched (``directory`` may be shared, unlike a bundle's, see :func:`replace_directory`)."""
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise OutputError(f"{directory}: exists and is not a directory")
+    _parent(directory / "output")
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".accel-dse-output.", suffix=".tmp", dir=directory))
+        os.chmod(staging, 0o777 & ~_umask())
+    except OSError as exc:
+        raise OutputError(f"{directory}: cannot write in it ({_reason(exc)})") from None
+    try:
+        yield staging
+        files = sorted(file for file in staging.iterdir() if file.is_file())
+        try:
+            for file in files:
+                _fsync(file)
+            for file in files:
+                os.replace(file, directory / file.name)
+            _fsync(directory)
+        except OSError as exc:
+            raise OutputError(f"{directory}: cannot write ({_reason(exc)})") from None
+    except OutputError as exc:  # a writer's message names its staged file: name the final one
+        raise OutputError(str(exc).replace(str(staging), str(directory))) from None
+    except OSError as exc:
+        raise OutputError(f"{directory}: cannot write ({_reason(exc)}); its previous files are unchanged") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)

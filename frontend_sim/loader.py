@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from frontend_sim.errors import SimulatorInputError
+from frontend_sim.simulator import check_layer
 from frontend_sim.workloads import Workload, with_batch
 from frontend_sim.zoo import WORKLOADS, get_workload, is_zoo_name
 
@@ -37,11 +38,21 @@ def load_workload(name_or_path: str | Path | Workload, batch: int = 1) -> Worklo
     :func:`frontend_sim.topology.read_topology`); ONNX models are imported with
     :func:`frontend_sim.onnx_import.import_onnx` (a symbolic batch dimension taken as 1, then batched);
     ``.json`` files are SimDIT DNN specs (:func:`frontend_sim.simdit_spec.read_simdit_spec`).
+    Every layer is checked (:func:`frontend_sim.simulator.check_layer`); an error names the source.
     """
     if isinstance(name_or_path, Workload):
         return with_batch(name_or_path, batch)
     text, spec_batch = split_batch(str(name_or_path))
-    return _load(text, batch * spec_batch)
+    try:
+        workload = _load(text, batch * spec_batch)
+        for layer in workload.layers:  # here, so that a bad layer is said with the file or name it came from
+            check_layer(layer)
+    except SimulatorInputError as exc:
+        message = str(exc)
+        if text in message or str(Path(text)) in message:
+            raise
+        raise SimulatorInputError(f"{name_or_path}: {message}") from None
+    return workload
 
 
 def _load(text: str, batch: int) -> Workload:

@@ -363,6 +363,10 @@ class _Graph:
         weight = self._shape(node.input[1], node, index)
         kernel = list(weight[2:])
         groups = int(attrs.get("group", 1))
+        if weight[1] * groups != c:  # onnx's shape inference does not check it
+            raise SimulatorInputError(f"{self._where(node, index)}: weight {node.input[1]!r} has {weight[1]} input "
+                                      f"channels per group x group {groups} = {weight[1] * groups}, but its input "
+                                      f"{node.input[0]!r} has {c} channels")
         sh, sw, ph, pw = self._window(node, index, attrs, h, w, kernel)
         kh, kw = ([1] + kernel) if len(kernel) == 1 else kernel
         layer = Layer(name, "conv", h, w, c, kh, kw, weight[0], sh, sw, ph, pw, groups, n)

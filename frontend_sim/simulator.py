@@ -29,7 +29,7 @@ from frontend_sim import im2col_tiling, mapping, memory, simd
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import (ARRAY_MAPPINGS, CHOICE_FIELDS, DATAFLOWS, FIELD_NAMES, INT_FIELDS, KIB_BITS,
                                    POSITIVE_FLOAT_FIELDS, TILINGS, HardwareConfig, genesys_minimum_buffers)
-from frontend_sim.workloads import Workload
+from frontend_sim.workloads import MAX_DIMENSION, MAX_LAYER_MACS, Workload
 
 #: Per-config totals returned by simulate_batch (the shared contract), then extras.
 TOTAL_COLUMNS = ["total_cycles", "compute_cycles", "stall_cycles", "simd_cycles", "macs", "utilization",
@@ -137,12 +137,16 @@ def ifmap_elements_read(layer, padded: bool = False) -> int:
 
 
 def check_layer(layer) -> None:
-    """Geometry sanity of one layer: positive sizes, groups dividing channels and filters."""
+    """Geometry sanity of one layer: positive sizes within :data:`MAX_DIMENSION`, at most
+    :data:`MAX_LAYER_MACS` MACs, groups dividing channels and filters."""
     for name in ("ifmap_h", "ifmap_w", "channels", "filter_h", "filter_w", "num_filters",
                  "stride_h", "stride_w", "groups", "batch"):
         value = getattr(layer, name)
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise SimulatorInputError(f"layer {layer.name!r}: {name}={value!r}; expected an integer >= 1")
+        if value > MAX_DIMENSION:
+            raise SimulatorInputError(f"layer {layer.name!r}: {name}={value:,} is beyond the largest dimension, "
+                                      f"{MAX_DIMENSION:,}")
     for name in ("act_bits", "wgt_bits"):
         value = getattr(layer, name)
         if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1):
@@ -150,6 +154,10 @@ def check_layer(layer) -> None:
                                       f"(the hardware's width)")
     if layer.pad_h < 0 or layer.pad_w < 0:
         raise SimulatorInputError(f"layer {layer.name!r}: negative padding ({layer.pad_h}, {layer.pad_w})")
+    size = layer.macs if layer.is_gemm else layer.batch * layer.ifmap_h * layer.ifmap_w * layer.channels
+    if size > MAX_LAYER_MACS:
+        raise SimulatorInputError(f"layer {layer.name!r}: {size:.3g} {'MACs' if layer.is_gemm else 'input elements'}, "
+                                  f"beyond the simulator's exact range ({MAX_LAYER_MACS:.3g}); check its dimensions")
     if layer.is_gemm:
         if layer.channels % layer.groups or layer.num_filters % layer.groups:
             raise SimulatorInputError(f"layer {layer.name!r}: groups={layer.groups} must divide channels="

@@ -44,14 +44,10 @@ import re
 from pathlib import Path
 
 from frontend_sim.errors import SimulatorInputError
-from frontend_sim.workloads import Layer, Workload
+from frontend_sim.workloads import MAX_DIMENSION, MAX_LAYER_MACS, Layer, Workload
 
 logger = logging.getLogger(__name__)
 
-#: Largest value of one topology dimension (sizes, channels, filters, strides, M/N/K).
-MAX_DIMENSION = 2 ** 31 - 1
-#: Largest MAC count of one layer: counts and cycles stay exact in float64 and far inside int64.
-MAX_LAYER_MACS = 2 ** 53
 
 CONV_COLUMNS = ("Layer name", "IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width",
                 "Channels", "Num Filter", "Strides")

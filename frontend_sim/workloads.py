@@ -23,6 +23,11 @@ from frontend_sim.errors import SimulatorInputError
 
 #: Layers mapped onto the systolic array.
 GEMM_OPS = ("conv", "gemm")
+#: Largest value of one layer dimension (sizes, channels, filters, strides, groups, batch, M/N/K).
+MAX_DIMENSION = 2 ** 31 - 1
+#: Largest MAC count of one layer (for a SIMD layer: input elements): counts and cycles stay exact in
+#: float64 and far inside int64.
+MAX_LAYER_MACS = 2 ** 53
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,9 @@ def read_csv(path: str | Path) -> pd.DataFrame:
         raise PPAInputError(f"{path}: empty file (no header, no rows)")
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except pd.errors.EmptyDataError:  # only blank lines: pandas finds no header
+        raise PPAInputError(f"{path}: no header row (the file has only blank lines); expected a CSV header "
+                            "naming the columns, then one row per sample") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise PPAInputError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
     header = [name.strip() for name in next(csv.reader(path.open(newline="", encoding="utf-8", errors="replace")))]
@@ -193,8 +196,13 @@ def _require_columns(path, df: pd.DataFrame, wanted, role: str) -> None:
             f"{path}: {role} column(s) {missing} not found; the file has: {', '.join(df.columns)}")
 
 
+#: Largest magnitude a feature or target may have: xgboost computes in float32, beyond it a value is inf.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def to_numeric(path, s: pd.Series, role: str) -> pd.Series:
-    """Strings → float; non-numeric text or ±inf raises, blanks become NaN (the caller decides)."""
+    """Strings → float; non-numeric text, ±inf or a magnitude beyond :data:`FLOAT32_MAX` raises, blanks
+    become NaN (the caller decides)."""
     empty = blank(s)
     values = pd.to_numeric(s.where(~empty), errors="coerce").astype(float)
     bad = values.isna() & ~empty
@@ -204,10 +212,21 @@ def to_numeric(path, s: pd.Series, role: str) -> pd.Series:
             f"{path}: {role} column {s.name!r} has non-numeric values at line(s) {lines(np.flatnonzero(bad))} "
             f"(e.g. {first!r}); fix them, or if the column is a category list it as categorical "
             f"(--categorical {s.name} or `categorical = [...]` in the spec)")
+    _check_range(path, s, values, role)
+    return values
+
+
+def _check_range(path, s: pd.Series, values: pd.Series, role: str) -> None:
+    """``values`` (``s`` as floats) are finite and within :data:`FLOAT32_MAX`, else one line naming the lines."""
     inf = np.isinf(values)
     if inf.any():
         raise PPAInputError(f"{path}: {role} column {s.name!r} has infinite values at line(s) {lines(np.flatnonzero(inf))}")
-    return values
+    huge = np.abs(values) > FLOAT32_MAX
+    if huge.any():
+        raise PPAInputError(
+            f"{path}: {role} column {s.name!r} has values beyond ±{FLOAT32_MAX:.3g} at line(s) "
+            f"{lines(np.flatnonzero(huge))} (e.g. {s[huge].iloc[0]!r}); the models compute in 32-bit floats "
+            "(xgboost), where such a value is infinite")
 
 
 def type_features(path, df: pd.DataFrame, features, categorical) -> tuple[pd.DataFrame, list[str]]:
@@ -253,6 +272,9 @@ def read_table(path: str | Path, spec: DataSpec, *, for_training: bool = True) -
     if for_training and len(df) < MIN_ROWS:
         raise PPAInputError(f"{path}: only {len(df)} data rows; at least {MIN_ROWS} are needed to train and cross-validate")
     _require_columns(path, df, spec.keep, "--keep")
+    for col, role in [(c, "target") for c in spec.targets] + [(c, "feature") for c in features
+                                                            if c not in spec.categorical]:
+        _check_range(path, df[col], pd.to_numeric(df[col], errors="coerce").astype(float), role)  # before the probes
     problems, warnings = check_columns(path, df, features, list(spec.targets), categorical=spec.categorical,
                                        keep=spec.keep, probe=for_training and spec.features is None)
     if problems:

@@ -61,8 +61,11 @@ def test_writer_exception_removes_the_temporary(tmp_path):
 
 
 def test_check_writable(tmp_path, monkeypatch):
-    assert check_writable(tmp_path / "new" / "x") == tmp_path / "new" / "x"
-    assert os.listdir(tmp_path / "new") == []
+    assert check_writable(tmp_path / "new" / "deeper" / "x") == tmp_path / "new" / "deeper" / "x"
+    assert os.listdir(tmp_path) == []  # the directories it made to probe are gone again
+    (tmp_path / "kept").mkdir()
+    check_writable(tmp_path / "kept" / "x")
+    assert os.listdir(tmp_path) == ["kept"] and os.listdir(tmp_path / "kept") == []
     (tmp_path / "file").write_text("")
     with pytest.raises(OutputError, match="cannot create its directory"):
         check_writable(tmp_path / "file" / "x")
