@@ -23,7 +23,7 @@ A space file::
     constraints = ["area_um2 <= 2e6"]
     out_of_domain = "penalize"         # reject | penalize | allow
     uncertainty_threshold = 0.25       # relative surrogate spread flagged as uncertain
-    accuracy = ["resnet50_lsq"]        # optional: accuracy tables (bundled names or CSV paths; dse.accuracy)
+    accuracy = ["resnet50_hawq_v3"]    # optional: accuracy tables (bundled names or CSV paths; dse.accuracy)
     accuracy_uncertain = "penalize"    # reject | penalize | allow designs whose top1 is not a table row
 
     [constants]                        # optional overrides of the evaluator's memory constants
