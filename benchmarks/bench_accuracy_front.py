@@ -2,12 +2,13 @@
 
     python benchmarks/bench_accuracy_front.py [--models DIR]
 
-Each network choice of the two bundled accuracy spaces (``dse/spaces/asap7_resnet50_accuracy.toml``: body
-precision 2/3/4/8 bits with the first/last layer at 8 bits, LSQ's table; ``asap7_mobilenetv2_accuracy.toml``:
-the 22 released MobileNetV2 width × resolution checkpoints) is evaluated on a fixed grid of hardware designs
-(arrays 8×8 and 16×16, os/ws, array widths 8/16 bits and fixed/packed precision modes for ResNet-50, one
-buffer/DRAM/clock setting) with the evaluator and the demo's ASAP7 surrogates (trained here unless
-``--models`` is given). A choice's EDP is its best over the hardware grid among designs that pass the space's
+Each network choice of the two bundled accuracy spaces (``dse/spaces/asap7_resnet50_accuracy.toml``: HAWQ-V3's
+uniform W8A8 and W4A4 (first/last layer at 8 bits) and its nine mixed 4/8-bit per-layer policies;
+``asap7_mobilenetv2_accuracy.toml``: the 22 released MobileNetV2 width × resolution checkpoints, at 8 bits) is
+evaluated on a fixed grid of hardware designs (arrays 8×8 and 16×16, os/ws, array widths 8/16 bits and
+fixed/packed precision modes for ResNet-50 -- packed designs charged the packed PE's measured area, power and
+clock, ``ppa/packing.py`` --, one buffer/DRAM/clock setting) with the evaluator and the demo's ASAP7
+surrogates (trained here unless ``--models`` is given). A choice's EDP is its best over the hardware grid among designs that pass the space's
 rules, the area bound and the surrogate-trust check. The tables give, per accuracy bound, the lowest-EDP
 design meeting it and its EDP against the baseline: 8-bit everywhere, fixed mode, width 1.0, 224 pixels.
 Writes reports/benchmarks/accuracy_front.{csv,md}.
@@ -38,19 +39,24 @@ FIXED = {"ibuf_kib": 128, "wbuf_kib": 128, "obuf_kib": 64, "dram_bytes_per_cycle
          "mac_pipeline": 1, "mult_style": "star"}
 #: Network (and precision) choices per space; the first entry of each list is the baseline's.
 CHOICES = {
-    "asap7_resnet50_accuracy": {"net_act_bits": [8, 4, 3, 2], "act_bits": [8, 16],
-                                "precision_mode": ["fixed", "packed"]},
+    "asap7_resnet50_accuracy": {"net_policy": ["uniform", "hawq-v3:size0.75", "hawq-v3:size0.5", "hawq-v3:size0.25",
+                                               "hawq-v3:bops0.75", "hawq-v3:bops0.5", "hawq-v3:bops0.25",
+                                               "hawq-v3:latency0.75", "hawq-v3:latency0.5", "hawq-v3:latency0.25"],
+                                "net_act_bits": [8, 4], "act_bits": [8, 16], "precision_mode": ["fixed", "packed"]},
     "asap7_mobilenetv2_accuracy": {"net_width": [1.0, 0.35, 0.5, 0.75, 1.4], "net_resolution": [224, 192, 160, 128, 96]},
 }
-BASELINE = {"asap7_resnet50_accuracy": {"net_act_bits": 8, "act_bits": 8, "precision_mode": "fixed"},
+BASELINE = {"asap7_resnet50_accuracy": {"net_policy": "uniform", "net_act_bits": 8, "act_bits": 8,
+                                        "precision_mode": "fixed"},
             "asap7_mobilenetv2_accuracy": {"net_width": 1.0, "net_resolution": 224}}
 #: Accuracy bounds, relative to the baseline's top-1 (percentage points).
 MARGINS = (0.0, -0.5, -1.0, -2.0, -5.0, -10.0)
 
 
 def grid(space_name: str) -> list[dict]:
+    """The hardware grid × the space's choices (a policy fixes the bits: one net_act_bits per policy)."""
     axes = {**HARDWARE, **CHOICES[space_name]}
-    return [{**FIXED, **dict(zip(axes, values))} for values in itertools.product(*axes.values())]
+    points = [{**FIXED, **dict(zip(axes, values))} for values in itertools.product(*axes.values())]
+    return [p for p in points if p.get("net_policy", "uniform") == "uniform" or p["net_act_bits"] == 8]
 
 
 def evaluate(space_name: str, models: Path) -> pd.DataFrame:
@@ -80,8 +86,9 @@ def front(table: pd.DataFrame) -> pd.DataFrame:
 
 def choice_text(row: pd.Series, space_name: str) -> str:
     if space_name == "asap7_resnet50_accuracy":
-        return (f"body {int(row['net_act_bits'])} b / edges 8 b on a {int(row['act_bits'])}-bit array, "
-                f"{row['precision_mode']}")
+        bits = (f"body {int(row['net_act_bits'])} b / edges 8 b" if row["net_policy"] == "uniform"
+                else f"{row['net_policy']} (4/8 b per layer)")
+        return f"{bits} on a {int(row['act_bits'])}-bit array, {row['precision_mode']}"
     return f"width {row['net_width']:g}, {int(row['net_resolution'])} px, 8 b"
 
 
@@ -139,17 +146,18 @@ def main() -> None:
         "1.0 GHz target, ASAP7 surrogates (the demo's). A choice counts where a design passes the space's rules, "
         "area <= 2e6 µm² and the surrogate-trust check.",
         "",
-        "Baselines: ResNet-50 with every layer at 8 bits on an 8-bit array in fixed mode (LSQ's 8-bit row); "
-        "MobileNetV2 width 1.0 at 224 pixels on an 8-bit array. `edp_vs_baseline` = best EDP meeting the "
-        "bound / the baseline's best EDP over the same hardware grid.",
+        "Baselines: ResNet-50 with every layer at 8 bits on an 8-bit array in fixed mode (HAWQ-V3's W8A8 row, "
+        "77.58 %); MobileNetV2 width 1.0 at 224 pixels on an 8-bit array (TFLite's 8-bit row, 70.8 %). "
+        "`edp_vs_baseline` = best EDP meeting the bound / the baseline's best EDP over the same hardware grid.",
         "",
         "Approximate: top-1 is looked up in published tables (datasets/accuracy/PROVENANCE.md), not measured here; "
-        "MobileNetV2's bundled numbers are floating point, so on the 8-bit array they are upper bounds "
-        "(`accuracy_uncertain`); EDP comes from the simulator and the PPA surrogates (their error in "
-        "reports/benchmarks/surrogates.md); the hardware grid is small and fixed, not a search. "
-        "Packed mode is charged as a plain PE of the built widths: the area and power of the sub-word "
-        "packing logic (BitFusion-style) are not in the PPA datasets, so packed designs are optimistic; "
-        "the `fixed mode only` rows show what precision buys through traffic and SRAM accesses alone.",
+        "MobileNetV2 is measured at 8 bits only at width 1.0 / 224 px, so its other width × resolution points "
+        "carry the floating-point checkpoint's number as an upper bound (`accuracy_uncertain`); EDP comes from "
+        "the simulator and the PPA surrogates (their error in reports/benchmarks/surrogates.md); the hardware grid "
+        "is small and fixed, not a search. Packed designs are charged the packed PE's measured extra area, "
+        "energy per cycle, leakage and slower clock (datasets/packed_pe_overhead.md: each PE synthesised alone, "
+        "vectorless power at one activity); the `fixed mode only` rows show what precision buys through traffic "
+        "and SRAM accesses alone.",
         "",
         "## Lowest EDP per accuracy bound",
         "",

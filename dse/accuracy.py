@@ -3,20 +3,25 @@
 Accuracy is never computed here: it comes from published tables (bundled, see
 ``datasets/accuracy/PROVENANCE.md``) or from the user's own measurements in the same CSV format:
 
-``network,width,resolution,depth,act_bits,wgt_bits,edge_bits,top1,source``
+``network,width,resolution,depth,act_bits,wgt_bits,edge_bits,top1,source[,policy]``
 
 * ``network``: a zoo family (``mobilenetv2``, ``resnet``; :data:`frontend_sim.zoo.FAMILIES`) or a workload name;
 * ``width``: width multiplier (> 0); ``resolution``: input side in pixels and ``depth``: network depth
   (integers >= 1, or blank where the network has none);
 * ``act_bits``, ``wgt_bits``: bits of the body's activations and weights; ``edge_bits``: bits of the first
   and last GEMM layer (:func:`frontend_sim.workloads.with_precision`); 1..32, 32 = floating point;
-* ``top1``: percent (0..100); ``source``: free text (the bundled tables: a key of PROVENANCE.md).
+* ``top1``: percent (0..100); ``source``: the training recipe / publication the row comes from (the bundled
+  tables: a key of PROVENANCE.md); rows of one source share one baseline;
+* ``policy`` (optional column; blank = uniform): the name of a published per-layer (mixed-precision)
+  assignment; the three bit columns then give the *widest* bits the policy uses in each layer group, i.e.
+  the widths an array must be built for. A table without the column is read as all-uniform.
 
-Blank lines and lines starting with ``#`` are skipped; a bad row or two rows with the same choice raise
-:class:`~dse.errors.DSEInputError` naming the file and line.
+Blank lines and lines starting with ``#`` are skipped; a bad row or two rows of one source with the same
+choice raise :class:`~dse.errors.DSEInputError` naming the file and line.
 
-Lookup of a :class:`NetworkChoice` (the rules are the only places an answer is not a table row; each sets
-``uncertain``):
+Lookup of a :class:`NetworkChoice`, **within each source** (the rules are the only places an answer is not a
+table row; each sets ``uncertain``); only rows of the choice's ``policy`` take part (uniform choices never
+see mixed-precision rows, and the reverse):
 
 1. a row with the same network, width, resolution, depth and precision: its ``top1``, certain;
 2. precision not in the table: the lowest ``top1`` of the rows at the same geometry whose three widths are
@@ -24,13 +29,18 @@ Lookup of a :class:`NetworkChoice` (the rules are the only places an answer is n
 3. resolution not in the table: linear interpolation in resolution between the nearest lower and higher
    resolution at the same network, width and depth (each end by rules 1-2); never extrapolated;
 4. otherwise NaN (unknown): a constraint on ``top1`` is then violated, an objective on it rejects the design.
+
+Sources are never mixed within one answer (a bound or an interpolation uses one source's rows, so a
+difference between two recipes' baselines never looks like an effect of precision). When several sources
+answer, the answer of the lowest-numbered rule wins, and among equal rules the lowest ``top1`` (the
+conservative one); :attr:`Accuracy.source` names the source used.
 """
 from __future__ import annotations
 
 import csv
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -41,10 +51,13 @@ from dse.errors import DSEInputError
 logger = logging.getLogger(__name__)
 
 COLUMNS = ("network", "width", "resolution", "depth", "act_bits", "wgt_bits", "edge_bits", "top1", "source")
+#: The optional last column: a named per-layer precision assignment (blank = uniform by layer group).
+POLICY = "policy"
 #: Bits that stand for floating point (unquantised) in a table.
 FLOAT_BITS = 32
 #: Bundled tables by name (files of ``accel_dse_datasets``, ``datasets/accuracy/``).
-BUNDLED = {"mobilenetv2_slim": "accuracy/mobilenetv2_slim.csv", "resnet50_lsq": "accuracy/resnet50_lsq.csv"}
+BUNDLED = {"mobilenetv2_slim": "accuracy/mobilenetv2_slim.csv", "mobilenetv2_tflite": "accuracy/mobilenetv2_tflite.csv",
+           "mobilenetv2_haq": "accuracy/mobilenetv2_haq.csv", "resnet50_hawq_v3": "accuracy/resnet50_hawq_v3.csv"}
 #: How a lookup was answered (the ``accuracy_rule`` of a design).
 RULES = ("table", "precision_bound", "resolution_interpolation", "missing")
 
@@ -52,7 +65,8 @@ RULES = ("table", "precision_bound", "resolution_interpolation", "missing")
 @dataclass(frozen=True)
 class NetworkChoice:
     """What a design runs: the network (family or workload name), its scaling and its layer-group widths (bits).
-    ``resolution`` and ``depth`` are None where the network has none."""
+    ``resolution`` and ``depth`` are None where the network has none; ``policy``: a named per-layer precision
+    assignment ("" = uniform by layer group, the bits then being the widest the policy uses)."""
 
     network: str
     width: float = 1.0
@@ -61,15 +75,18 @@ class NetworkChoice:
     act_bits: int = FLOAT_BITS
     wgt_bits: int = FLOAT_BITS
     edge_bits: int = FLOAT_BITS
+    policy: str = ""
 
 
 @dataclass(frozen=True)
 class Accuracy:
-    """Answer of a lookup: top-1 (percent, NaN when unknown), whether a rule beyond an exact row gave it, which."""
+    """Answer of a lookup: top-1 (percent, NaN when unknown), whether a rule beyond an exact row gave it, which,
+    and the source whose rows gave it ("" when unknown)."""
 
     top1: float
     uncertain: bool
     rule: str
+    source: str = ""
 
 
 def _number(text: str, kind: type, low: float, high: float | None, blank_ok: bool):
@@ -117,32 +134,42 @@ class AccuracyTable:
             raise DSEInputError("accuracy: no table given; name a bundled table "
                                 f"({', '.join(BUNDLED)}) or a CSV path")
         rows = pd.concat(frames, ignore_index=True)
-        key = rows[["network", "width", "resolution", "depth", "act_bits", "wgt_bits", "edge_bits"]].fillna(-1)
+        key = rows[["network", "width", "resolution", "depth", "act_bits", "wgt_bits", "edge_bits", "source",
+                    POLICY]].fillna(-1)
         repeated = key.duplicated(keep=False)
         if repeated.any():
             a, b = rows[repeated].head(2)["where"].tolist()
-            raise DSEInputError(f"accuracy tables: {a} and {b} give the same network, scaling and precision; "
-                                f"expected one measurement per choice")
+            raise DSEInputError(f"accuracy tables: {a} and {b} give the same network, scaling, precision and "
+                                f"source; expected one measurement per choice and source")
         return cls(rows, tuple(sources))
 
     def lookup(self, choice: NetworkChoice) -> Accuracy:
-        """Top-1 of one choice by the rules of the module docstring."""
+        """Top-1 of one choice by the rules of the module docstring (each source on its own, then the best rule)."""
         same = self.rows[(self.rows["network"] == choice.network) & np.isclose(self.rows["width"], choice.width)
-                         & _equal(self.rows["depth"], choice.depth)]
-        value, exact = _by_precision(same[_equal(same["resolution"], choice.resolution)], choice)
-        if not math.isnan(value):
-            return Accuracy(value, not exact, "table" if exact else "precision_bound")
-        if choice.resolution is not None:
-            known = same["resolution"].dropna()
-            lower, higher = known[known < choice.resolution], known[known > choice.resolution]
-            if len(lower) and len(higher):
-                r0, r1 = lower.max(), higher.min()
-                v0, _ = _by_precision(same[same["resolution"] == r0], choice)
-                v1, _ = _by_precision(same[same["resolution"] == r1], choice)
-                if not (math.isnan(v0) or math.isnan(v1)):
-                    top1 = v0 + (v1 - v0) * (choice.resolution - r0) / (r1 - r0)
-                    return Accuracy(float(top1), True, "resolution_interpolation")
-        return Accuracy(math.nan, True, "missing")
+                         & _equal(self.rows["depth"], choice.depth) & (self.rows[POLICY] == choice.policy)]
+        answers = [replace(_lookup_source(rows, choice), source=source) for source, rows in same.groupby("source")]
+        known = [a for a in answers if not math.isnan(a.top1)]
+        if not known:
+            return Accuracy(math.nan, True, "missing")
+        return min(known, key=lambda a: (RULES.index(a.rule), a.top1))
+
+
+def _lookup_source(same: pd.DataFrame, choice: NetworkChoice) -> Accuracy:
+    """Rules 1-3 on the rows of one source at the choice's network, width, depth and policy."""
+    value, exact = _by_precision(same[_equal(same["resolution"], choice.resolution)], choice)
+    if not math.isnan(value):
+        return Accuracy(value, not exact, "table" if exact else "precision_bound")
+    if choice.resolution is not None:
+        known = same["resolution"].dropna()
+        lower, higher = known[known < choice.resolution], known[known > choice.resolution]
+        if len(lower) and len(higher):
+            r0, r1 = lower.max(), higher.min()
+            v0, _ = _by_precision(same[same["resolution"] == r0], choice)
+            v1, _ = _by_precision(same[same["resolution"] == r1], choice)
+            if not (math.isnan(v0) or math.isnan(v1)):
+                top1 = v0 + (v1 - v0) * (choice.resolution - r0) / (r1 - r0)
+                return Accuracy(float(top1), True, "resolution_interpolation")
+    return Accuracy(math.nan, True, "missing")
 
 
 def _equal(column: pd.Series, value) -> pd.Series:
@@ -184,21 +211,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not lines:
         raise DSEInputError(f"{path}: empty accuracy table; expected the header {','.join(COLUMNS)}")
     reader = csv.reader([line for _, line in lines])
-    header = [cell.strip() for cell in next(reader)]
-    if tuple(header) != COLUMNS:
-        raise DSEInputError(f"{path}:{lines[0][0]}: header {','.join(header)!r}; expected {','.join(COLUMNS)}")
+    header = tuple(cell.strip() for cell in next(reader))
+    if header not in (COLUMNS, (*COLUMNS, POLICY)):
+        raise DSEInputError(f"{path}:{lines[0][0]}: header {','.join(header)!r}; expected {','.join(COLUMNS)} "
+                            f"(optionally followed by ,{POLICY})")
     records = []
     for (number, _), cells in zip(lines[1:], reader):
         where = f"{path}:{number}"
-        if len(cells) != len(COLUMNS):
-            raise DSEInputError(f"{where}: {len(cells)} cells; expected {len(COLUMNS)} ({','.join(COLUMNS)})")
-        record = {"network": cells[0].strip(), "source": cells[-1].strip(), "where": where}
+        if len(cells) != len(header):
+            raise DSEInputError(f"{where}: {len(cells)} cells; expected {len(header)} ({','.join(header)})")
+        named = dict(zip(header, cells))
+        record = {"network": named["network"].strip(), "source": named["source"].strip(),
+                  POLICY: named.get(POLICY, "").strip(), "where": where}
         if not record["network"]:
             raise DSEInputError(f"{where}: network is blank; expected a zoo family or workload name")
-        for column, cell in zip(COLUMNS[1:-1], cells[1:-1]):
-            kind, low, high, blank_ok = _CELLS[column]
+        for column, (kind, low, high, blank_ok) in _CELLS.items():
             try:
-                record[column] = _number(cell, kind, low, high, blank_ok)
+                record[column] = _number(named[column], kind, low, high, blank_ok)
             except ValueError as exc:
                 expected = f"{'an integer' if kind is int else 'a number'} in {low:g}..{'' if high is None else f'{high:g}'}"
                 raise DSEInputError(f"{where}: {column} {exc}; expected {expected}{' or blank' if blank_ok else ''}") from None

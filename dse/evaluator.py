@@ -40,6 +40,7 @@ import pandas as pd
 
 from dse import network
 from dse.accuracy import AccuracyTable
+from dse.precision_policy import PolicyTable
 from dse.cost.logic import REQUIRED_TARGETS
 from dse.cost.protocols import LogicModel, MemoryDesign, MemoryModel, Performance, PerformanceModel, check_rows
 from dse.cost.registry import build
@@ -147,6 +148,8 @@ class Evaluator:
         network.check_workloads(space.column_names, workloads, space.path)
         #: Measured accuracies (None: the space has no ``[search] accuracy``).
         self.accuracy = AccuracyTable.read(*space.accuracy) if space.accuracy else None
+        #: Per-layer precision policies for ``net_policy`` (None: the space names none).
+        self.policies = PolicyTable.read(*space.policies) if space.policies else None
 
     def metric_units(self) -> dict[str, str]:
         """Unit of every metric this evaluator produces (:func:`dse.metrics.metric_units`)."""
@@ -157,13 +160,13 @@ class Evaluator:
         columns = tuple(network.searched_columns(designs.columns))
         if not columns:
             return check_rows(self.performance.simulate(workload, designs), len(designs), "the performance model")
-        picks = network.choices(designs, key)
+        picks = network.choices(designs, key, self.policies, workload)
         groups: dict[tuple, list[int]] = {}
         for i, row in enumerate(designs[list(columns)].itertuples(index=False, name=None)):
             groups.setdefault(row, []).append(i)
         parts = []
         for rows in groups.values():
-            variant = network.workload_for(picks[rows[0]], workload, columns)
+            variant = network.workload_for(picks[rows[0]], workload, columns, self.policies)
             parts.append((rows, check_rows(self.performance.simulate(variant, designs.iloc[rows]), len(rows),
                                            "the performance model")))
         return _scatter(parts, len(designs))
@@ -172,9 +175,9 @@ class Evaluator:
         """``<workload>.top1`` per workload, ``top1`` (the lowest; NaN when any is unknown) and
         ``accuracy_uncertain`` (any workload's lookup went beyond an exact row)."""
         out, uncertain = {}, np.zeros(len(designs), dtype=bool)
-        for key in self.workloads:
+        for key, (workload, _) in self.workloads.items():
             answers = {}
-            picks = network.choices(designs, key)
+            picks = network.choices(designs, key, self.policies, workload)
             for choice in picks:
                 if choice not in answers:
                     answers[choice] = self.accuracy.lookup(choice)
@@ -276,7 +279,9 @@ class Evaluator:
         """Rules, evaluation, surrogate trust policy, objectives and constraints for a batch of designs."""
         designs = designs.reset_index(drop=True)
         rejected = self.space.rule_violations(designs).map(lambda name: f"rule:{name}" if name else "")
-        rejected[(rejected == "").to_numpy() & network.too_wide(designs)] = "layers_wider_than_array"
+        picks = ([network.choices(designs, key, self.policies, workload) for key, (workload, _) in self.workloads.items()]
+                 if "net_policy" in designs else [])
+        rejected[(rejected == "").to_numpy() & network.too_wide(designs, picks)] = "layers_wider_than_array"
         # hardware no mapping can run (e.g. a GeneSys buffer below the least legal tile): rejected with the reason
         hardware = pd.Series(combination_problems(designs), index=designs.index)
         unrunnable = (rejected == "") & (hardware != "")

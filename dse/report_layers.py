@@ -50,6 +50,8 @@ def layer_breakdown(data: StudyData, chosen: pd.DataFrame) -> pd.DataFrame:
     that searches its network (:mod:`dse.network`) runs its own network.
     """
     from dse import network
+    from dse.precision_policy import BUNDLED as POLICY_TABLES
+    from dse.precision_policy import PolicyTable
     from frontend_sim.loader import load_workload
     from frontend_sim.simulator import simulate
 
@@ -64,11 +66,14 @@ def layer_breakdown(data: StudyData, chosen: pd.DataFrame) -> pd.DataFrame:
     frames = []
     complete = complete_designs(data, chosen)
     columns = tuple(network.searched_columns(complete.columns))
+    # net_policy designs: the bundled policy tables (a study does not record a user's own policy files)
+    policies = PolicyTable.read(*POLICY_TABLES) if "net_policy" in columns else None
     for i, ((_, design), hardware) in enumerate(zip(chosen.iterrows(), hardware_of(data, chosen))):
         label = f"#{int(design['trial'])} {design.get('role', '')}".strip()
         for name, workload in workloads.items():
             if columns:
-                workload = network.workload_for(network.choices(complete.iloc[[i]], name)[0], workload, columns)
+                choice = network.choices(complete.iloc[[i]], name, policies, workload)[0]
+                workload = network.workload_for(choice, workload, columns, policies)
             layers = simulate(workload, hardware).layers.copy()
             layers.insert(2, "act_bits", [layer.act_bits or hardware.act_bits for layer in workload.layers])
             layers.insert(3, "wgt_bits", [layer.wgt_bits or hardware.wgt_bits for layer in workload.layers])

@@ -23,8 +23,9 @@ A space file::
     constraints = ["area_um2 <= 2e6"]
     out_of_domain = "penalize"         # reject | penalize | allow
     uncertainty_threshold = 0.25       # relative surrogate spread flagged as uncertain
-    accuracy = ["resnet50_lsq"]        # optional: accuracy tables (bundled names or CSV paths; dse.accuracy)
+    accuracy = ["resnet50_hawq_v3"]    # optional: accuracy tables (bundled names or CSV paths; dse.accuracy)
     accuracy_uncertain = "penalize"    # reject | penalize | allow designs whose top1 is not a table row
+    policies = ["resnet50_hawq_v3_layers"]  # optional: per-layer precision policies for net_policy (dse.precision_policy)
 
     [constants]                        # optional overrides of the evaluator's memory constants
     dram_pj_per_byte = 20.0
@@ -53,6 +54,8 @@ import pandas as pd
 
 from dse.accuracy import BUNDLED as BUNDLED_ACCURACY
 from dse.accuracy import AccuracyTable
+from dse.precision_policy import BUNDLED as BUNDLED_POLICIES
+from dse.precision_policy import UNIFORM, PolicyTable
 from dse.cost.registry import MODEL_KINDS
 from dse.network import NETWORK_PARAMETERS
 from dse.errors import DSEInputError
@@ -74,7 +77,8 @@ OUT_OF_DOMAIN = ("reject", "penalize", "allow")
 CONSTANT_KEYS = ("dram_pj_per_byte", "sram_pj_per_byte", "sram_um2_per_kib")
 _TOP_KEYS = {"parameters", "fixed", "derived", "rules", "search", "constants", "cost_models", "objectives",
              "description", "hetero"}
-_SEARCH_KEYS = {"workloads", "constraints", "out_of_domain", "uncertainty_threshold", "accuracy", "accuracy_uncertain"}
+_SEARCH_KEYS = {"workloads", "constraints", "out_of_domain", "uncertainty_threshold", "accuracy", "accuracy_uncertain",
+                "policies"}
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ class SearchSpace:
     accuracy: tuple[str, ...] = ()
     #: What happens to a design whose top1 is not an exact table row: allow, penalize (infeasible) or reject.
     accuracy_uncertain: str = "penalize"
+    #: Per-layer precision policy tables (bundled names or CSV paths, :mod:`dse.precision_policy`) for ``net_policy``.
+    policies: tuple[str, ...] = ()
     #: The [hetero] table of a heterogeneous (multi-core) space, checked by :mod:`dse.hetero`; {} otherwise.
     hetero: dict = field(default_factory=dict)
 
@@ -360,6 +366,7 @@ def _parse_space(text: str, where: str, workloads: dict[str, float] | None) -> S
     if accuracy_uncertain not in OUT_OF_DOMAIN:
         raise DSEInputError(f"{where}: [search].accuracy_uncertain = {accuracy_uncertain!r}; expected one of "
                             f"{OUT_OF_DOMAIN}")
+    policies = _policy_tables(search, where, parameters, fixed)
     known_metrics = metric_names(list(workloads), accuracy=bool(accuracy))
 
     objectives = raw.get("objectives", [])
@@ -403,7 +410,30 @@ def _parse_space(text: str, where: str, workloads: dict[str, float] | None) -> S
                        out_of_domain=out_of_domain, uncertainty_threshold=float(threshold),
                        constants={k: float(v) for k, v in constants.items()}, text=text,
                        cost_models=cost_models, accuracy=tuple(accuracy), accuracy_uncertain=accuracy_uncertain,
-                       hetero=_table(raw, "hetero", where))
+                       policies=tuple(policies), hetero=_table(raw, "hetero", where))
+
+
+def _policy_tables(search: dict, where: str, parameters: dict, fixed: dict) -> list[str]:
+    """[search].policies (bundled names or paths, relative to the space file), read once to check them, and
+    every ``net_policy`` value the space can take checked against them."""
+    names = search.get("policies", [])
+    names = [names] if isinstance(names, str) else names
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise DSEInputError(f"{where}: [search].policies = {names!r}; expected a table name or path, or a list "
+                            f"of them (bundled: {', '.join(BUNDLED_POLICIES)})")
+    names = [name if name in BUNDLED_POLICIES or Path(name).is_absolute() or not (Path(where).parent / name).exists()
+             else str(Path(where).parent / name) for name in names]
+    try:
+        known = PolicyTable.read(*names).names() if names else []
+    except DSEInputError as exc:
+        raise DSEInputError(f"{where}: [search].policies: {exc}") from None
+    values = list(parameters["net_policy"].choices or ()) if "net_policy" in parameters else []
+    values += [fixed["net_policy"]] if "net_policy" in fixed else []
+    for value in values:
+        if value != UNIFORM and value not in known:
+            raise DSEInputError(f"{where}: net_policy value {value!r} is not a policy of [search].policies "
+                                f"({', '.join(known) or 'none given'}); expected {UNIFORM!r} or one of them")
+    return names
 
 
 def _integral(value):

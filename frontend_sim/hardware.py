@@ -58,8 +58,9 @@ SIMD_MODELS = ("stream", "genesys")
 #: half (a quarter) of the built widths does 2 (4) MACs per cycle on as many output columns, i.e. the
 #: layer runs on an ``array_rows × (p · array_cols)`` array, p = 1, 2 or 4 (BitFusion-style sub-word MACs).
 #: ``utilization`` counts MACs per physical PE-cycle, so a packed layer can exceed 1 (up to p);
-#: ``mapping_efficiency`` is relative to the effective array. The PPA side charges the PE of the built
-#: widths in both modes (the packing logic's own area/power is not modelled).
+#: ``mapping_efficiency`` is relative to the effective array. The PPA side charges a packed design the
+#: packed PE's measured extra area, power and slower clock over the fixed PE of the same widths
+#: (``ppa.packing``, RTL in ``ppa.backend_flow.packed``).
 PRECISION_MODES = ("fixed", "packed")
 #: Fields whose value is one of a fixed set of names.
 CHOICE_FIELDS = {"dataflow": DATAFLOWS, "array_mapping": ARRAY_MAPPINGS, "tiling": TILINGS,

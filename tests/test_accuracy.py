@@ -8,7 +8,7 @@ import optuna
 import pytest
 from click.testing import CliRunner
 
-from dse.accuracy import BUNDLED, COLUMNS, AccuracyTable, NetworkChoice
+from dse.accuracy import BUNDLED, COLUMNS, Accuracy, AccuracyTable, NetworkChoice
 from dse.cli import main
 from dse.errors import DSEInputError
 from dse.evaluator import Evaluator, load_model_bundle, load_workloads
@@ -61,6 +61,7 @@ def test_lookup_rules(tmp_path):
     ("resnet,1,224,18,8,8,64,70,x", r"acc.csv:3: edge_bits = '64' is outside 1..32"),
     ("resnet,abc,224,18,8,8,8,70,x", r"acc.csv:3: width = 'abc' is not a number"),
     ("resnet,1,224,18,8,8,8,70", r"acc.csv:3: 8 cells; expected 9"),
+    ("resnet,1,224,18,8,8,8,70,x,mixed", r"acc.csv:3: 10 cells; expected 9"),
     (",1,224,18,8,8,8,70,x", r"acc.csv:3: network is blank"),
     ("resnet,1,224,18,8,8,,70,x", r"acc.csv:3: edge_bits is blank"),
 ])
@@ -70,24 +71,58 @@ def test_bad_rows_name_the_line(tmp_path, row, message):
 
 
 def test_bad_tables(tmp_path):
-    with pytest.raises(DSEInputError, match=r"acc.csv:1: header 'network,top1'; expected network,width"):
+    with pytest.raises(DSEInputError, match=r"acc.csv:1: header 'network,top1'; expected network,width.*"
+                                             r"\(optionally followed by ,policy\)"):
         table(tmp_path, "network,top1\nresnet,70\n")
-    with pytest.raises(DSEInputError, match=r"acc.csv:3 and .*acc.csv:4 give the same network"):
-        table(tmp_path, f"{HEADER}\n#\nresnet,1,224,18,8,8,8,70,a\nresnet,1.0,224,18,8,8,8,71,b\n")
+    with pytest.raises(DSEInputError, match=r"acc.csv:3 and .*acc.csv:4 give the same network, scaling, precision and "
+                                             r"source"):
+        table(tmp_path, f"{HEADER}\n#\nresnet,1,224,18,8,8,8,70,a\nresnet,1.0,224,18,8,8,8,71,a\n")
+    with pytest.raises(DSEInputError, match=r"acc.csv:2: top1 = 'x' is not a number"):
+        table(tmp_path, f"{HEADER},policy\nresnet,1,224,18,8,8,8,x,a,mixed\n")
+    with pytest.raises(DSEInputError, match=r"acc.csv:2: 9 cells; expected 10"):
+        table(tmp_path, f"{HEADER},policy\nresnet,1,224,18,8,8,8,70,a\n")
     with pytest.raises(DSEInputError, match="cannot read the accuracy table"):
         AccuracyTable.read(tmp_path / "missing.csv")
+
+
+def test_lookup_stays_within_a_source_and_a_policy(tmp_path):
+    """Two recipes with different baselines: a bound never mixes them; an exact row beats a bound; among equal rules
+    the lower top-1 wins; mixed-precision rows answer only their own policy."""
+    t = table(tmp_path, f"""{HEADER},policy
+resnet,1,224,50,32,32,32,77.7,recipe-a,
+resnet,1,224,50,8,8,8,77.5,recipe-a,
+resnet,1,224,50,4,4,8,74.2,recipe-a,
+resnet,1,224,50,8,8,8,76.0,recipe-a,mix
+resnet,1,224,50,32,32,32,76.1,recipe-b,
+resnet,1,224,50,6,6,8,75.0,recipe-b,
+""")
+    def look(bits, policy=""):
+        return t.lookup(NetworkChoice("resnet", 1.0, 224, 50, *bits, policy=policy))
+
+    assert look((6, 6, 8)) == Accuracy(75.0, False, "table", "recipe-b")  # exact in b beats a's bound 77.5
+    assert look((4, 4, 8)) == Accuracy(74.2, False, "table", "recipe-a")
+    assert look((5, 5, 8)) == Accuracy(75.0, True, "precision_bound", "recipe-b")  # a: 77.5, b: 75.0 -> lower
+    assert look((3, 3, 8)) == Accuracy(74.2, True, "precision_bound", "recipe-a")  # a: 74.2, b: 75.0
+    assert look((8, 8, 8), "mix") == Accuracy(76.0, False, "table", "recipe-a")
+    assert look((8, 8, 8)).top1 == 77.5  # the policy row is not a uniform 8-bit measurement
+    assert math.isnan(look((8, 8, 8), "other").top1)
 
 
 def test_every_bundled_number_traces_to_a_provenance_entry():
     from dse.accuracy import bundled_path
 
-    provenance = bundled_path("resnet50_lsq").with_name("PROVENANCE.md").read_text()
+    provenance = bundled_path("resnet50_hawq_v3").with_name("PROVENANCE.md").read_text()
     rows = AccuracyTable.read(*BUNDLED).rows
-    assert len(rows) == 22 + 5
+    assert len(rows) == 22 + 2 + 2 + 12
     for source in rows["source"].unique():
         assert f"| `{source}` |" in provenance, source
-    slim = rows[rows["network"] == "mobilenetv2"].set_index(["width", "resolution"])["top1"]
-    assert slim[(1.0, 224)] == 71.8 and slim[(0.35, 96)] == 45.5 and slim[(1.4, 224)] == 75.0
+    for policy in rows["policy"].unique():
+        assert not policy or f"`{policy}`" in provenance, policy
+    slim = rows[rows["network"] == "mobilenetv2"].set_index(["width", "resolution", "source", "policy", "act_bits"])["top1"]
+    assert slim[(1.0, 224, "slim-mobilenetv2", "", 32)] == 71.8 and slim[(0.35, 96, "slim-mobilenetv2", "", 32)] == 45.5
+    assert slim[(1.0, 224, "tflite-hosted", "", 8)] == 70.8 and slim[(1.0, 224, "haq-linear", "haq:latency0.6", 7)] == 71.23
+    hawq = rows[rows["source"] == "hawq-v3"].set_index(["act_bits", "edge_bits", "policy"])["top1"]
+    assert hawq[(8, 8, "")] == 77.58 and hawq[(4, 8, "")] == 74.24 and hawq[(8, 8, "hawq-v3:bops0.5")] == 75.39
 
 
 def write_space(tmp_path, models, constraint: str, params: str, extra: str = "", workload: str = "resnet18"):

@@ -12,6 +12,7 @@ from dse.cost.protocols import LogicCost
 from dse.cost.registry import register
 from dse.errors import DSEInputError
 from ppa.errors import PPAInputError
+from ppa.packing import packed_overhead
 
 if TYPE_CHECKING:
     from dse.space import SearchSpace
@@ -25,7 +26,9 @@ class SurrogateLogic:
     """Logic area, power at the target clock, leakage, fmax and their spreads from a surrogate bundle.
 
     ``bundle``: a fitted bundle predicting :data:`REQUIRED_TARGETS`; ``where``: the space file, for messages.
-    Leakage is the bundle's ``leakage_mw`` clipped to 0..power when it predicts it, else 0.
+    Leakage is the bundle's ``leakage_mw`` clipped to 0..power when it predicts it, else 0. A design with
+    ``precision_mode = "packed"`` gets its packed PE array's measured extra area, power and slower clock
+    (:func:`ppa.packing.packed_overhead`) on top of the bundle's prediction, which is for the fixed PE.
     """
 
     options = ()
@@ -52,9 +55,16 @@ class SurrogateLogic:
             return (predicted[name].to_numpy(dtype=float) if name in predicted
                     else np.full(len(predicted), np.nan))
 
+        try:
+            packed = packed_overhead(designs.reset_index(drop=True))
+        except PPAInputError as exc:
+            raise DSEInputError(f"{self.where}: {exc}") from None
         power = column("power_mw")
-        leakage = column("leakage_mw") if "leakage_mw" in predicted else np.zeros(len(predicted))
-        return LogicCost(area_um2=column("area_um2"), power_mw=power, leakage_mw=np.clip(leakage, 0.0, power),
-                         fmax_ghz=column("fmax_ghz"), area_um2_std=column("area_um2_std"),
+        leakage = np.clip(column("leakage_mw") if "leakage_mw" in predicted else np.zeros(len(predicted)), 0.0, power)
+        clock = designs["target_clock_ghz"].to_numpy(dtype=float) if packed.energy_pj.any() else 0.0
+        return LogicCost(area_um2=column("area_um2") + packed.area_um2,
+                         power_mw=power + packed.energy_pj * clock + packed.leakage_mw,
+                         leakage_mw=leakage + packed.leakage_mw,
+                         fmax_ghz=column("fmax_ghz") * packed.fmax_factor, area_um2_std=column("area_um2_std"),
                          power_mw_std=column("power_mw_std"), fmax_ghz_std=column("fmax_ghz_std"),
                          in_domain=predicted["in_domain"].to_numpy(dtype=bool))

@@ -162,3 +162,30 @@ def module_power(lib: Liberty, netlists: list[Path], module: str, clock_ghz: flo
         raise BackendFlowError(f"OpenSTA powered {len(out)} of {len(netlists)} {module} netlists (exit "
                                f"{proc.returncode}); log: {log}")
     return out
+
+
+def module_fmax(lib: Liberty, netlists: list[Path], module: str, clock_ghz: float, work_dir: Path,
+                timeout_s: float = 3600.0) -> list[float]:
+    """Clock (GHz) of ``module`` alone, from each of ``netlists`` (one OpenSTA session): 1 / (period − worst
+    setup slack) of its register-to-register paths at ``clock_ghz`` (ideal clock, no I/O constraints)."""
+    work_dir = Path(work_dir)
+    script, log = work_dir / f"fmax_{module}.tcl", work_dir / f"fmax_{module}.log"
+    period_ps = 1e3 / clock_ghz
+    lines = [f"read_liberty {lib.path}"]
+    for netlist in netlists:
+        lines += [f"read_verilog {netlist}", f"link_design {module}",
+                  f"create_clock -name clk -period {period_ps / lib.time_unit_ps:.6g} [get_ports clk]",
+                  'puts "@@WORST_SLACK [sta::format_time [sta::worst_slack_cmd max] 6]"']
+    proc = _run("\n".join(lines) + "\n", script, log, timeout_s)
+    slacks = re.findall(r"@@WORST_SLACK\s+" + _FLOAT, proc.stdout)
+    if proc.returncode != 0 or len(slacks) != len(netlists):
+        raise BackendFlowError(f"OpenSTA timed {len(slacks)} of {len(netlists)} {module} netlists (exit "
+                               f"{proc.returncode}); log: {log}")
+    out = []
+    for netlist, slack in zip(netlists, slacks):
+        wns = float(slack) * lib.time_unit_ps
+        if wns != wns or abs(wns) == float("inf"):
+            raise BackendFlowError(f"OpenSTA found no timed register-to-register path in {module} of {netlist}; "
+                                   f"log: {log}")
+        out.append(1e3 / (period_ps - wns))
+    return out
