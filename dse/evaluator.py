@@ -292,8 +292,8 @@ class Evaluator:
         else:
             metrics = pd.DataFrame(np.nan, index=designs.index,
                                    columns=[*self.metric_units(), "in_domain", "uncertain"])
-        in_domain = metrics["in_domain"].fillna(True).astype(bool)
-        uncertain = metrics["uncertain"].fillna(False).astype(bool)
+        in_domain = ~metrics["in_domain"].eq(False)  # rows not evaluated (NaN) count as in domain
+        uncertain = metrics["uncertain"].eq(True)
         untrusted = valid & (~in_domain.to_numpy() | uncertain.to_numpy())
         policy = self.space.out_of_domain
         if policy == "reject":
