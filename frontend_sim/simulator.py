@@ -47,13 +47,28 @@ CHUNK_ELEMENTS = 150_000
 
 @dataclass(frozen=True)
 class NetworkResult:
-    """Result of one network on one configuration: network totals, and the per-layer table built
-    from the per-layer arrays when first asked for (most callers of a search need totals only)."""
+    """Result of one network on one configuration: network totals, and the per-layer arrays and table
+    built from the per-layer metrics when first asked for (most callers of a search need totals only)."""
 
     workload: str
     hardware: HardwareConfig
     totals: dict  # network totals, keys as TOTAL_COLUMNS plus per-buffer/tensor bytes
-    columns: dict  # per-layer arrays (L,): "layer", "op", LAYER_COLUMNS, MAPPING_COLUMNS, "loop_order_code", "gemm"
+    per_layer: np.ndarray  # (len(EVALUATED), L) float metrics, rows in EVALUATED order
+    layer_names: list  # (L,) layer names
+    layer_ops: list  # (L,) layer ops
+    gemm: np.ndarray  # (L,) bool: the layer runs on the array (else on the SIMD unit)
+
+    @cached_property
+    def columns(self) -> dict:
+        """Per-layer arrays (L,): "layer", "op", LAYER_COLUMNS, MAPPING_COLUMNS (INTEGER_COLUMNS and tiles as
+        int64), "loop_order_code", "gemm"."""
+        per_layer = self.per_layer
+        columns = {"layer": self.layer_names, "op": self.layer_ops,
+                   **{name: per_layer[_ROW[name]] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
+        columns.update(zip(INTEGER_COLUMNS + TILE_COLUMNS, per_layer[_INTEGER_ROWS].astype(np.int64)))
+        columns["loop_order_code"] = per_layer[_ROW["loop_order_code"]]
+        columns["gemm"] = self.gemm
+        return columns
 
     @cached_property
     def layers(self) -> pd.DataFrame:
@@ -120,6 +135,7 @@ def build_layer_table(workload: Workload) -> dict[str, np.ndarray]:
         if simd_cols.any() else None
     for width in ("act_bits", "wgt_bits"):  # per-layer precision; 0 = the hardware's width
         table[width] = np.asarray([getattr(layer, width) or 0 for layer in workload.layers], np.int64)[None, :]
+    table["gemm_mask"] = ~simd_cols
     table["name"] = [layer.name for layer in workload.layers]
     table["op"] = [layer.op for layer in workload.layers]
     return table
@@ -195,6 +211,7 @@ def config_table(configs) -> dict[str, np.ndarray]:
         names = np.asarray(columns[name], dtype=object)
         table[f"{name}_code"] = np.select([names == c for c in choices], range(len(choices)), -1)[:, None]
     table["lanes"] = np.where(table["simd_lanes"] > 0, table["simd_lanes"], table["array_cols"])
+    table["pes"] = table["array_rows"] * table["array_cols"]
     return table
 
 
@@ -384,19 +401,23 @@ def simd_part(layers: dict, hw: dict):
 def evaluate(layers: dict, hw: dict) -> np.ndarray:
     """All per-(config, layer) metrics as one array of shape (len(EVALUATED), N configs, L layers), rows
     in :data:`EVALUATED` order (floats; integer columns hold whole numbers)."""
-    block = np.zeros((len(EVALUATED), hw["array_rows"].shape[0], layers["m"].shape[1]))
-    out = dict(zip(EVALUATED, block))
-    for rows, cols, metrics in gemm_parts(layers, hw):
-        index = (slice(None), cols) if isinstance(rows, slice) else np.ix_(rows, cols)
+    n_configs = hw["array_rows"].shape[0]
+    block = np.zeros((len(EVALUATED), n_configs, layers["m"].shape[1]))
+    gemm_cols = layers["gemm_cols"]
+    # the GEMM layers' metrics go into a block of their own columns (plain slices), scattered at once
+    gemm_block = block if gemm_cols.size == block.shape[2] else np.zeros((len(EVALUATED), n_configs, gemm_cols.size))
+    for rows, _, metrics in gemm_parts(layers, hw):
         for name, value in metrics.items():
-            out[name][index] = value
+            gemm_block[_ROW[name]][rows] = value
+    if gemm_block is not block:
+        block[:, :, gemm_cols] = gemm_block
     simd_metrics = simd_part(layers, hw)
     if simd_metrics is not None:
         cols, metrics = simd_metrics
         for name, value in metrics.items():
-            out[name][:, cols] = value
-    pes = hw["array_rows"] * hw["array_cols"]
-    out["utilization"][:] = out["macs"] / (np.maximum(out["total_cycles"], 1) * pes)
+            block[_ROW[name]][:, cols] = value
+    out = dict(zip(EVALUATED, block))
+    out["utilization"][:] = out["macs"] / (np.maximum(out["total_cycles"], 1) * hw["pes"])
     return block
 
 
@@ -445,15 +466,15 @@ def batch_totals(layers: dict, hw: dict) -> dict[str, np.ndarray]:
     if simd_metrics is not None:
         for name, value in simd_metrics[1].items():
             totals[name] += value.sum(axis=1)
-    return finish_totals(totals, hw)
+    return finish_totals(totals, hw["pes"][:, 0])
 
 
-def finish_totals(totals: dict, hw: dict) -> dict[str, np.ndarray]:
-    """Turn compute-cycle-weighted sums into means and add the network utilization."""
+def finish_totals(totals: dict, pes) -> dict[str, np.ndarray]:
+    """Turn compute-cycle-weighted sums into means and add the network utilization (``pes``: R·C per
+    config); the sums are arrays (N,) or numpy scalars of one config."""
     compute_cycles = np.maximum(totals["compute_cycles"], 1)
     for name in WEIGHTED:
         totals[name] = totals[name] / compute_cycles
-    pes = (hw["array_rows"] * hw["array_cols"])[:, 0]
     totals["utilization"] = totals["macs"] / (np.maximum(totals["total_cycles"], 1) * pes)
     for name in INTEGER_COLUMNS:
         totals[name] = totals[name].astype(np.int64)
@@ -470,15 +491,10 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     per_layer = evaluate(layers, hw_table)[:, 0]  # (metrics, layers) of the one config
     summed = per_layer[_SUMMED_ROWS].sum(axis=1)
     weighted = (per_layer[_WEIGHTED_ROWS] * per_layer[_ROW["compute_cycles"]]).sum(axis=1)
-    sums = {**{name: summed[i:i + 1] for i, name in enumerate(SUMMED)},
-            **{name: weighted[i:i + 1] for i, name in enumerate(WEIGHTED)}}
-    totals = {name: value[0].item() for name, value in finish_totals(sums, hw_table).items()}
-    columns = {"layer": layers["name"], "op": layers["op"],
-               **{name: per_layer[_ROW[name]] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
-    columns.update(zip(INTEGER_COLUMNS + TILE_COLUMNS, per_layer[_INTEGER_ROWS].astype(np.int64)))
-    columns["loop_order_code"] = per_layer[_ROW["loop_order_code"]]
-    columns["gemm"] = layers["groups"][0] > 0
-    return NetworkResult(workload=workload.name, hardware=hw, totals=totals, columns=columns)
+    sums = {**dict(zip(SUMMED, summed)), **dict(zip(WEIGHTED, weighted))}  # numpy scalars
+    totals = {name: value.item() for name, value in finish_totals(sums, hw_table["pes"][0, 0]).items()}
+    return NetworkResult(workload=workload.name, hardware=hw, totals=totals, per_layer=per_layer,
+                         layer_names=layers["name"], layer_ops=layers["op"], gemm=layers["gemm_mask"])
 
 
 @lru_cache(maxsize=256)
