@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -131,6 +131,10 @@ def build_layer_table(workload: Workload) -> dict[str, np.ndarray]:
     table["gemm"] = {key: value[:, table["gemm_cols"]] for key, value in table.items()
                      if key in ("m", "n", "k", "groups", "macs", "ifmap_elems", "ifmap_padded_elems")
                      or key.startswith("loop_")}
+    gemm = table["gemm"]
+    table["gemm_products"] = memory.gemm_products(gemm["m"], gemm["n"], gemm["k"], gemm["groups"],
+                                                  gemm["ifmap_elems"], gemm["ifmap_padded_elems"])
+    table["simd_cols"] = np.flatnonzero(simd_cols)
     table["g_divisors"] = simd.tile_divisors(table["g_oh"][0][simd_cols], table["g_ow"][0][simd_cols]) \
         if simd_cols.any() else None
     for width in ("act_bits", "wgt_bits"):  # per-layer precision; 0 = the hardware's width
@@ -212,6 +216,10 @@ def config_table(configs) -> dict[str, np.ndarray]:
         table[f"{name}_code"] = np.select([names == c for c in choices], range(len(choices)), -1)[:, None]
     table["lanes"] = np.where(table["simd_lanes"] > 0, table["simd_lanes"], table["array_cols"])
     table["pes"] = table["array_rows"] * table["array_cols"]
+    # the GEMM model of each config: (array mapping, dataflow, tiling) as one code
+    table["model_code"] = (table["array_mapping_code"] * len(DATAFLOWS) + table["dataflow_code"]) * len(TILINGS) \
+        + table["tiling_code"]
+    table.update(memory.byte_widths(table))
     return table
 
 
@@ -307,6 +315,7 @@ def layer_widths(layers: dict, hw: dict, cols: np.ndarray) -> dict:
     fits = {p: (p * out["act_bits"] <= hw["act_bits"]) & (p * out["wgt_bits"] <= hw["wgt_bits"]) for p in (2, 4)}
     pack = np.where(fits[4], 4, np.where(fits[2], 2, 1))
     out["array_cols"] = hw["array_cols"] * np.where(hw["precision_mode_code"] == 1, pack, 1)
+    out.update(memory.byte_widths(out))
     return out
 
 
@@ -321,10 +330,9 @@ def gemm_parts(layers: dict, hw: dict):
     cols = layers["gemm_cols"]
     if cols.size == 0:
         return
-    gemm = layers["gemm"]
-    m, n, k, groups, macs, ifmap, padded = (gemm[key] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems",
-                                                                  "ifmap_padded_elems"))
-    keys = (hw["array_mapping_code"] * len(DATAFLOWS) + hw["dataflow_code"]) * len(TILINGS) + hw["tiling_code"]
+    gemm, products = layers["gemm"], layers["gemm_products"]
+    m, n, k, groups, macs, ifmap = (gemm[key] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems"))
+    keys = hw["model_code"]
     hw = layer_widths(layers, hw, cols)
     for key in (keys[0, 0],) if keys.shape[0] == 1 else np.unique(keys):
         mask = keys[:, 0] == key
@@ -335,8 +343,7 @@ def gemm_parts(layers: dict, hw: dict):
             metrics = mapping.genesys_metrics(loops, sub, groups, ifmap)
             metrics.update(macs=macs, mapping_efficiency=macs / np.maximum(
                                metrics["compute_cycles"] * sub["array_rows"] * sub["array_cols"], 1),
-                           sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),
-                           sram_write_bytes=sum(metrics[f"sram_{b}_write_bytes"] for b in BUFFERS[:4]))
+                           sram_read_bytes=sram_sum(metrics, "read"), sram_write_bytes=sram_sum(metrics, "write"))
             metrics["compute_utilization"] = metrics["mapping_efficiency"]
             metrics.update(tile_m=metrics["tile_ow"] * metrics["tile_oh"] * metrics["tile_n"],
                            tile_k=metrics["tile_kw"] * metrics["tile_kh"] * metrics["tile_ic"],
@@ -346,8 +353,8 @@ def gemm_parts(layers: dict, hw: dict):
         dataflow = DATAFLOWS[int(key) // len(TILINGS) % len(DATAFLOWS)]
         comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow)
         search = TILINGS[int(key) % len(TILINGS)] == "search"
-        traffic = memory.gemm_traffic(m, n, k, groups, ifmap, padded, sub, dataflow, comp, search)
-        metrics = {f.name: getattr(traffic, f.name) for f in fields(traffic)}
+        traffic = memory.gemm_traffic(products, sub, dataflow, comp, search)
+        metrics = dict(vars(traffic))
         compute = comp.compute_cycles + traffic.extra_compute_cycles.astype(np.int64) if search \
             else comp.compute_cycles
         del metrics["extra_compute_cycles"]
@@ -358,14 +365,19 @@ def gemm_parts(layers: dict, hw: dict):
                        if search else comp.compute_utilization,
                        total_cycles=compute + traffic.stall_cycles.astype(np.int64),
                        dram_read_bytes=traffic.dram_read_bytes, dram_write_bytes=traffic.dram_write_bytes,
-                       sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),
-                       sram_write_bytes=sum(metrics[f"sram_{b}_write_bytes"] for b in BUFFERS[:4]))
+                       sram_read_bytes=sram_sum(metrics, "read"), sram_write_bytes=sram_sum(metrics, "write"))
         yield rows, cols, metrics
+
+
+def sram_sum(metrics: dict, direction: str):
+    """Bytes read (``direction = "read"``) or written in the four GEMM buffers, IBUF + WBUF + OBUF + BBUF."""
+    ibuf, wbuf, obuf, bbuf = (metrics[f"sram_{b}_{direction}_bytes"] for b in BUFFERS[:4])
+    return ibuf + wbuf + obuf + bbuf
 
 
 def simd_part(layers: dict, hw: dict):
     """(SIMD layer columns, metrics of shape (configs, SIMD layers)) or None without SIMD layers."""
-    cols = np.flatnonzero(layers["groups"][0] == 0)
+    cols = layers["simd_cols"]
     if cols.size == 0:
         return None
     elems, passes, n_in, n_out, row, row_passes = (
@@ -469,15 +481,16 @@ def batch_totals(layers: dict, hw: dict) -> dict[str, np.ndarray]:
     return finish_totals(totals, hw["pes"][:, 0])
 
 
-def finish_totals(totals: dict, pes) -> dict[str, np.ndarray]:
+def finish_totals(totals: dict, pes) -> dict:
     """Turn compute-cycle-weighted sums into means and add the network utilization (``pes``: R·C per
-    config); the sums are arrays (N,) or numpy scalars of one config."""
+    config); the sums are arrays (N,), or floats of one config (then the means, the utilization and the
+    integer columns come back as numpy scalars)."""
     compute_cycles = np.maximum(totals["compute_cycles"], 1)
     for name in WEIGHTED:
         totals[name] = totals[name] / compute_cycles
     totals["utilization"] = totals["macs"] / (np.maximum(totals["total_cycles"], 1) * pes)
     for name in INTEGER_COLUMNS:
-        totals[name] = totals[name].astype(np.int64)
+        totals[name] = np.int64(totals[name]) if type(totals[name]) is float else totals[name].astype(np.int64)
     return totals
 
 
@@ -489,10 +502,11 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     hw_table = one_config_table(hw)
     check_widths(layers, hw_table)
     per_layer = evaluate(layers, hw_table)[:, 0]  # (metrics, layers) of the one config
-    summed = per_layer[_SUMMED_ROWS].sum(axis=1)
-    weighted = (per_layer[_WEIGHTED_ROWS] * per_layer[_ROW["compute_cycles"]]).sum(axis=1)
-    sums = {**dict(zip(SUMMED, summed)), **dict(zip(WEIGHTED, weighted))}  # numpy scalars
-    totals = {name: value.item() for name, value in finish_totals(sums, hw_table["pes"][0, 0]).items()}
+    summed = per_layer.sum(axis=1).tolist()
+    weighted = (per_layer[_WEIGHTED_ROWS] * per_layer[_ROW["compute_cycles"]]).sum(axis=1).tolist()
+    sums = {**{name: summed[row] for name, row in zip(SUMMED, _SUMMED_ROWS)}, **dict(zip(WEIGHTED, weighted))}
+    totals = {name: value if type(value) is float else value.item()
+              for name, value in finish_totals(sums, hw_table["pes"][0, 0]).items()}
     return NetworkResult(workload=workload.name, hardware=hw, totals=totals, per_layer=per_layer,
                          layer_names=layers["name"], layer_ops=layers["op"], gemm=layers["gemm_mask"])
 
