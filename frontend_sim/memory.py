@@ -216,7 +216,9 @@ def transfer_function(hw):
     """Cycles to move (ibuf, param, obuf) bytes through the DRAM interface of ``hw``, as a function: one
     shared link (the sum over ``dram_bytes_per_cycle``) or one AXI port per buffer (the slowest of IBUF,
     PARAMBUF, OBUF); only the interface models its configurations use are evaluated."""
-    per_port = hw["dram_ports_code"] == 1
+    code = hw["dram_ports_code"]
+    per_port = code == 1
+    every, some = (bool(code.item() == 1),) * 2 if code.size == 1 else (bool(per_port.all()), bool(per_port.any()))
 
     def ports(ibuf_bytes, param_bytes, obuf_bytes):
         return np.maximum(np.maximum(ibuf_bytes / (hw["ibuf_axi_bits"] / 8), param_bytes / (hw["parambuf_axi_bits"] / 8)),
@@ -225,9 +227,9 @@ def transfer_function(hw):
     def shared(ibuf_bytes, param_bytes, obuf_bytes):
         return (ibuf_bytes + param_bytes + obuf_bytes) / hw["dram_bytes_per_cycle"]
 
-    if per_port.all():
+    if every:
         return ports
-    if not per_port.any():
+    if not some:
         return shared
     return lambda *loads: np.where(per_port, ports(*loads), shared(*loads))
 

@@ -139,6 +139,7 @@ def build_layer_table(workload: Workload) -> dict[str, np.ndarray]:
         if simd_cols.any() else None
     for width in ("act_bits", "wgt_bits"):  # per-layer precision; 0 = the hardware's width
         table[width] = np.asarray([getattr(layer, width) or 0 for layer in workload.layers], np.int64)[None, :]
+    table["own_widths"] = {width: bool(table[width].any()) for width in ("act_bits", "wgt_bits")}
     table["gemm_mask"] = ~simd_cols
     table["name"] = [layer.name for layer in workload.layers]
     table["op"] = [layer.op for layer in workload.layers]
@@ -289,7 +290,7 @@ def combination_problems(columns) -> np.ndarray:
 def check_widths(layers: dict, hw: dict) -> None:
     """Every layer's own operand widths fit the array's built widths; raises naming the config row and layer."""
     for width in ("act_bits", "wgt_bits"):
-        if not layers[width].any():
+        if not layers["own_widths"][width]:
             continue  # no layer sets its own width
         too_wide = layers[width] > hw[width]  # (N, L); 0 (unset) never is
         if too_wide.any():
@@ -306,6 +307,8 @@ def layer_widths(layers: dict, hw: dict, cols: np.ndarray) -> dict:
     ``array_cols`` the effective columns ``p · array_cols`` (p = 4 when both operands are at most a quarter of
     the built widths, 2 at most half, else 1; see :data:`frontend_sim.hardware.PRECISION_MODES`).
     Returns ``hw`` itself when no layer sets its own widths."""
+    if not any(layers["own_widths"].values()):
+        return hw
     act, wgt = layers["act_bits"][:, cols], layers["wgt_bits"][:, cols]
     if not (act.any() or wgt.any()):
         return hw
