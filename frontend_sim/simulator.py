@@ -338,8 +338,8 @@ def gemm_parts(layers: dict, hw: dict):
     keys = hw["model_code"]
     hw = layer_widths(layers, hw, cols)
     for key in (keys[0, 0],) if keys.shape[0] == 1 else np.unique(keys):
-        mask = keys[:, 0] == key
-        rows = slice(None) if mask.all() else np.flatnonzero(mask)
+        mask = None if keys.shape[0] == 1 else keys[:, 0] == key
+        rows = slice(None) if mask is None or mask.all() else np.flatnonzero(mask)
         sub = hw if isinstance(rows, slice) else {name: value[rows] for name, value in hw.items()}
         if ARRAY_MAPPINGS[int(key) // (len(DATAFLOWS) * len(TILINGS))] == "genesys":
             loops = {name: value for name, value in gemm.items() if name.startswith("loop_")}
@@ -423,7 +423,7 @@ def evaluate(layers: dict, hw: dict) -> np.ndarray:
     gemm_block = block if gemm_cols.size == block.shape[2] else np.zeros((len(EVALUATED), n_configs, gemm_cols.size))
     for rows, _, metrics in gemm_parts(layers, hw):
         for name, value in metrics.items():
-            gemm_block[_ROW[name]][rows] = value
+            gemm_block[_ROW[name], rows] = value  # the row index and ``rows`` are adjacent: (configs, layers)
     if gemm_block is not block:
         block[:, :, gemm_cols] = gemm_block
     simd_metrics = simd_part(layers, hw)
@@ -431,8 +431,7 @@ def evaluate(layers: dict, hw: dict) -> np.ndarray:
         cols, metrics = simd_metrics
         for name, value in metrics.items():
             block[_ROW[name]][:, cols] = value
-    out = dict(zip(EVALUATED, block))
-    out["utilization"][:] = out["macs"] / (np.maximum(out["total_cycles"], 1) * hw["pes"])
+    block[_ROW["utilization"]] = block[_ROW["macs"]] / (np.maximum(block[_ROW["total_cycles"]], 1) * hw["pes"])
     return block
 
 
