@@ -161,8 +161,9 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     if psum_tile is None:
         dram_psum, psum_passes = 0.0, 1
     else:
-        dram_psum = np.where(psum_tile * acc > obuf_half, layer["g2_mn"] * (k_passes - 1) * acc, 0.0)
-        psum_passes = np.where(dram_psum > 0, k_passes, 1)
+        # partial sums spill (k_passes > 1 times) when an output tile of them misses half the OBUF
+        psum_passes = np.where(psum_tile * acc > obuf_half, k_passes, 1)
+        dram_psum = layer["g2_mn"] * (psum_passes - 1) * acc
     dram_bias = layer["g_n"] * hw["bias_bytes"]
     dram_ofmap = layer["g_mn"] * hw["out_bytes"]
     fill_i = np.minimum(fill_ifmap * act, ibuf_half)

@@ -413,15 +413,16 @@ def simd_part(layers: dict, hw: dict):
     return cols, metrics
 
 
-def evaluate(layers: dict, hw: dict) -> np.ndarray:
+def evaluate(layers: dict, hw: dict, gemm_hw: dict | None = None) -> np.ndarray:
     """All per-(config, layer) metrics as one array of shape (len(EVALUATED), N configs, L layers), rows
-    in :data:`EVALUATED` order (floats; integer columns hold whole numbers)."""
+    in :data:`EVALUATED` order (floats; integer columns hold whole numbers). ``gemm_hw``: ``hw`` with every
+    array already of shape (N, GEMM layers) (:func:`one_gemm_table`), for the GEMM layers' model."""
     n_configs = hw["array_rows"].shape[0]
     block = np.zeros((len(EVALUATED), n_configs, layers["m"].shape[1]))
     gemm_cols = layers["gemm_cols"]
     # the GEMM layers' metrics go into a block of their own columns (plain slices), scattered at once
     gemm_block = block if gemm_cols.size == block.shape[2] else np.zeros((len(EVALUATED), n_configs, gemm_cols.size))
-    for rows, _, metrics in gemm_parts(layers, hw):
+    for rows, _, metrics in gemm_parts(layers, hw if gemm_hw is None else gemm_hw):
         for name, value in metrics.items():
             gemm_block[_ROW[name], rows] = value  # the row index and ``rows`` are adjacent: (configs, layers)
     if gemm_block is not block:
@@ -485,14 +486,16 @@ def batch_totals(layers: dict, hw: dict) -> dict[str, np.ndarray]:
 
 def finish_totals(totals: dict, pes) -> dict:
     """Turn compute-cycle-weighted sums into means and add the network utilization (``pes``: R·C per
-    config); the sums are arrays (N,), or floats of one config (then the means, the utilization and the
-    integer columns come back as numpy scalars)."""
-    compute_cycles = np.maximum(totals["compute_cycles"], 1)
+    config); the sums are arrays (N,) of many configs, or Python floats of one (``pes`` an int; the totals
+    come back as Python floats and ints, with the same values as numpy's)."""
+    one = type(totals["compute_cycles"]) is float
+    maximum, to_int = (max, int) if one else (np.maximum, lambda value: value.astype(np.int64))
+    compute_cycles = maximum(totals["compute_cycles"], 1)
     for name in WEIGHTED:
         totals[name] = totals[name] / compute_cycles
-    totals["utilization"] = totals["macs"] / (np.maximum(totals["total_cycles"], 1) * pes)
+    totals["utilization"] = totals["macs"] / (maximum(totals["total_cycles"], 1) * pes)
     for name in INTEGER_COLUMNS:
-        totals[name] = np.int64(totals[name]) if type(totals[name]) is float else totals[name].astype(np.int64)
+        totals[name] = to_int(totals[name])
     return totals
 
 
@@ -503,14 +506,26 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     layers = layer_table(workload)
     hw_table = one_config_table(hw)
     check_widths(layers, hw_table)
-    per_layer = evaluate(layers, hw_table)[:, 0]  # (metrics, layers) of the one config
+    # the im2col model on per-layer copies of the config (the GeneSys model keeps its (1, 1) arrays)
+    gemm_hw = one_gemm_table(hw, layers["gemm_cols"].size) if hw.array_mapping == "im2col" else None
+    per_layer = evaluate(layers, hw_table, gemm_hw)[:, 0]  # (metrics, layers) of the one config
     summed = per_layer.sum(axis=1).tolist()
     weighted = (per_layer[_WEIGHTED_ROWS] * per_layer[_ROW["compute_cycles"]]).sum(axis=1).tolist()
     sums = {**{name: summed[row] for name, row in zip(SUMMED, _SUMMED_ROWS)}, **dict(zip(WEIGHTED, weighted))}
-    totals = {name: value if type(value) is float else value.item()
-              for name, value in finish_totals(sums, hw_table["pes"][0, 0]).items()}
+    totals = finish_totals(sums, int(hw_table["pes"][0, 0]))
     return NetworkResult(workload=workload.name, hardware=hw, totals=totals, per_layer=per_layer,
                          layer_names=layers["name"], layer_ops=layers["op"], gemm=layers["gemm_mask"])
+
+
+@lru_cache(maxsize=256)
+def one_gemm_table(hw: HardwareConfig, n_layers: int) -> dict[str, np.ndarray]:
+    """:func:`one_config_table` with every array repeated to shape (1, ``n_layers``), cached (read-only):
+    numpy's element-wise operations on arrays of one shape skip the broadcasting set-up that dominates
+    the cost of operations on a few layers."""
+    table = {key: np.repeat(value, max(n_layers, 1), axis=1) for key, value in one_config_table(hw).items()}
+    for value in table.values():
+        value.setflags(write=False)
+    return table
 
 
 @lru_cache(maxsize=256)
