@@ -190,7 +190,7 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
         tiles = {"m": chosen.tile_m, "n": chosen.tile_n, "k": chosen.tile_k}
         order = chosen.loop_order_code
     dram_ifmap = (g * ifmap_refetch) * ifmap_b
-    sram_wbuf_read = (layer["g_kn"] * filter_reads) * wgt
+    sram_wbuf_read = layer["g_kn"] * wgt if dataflow == "ws" else (layer["g_kn"] * filter_reads) * wgt
     # ws reads and fetches the weights once (unless the search refetches them)
     dram_filter = sram_wbuf_read if dataflow == "ws" and not search else (layer["g_kn"] * filter_refetch) * wgt
     total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
