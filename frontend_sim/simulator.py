@@ -416,7 +416,7 @@ def simd_part(layers: dict, hw: dict):
 def evaluate(layers: dict, hw: dict, gemm_hw: dict | None = None) -> np.ndarray:
     """All per-(config, layer) metrics as one array of shape (len(EVALUATED), N configs, L layers), rows
     in :data:`EVALUATED` order (floats; integer columns hold whole numbers). ``gemm_hw``: ``hw`` with every
-    array already of shape (N, GEMM layers) (:func:`one_gemm_table`), for the GEMM layers' model."""
+    array already of shape (N, GEMM layers) (:func:`one_config_tables`), for the GEMM layers' model."""
     n_configs = hw["array_rows"].shape[0]
     block = np.zeros((len(EVALUATED), n_configs, layers["m"].shape[1]))
     gemm_cols = layers["gemm_cols"]
@@ -504,10 +504,8 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     if not isinstance(hw, HardwareConfig):
         raise SimulatorInputError(f"hw: expected a HardwareConfig, got {type(hw).__name__}")
     layers = layer_table(workload)
-    hw_table = one_config_table(hw)
+    hw_table, gemm_hw = one_config_tables(hw, layers["gemm_cols"].size)
     check_widths(layers, hw_table)
-    # the im2col model on per-layer copies of the config (the GeneSys model keeps its (1, 1) arrays)
-    gemm_hw = one_gemm_table(hw, layers["gemm_cols"].size) if hw.array_mapping == "im2col" else None
     per_layer = evaluate(layers, hw_table, gemm_hw)[:, 0]  # (metrics, layers) of the one config
     summed = per_layer.sum(axis=1).tolist()
     weighted = (per_layer[_WEIGHTED_ROWS] * per_layer[_ROW["compute_cycles"]]).sum(axis=1).tolist()
@@ -518,14 +516,18 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
 
 
 @lru_cache(maxsize=256)
-def one_gemm_table(hw: HardwareConfig, n_layers: int) -> dict[str, np.ndarray]:
-    """:func:`one_config_table` with every array repeated to shape (1, ``n_layers``), cached (read-only):
-    numpy's element-wise operations on arrays of one shape skip the broadcasting set-up that dominates
-    the cost of operations on a few layers."""
-    table = {key: np.repeat(value, max(n_layers, 1), axis=1) for key, value in one_config_table(hw).items()}
-    for value in table.values():
+def one_config_tables(hw: HardwareConfig, n_layers: int) -> tuple[dict, dict | None]:
+    """:func:`one_config_table` and, under the im2col mapping, the same with every array repeated to shape
+    (1, ``n_layers``) for the GEMM model (None under the GeneSys mapping, whose model keeps (1, 1) arrays);
+    cached, read-only. numpy's element-wise operations on arrays of one shape skip the broadcasting set-up
+    that dominates the cost of operations on a few layers."""
+    table = one_config_table(hw)
+    if hw.array_mapping != "im2col":
+        return table, None
+    repeated = {key: np.repeat(value, max(n_layers, 1), axis=1) for key, value in table.items()}
+    for value in repeated.values():
         value.setflags(write=False)
-    return table
+    return table, repeated
 
 
 @lru_cache(maxsize=256)
