@@ -64,7 +64,9 @@ FIXED_LOOP_ORDER = {"os": "k,m,n", "ws": "m,k,n", "is": "n,k,m"}
 
 @dataclass(frozen=True)
 class MemoryTraffic:
-    """Traffic (bytes) and stalls (cycles) per (config, layer)."""
+    """Traffic (bytes) and stalls (cycles) per (config, layer): arrays that broadcast to (configs × layers);
+    what does not vary with the layer or the configuration (e.g. the fixed order's refetch factor 1) may
+    be a number."""
 
     dram_ifmap_bytes: np.ndarray
     dram_filter_bytes: np.ndarray
@@ -111,13 +113,13 @@ def byte_widths(hw) -> dict[str, np.ndarray]:
 
 def gemm_products(m, n, k, groups, ifmap_elems, padded_ifmap_elems) -> dict[str, np.ndarray]:
     """The per-layer products :func:`gemm_traffic` reads (derived once per workload): the per-group sizes
-    ``m, n, k``, ``groups``, ``mn, mk, kn``, their multiples by the groups ``g_n, g_mn, g_mk, g_kn`` and
+    ``m, n, k``, ``groups``, ``kn``, the products with the groups ``g_n, g_mn, g_mk, g_kn`` and
     ``g2_mn`` (2·groups·M·N), and the unique input elements of one group without (``ifmap_group``) and
     with (``padded_group``) the zero padding; integers, arrays broadcast (configs × layers)."""
     g = groups
     mn, mk, kn = m * n, m * k, k * n
     ifmap_group = ifmap_elems // np.maximum(g, 1)
-    return {"m": m, "n": n, "k": k, "groups": g, "mn": mn, "mk": mk, "kn": kn, "g_n": g * n, "g_mn": g * mn,
+    return {"m": m, "n": n, "k": k, "groups": g, "kn": kn, "g_n": g * n, "g_mn": g * mn,
             "g_mk": g * mk, "g_kn": g * kn, "g2_mn": (2 * g) * mn, "ifmap_group": ifmap_group,
             "padded_group": np.maximum(ifmap_group, padded_ifmap_elems // np.maximum(g, 1))}
 
