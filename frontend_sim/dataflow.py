@@ -40,6 +40,11 @@ import numpy as np
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import DATAFLOWS
 
+def _int64(x):
+    """``x`` as an int64 array (itself when it already is one)."""
+    return x if type(x) is np.ndarray and x.dtype == np.int64 else np.asarray(x, np.int64)
+
+
 def ceil_div(a, b):
     """Integer ceiling division for non-negative integer arrays."""
     return -(-a // b)
@@ -76,10 +81,8 @@ def compute(m, n, k, groups, rows, cols, dataflow: str) -> ComputeResult:
     ``rows, cols`` the array (R, C); arrays broadcast (e.g. configs × layers) under one dataflow.
     Layers with ``groups == 0`` or ``m == 0`` (SIMD layers) get zero cycles.
     """
-    sr, sc, t = spatio_temporal(np.asarray(m, np.int64), np.asarray(n, np.int64),
-                                np.asarray(k, np.int64), dataflow)
-    rows = np.asarray(rows, np.int64)
-    cols = np.asarray(cols, np.int64)
+    sr, sc, t = spatio_temporal(*(_int64(x) for x in (m, n, k)), dataflow)
+    rows, cols = _int64(rows), _int64(cols)
     row_folds = ceil_div(sr, rows)
     col_folds = ceil_div(sc, cols)
     folds = row_folds * col_folds
@@ -94,7 +97,7 @@ def compute(m, n, k, groups, rows, cols, dataflow: str) -> ComputeResult:
     mapping = (sr * sc) / safe
     utilization = mapping * t / util_cycles
     return ComputeResult(
-        compute_cycles=np.asarray(groups, np.int64) * folds * fold_cycles,
+        compute_cycles=_int64(groups) * folds * fold_cycles,
         folds=folds, row_folds=row_folds, col_folds=col_folds, fold_cycles=fold_cycles,
         mapping_efficiency=mapping, compute_utilization=utilization,
     )

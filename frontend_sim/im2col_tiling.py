@@ -86,13 +86,11 @@ class Im2colTiling:
 
 def fold_tile(m, n, k, rows, cols, dataflow: str) -> dict[str, np.ndarray]:
     """SCALE-Sim's fixed tiling in GEMM terms: one fold (R × C of the array dims) over the whole streamed
-    dim, elements per dim ``"m", "n", "k"``, broadcast to (configs × layers)."""
+    dim, elements per dim ``"m", "n", "k"`` (integer arrays that broadcast to configs × layers)."""
     row_dim, col_dim, streamed = ROLES[dataflow]
     dims = {"m": m, "n": n, "k": k}
-    zero = np.zeros(np.broadcast_shapes(np.shape(m), np.shape(rows)))
-    tile = {row_dim: np.minimum(dims[row_dim], rows), col_dim: np.minimum(dims[col_dim], cols),
+    return {row_dim: np.minimum(dims[row_dim], rows), col_dim: np.minimum(dims[col_dim], cols),
             streamed: dims[streamed]}
-    return {d: zero + tile[d] for d in "mnk"}
 
 
 def _fit(limit, size, grain):

@@ -324,8 +324,13 @@ def _stalls(hw: dict, t: dict, c: dict, fc_columns: np.ndarray):
         out[:, fc_columns] = model(_fc_stalls, _columns(t, ("kwt", "kht", "ict", "oct"), fc_columns, width),
                                    _columns(c, ("n_ic", "n_oc", "tile_cycles", "moved_ifmap", "moved_filter",
                                                 "moved_bias", "moved_ofmap"), fc_columns, width),
-                                   _columns(hw, tuple(hw), fc_columns, width))  # per-layer widths follow
+                                   _columns(hw, STALL_FIELDS, fc_columns, width))  # per-layer widths follow
     return out
+
+
+#: The configuration fields the stall models read.
+STALL_FIELDS = ("array_rows", "act_bits", "wgt_bits", "acc_bits", "bias_bits", "dram_bytes_per_cycle", "ibuf_axi_bits",
+                "parambuf_axi_bits", "obuf_axi_bits", "ofmap_write_code", "dram_ports_code")
 
 
 def _columns(arrays: dict, names: tuple, columns: np.ndarray, width: int) -> dict:
@@ -384,8 +389,8 @@ def genesys_metrics(lt: dict, hw: dict, groups, ifmap_elems) -> dict[str, np.nda
         step = max(1, SEARCH_CHUNK // (n_layers * len(SEARCH_IC_DIVISORS) * len(SEARCH_TILE_STEPS)))
         blocks = [_tiles(lt, {k: v[start:start + step] for k, v in hw.items()}, search=True)
                   for start in range(0, n_configs, step)]
-        t = {k: np.concatenate([np.broadcast_to(b[k], (b["ict"].shape[0], n_layers)) for b in blocks])
-             for k in blocks[0]}
+        t = blocks[0] if len(blocks) == 1 else {
+            k: np.concatenate([np.broadcast_to(b[k], (b["ict"].shape[0], n_layers)) for b in blocks]) for k in blocks[0]}
     else:
         t = _tiles(lt, hw, search=False)
     c = _traffic(lt, hw, t)

@@ -64,7 +64,9 @@ FIXED_LOOP_ORDER = {"os": "k,m,n", "ws": "m,k,n", "is": "n,k,m"}
 
 @dataclass(frozen=True)
 class MemoryTraffic:
-    """Traffic (bytes) and stalls (cycles) per (config, layer)."""
+    """Traffic (bytes) and stalls (cycles) per (config, layer): arrays that broadcast to (configs × layers);
+    what does not vary with the layer or the configuration (e.g. the fixed order's refetch factor 1) may
+    be a number."""
 
     dram_ifmap_bytes: np.ndarray
     dram_filter_bytes: np.ndarray
@@ -98,96 +100,118 @@ class MemoryTraffic:
         return self.dram_ofmap_bytes + self.dram_psum_bytes / 2
 
 
-def gemm_traffic(m, n, k, groups, ifmap_elems, padded_ifmap_elems, hw, dataflow: str,
-                 comp: ComputeResult, search: bool = False) -> MemoryTraffic:
+def byte_widths(hw) -> dict[str, np.ndarray]:
+    """What the traffic model reads of ``hw`` (field arrays) in bytes, derived once per configuration table:
+    operand widths ``act_bytes, wgt_bytes, acc_bytes, bias_bytes``, the width outputs are written at
+    (``out_bytes``: ``ofmap_write``) and half of each GEMM buffer (``ibuf_half_bytes``, ``wbuf_half_bytes``,
+    ``obuf_half_bytes``: the double-buffered share a tile may use)."""
+    act, acc = hw["act_bits"] / 8, hw["acc_bits"] / 8
+    return {"act_bytes": act, "wgt_bytes": hw["wgt_bits"] / 8, "acc_bytes": acc, "bias_bytes": hw["bias_bits"] / 8,
+            "out_bytes": np.where(hw["ofmap_write_code"] == 1, acc, act),
+            **{f"{b}_half_bytes": hw[f"{b}_kib"] * (KIB / 2) for b in ("ibuf", "wbuf", "obuf")}}
+
+
+def gemm_products(m, n, k, groups, ifmap_elems, padded_ifmap_elems) -> dict[str, np.ndarray]:
+    """The per-layer products :func:`gemm_traffic` reads (derived once per workload): the per-group sizes
+    ``m, n, k``, ``groups``, ``kn``, the products with the groups ``g_n, g_mn, g_mk, g_kn`` and
+    ``g2_mn`` (2·groups·M·N), and the unique input elements of one group without (``ifmap_group``) and
+    with (``padded_group``) the zero padding; integers, arrays broadcast (configs × layers)."""
+    g = groups
+    mn, mk, kn = m * n, m * k, k * n
+    ifmap_group = ifmap_elems // np.maximum(g, 1)
+    return {"m": m, "n": n, "k": k, "groups": g, "kn": kn, "g_n": g * n, "g_mn": g * mn,
+            "g_mk": g * mk, "g_kn": g * kn, "g2_mn": (2 * g) * mn, "ifmap_group": ifmap_group,
+            "padded_group": np.maximum(ifmap_group, padded_ifmap_elems // np.maximum(g, 1))}
+
+
+def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bool = False) -> MemoryTraffic:
     """Traffic and stalls of grouped GEMM layers under one dataflow: SCALE-Sim's fixed loop order, or
     with ``search`` the DRAM tiling and loop order of :mod:`frontend_sim.im2col_tiling`.
 
-    ``m, n, k`` per-group GEMM sizes, ``groups`` groups, ``ifmap_elems`` unique input elements the
-    whole layer reads (H·W·C less rows/columns a large stride skips), ``padded_ifmap_elems`` the same
-    with the zero padding (read when ``fetch_padding``); ``hw`` a mapping of
-    HardwareConfig field arrays; ``comp`` the compute result of the same layers. Arrays broadcast
-    (configs × layers).
+    ``layer``: :func:`gemm_products` of GEMM layers (``groups >= 1``; the unique input elements are what
+    the whole layer reads, H·W·C less rows/columns a large stride skips, with the padding when
+    ``fetch_padding``); ``hw`` a mapping of HardwareConfig field arrays with their :func:`byte_widths`;
+    ``comp`` the compute result of the same layers. Arrays broadcast (configs × layers); factors that
+    do not depend on the layer (the fixed order's refetch factors, tiles and loop order) may stay
+    per-configuration or scalar.
     """
+    m, n, k, g = layer["m"], layer["n"], layer["k"], layer["groups"]
     rows, cols = hw["array_rows"], hw["array_cols"]
-    act, wgt, acc, bias = (hw[f"{x}_bits"] / 8 for x in ("act", "wgt", "acc", "bias"))
-    ibuf_half, wbuf_half, obuf_half = (hw[f"{b}_kib"] * (KIB / 2) for b in ("ibuf", "wbuf", "obuf"))
-    rf, cf, g = comp.row_folds, comp.col_folds, groups
-    mn, mk, kn = m * n, m * k, k * n
-    ifmap_elems_group = ifmap_elems // np.maximum(groups, 1)
-    ifmap_b = np.where(hw["fetch_padding"], np.maximum(ifmap_elems_group, padded_ifmap_elems // np.maximum(groups, 1)), ifmap_elems_group) * act
-    kr = np.minimum(k, rows)
+    act, wgt, acc = hw["act_bytes"], hw["wgt_bytes"], hw["acc_bytes"]
+    ibuf_half, wbuf_half, obuf_half = hw["ibuf_half_bytes"], hw["wbuf_half_bytes"], hw["obuf_half_bytes"]
+    rf, cf = comp.row_folds, comp.col_folds
+    ifmap_b = np.where(hw["fetch_padding"], layer["padded_group"], layer["ifmap_group"]) * act
+    tiles = im2col_tiling.fold_tile(m, n, k, rows, cols, dataflow)
     if dataflow == "os":
         ifmap_refetch = np.where(ifmap_b <= ibuf_half, 1, cf)
-        filter_refetch = np.where(k * np.minimum(n, cols) * wgt <= wbuf_half, 1, rf)
+        filter_refetch = np.where(k * tiles["n"] * wgt <= wbuf_half, 1, rf)
         k_passes, psum_tile = 1, None
         ifmap_reads, filter_reads, m_tiles = cf, rf, rf
-        fill_ifmap, fill_filter = np.minimum(m, rows) * k, k * np.minimum(n, cols)
+        fill_ifmap, fill_filter = tiles["m"] * k, k * tiles["n"]
     elif dataflow == "ws":
         ifmap_refetch = np.where(ifmap_b <= ibuf_half, 1, cf)
         filter_refetch = 1
-        k_passes, psum_tile = rf, m * np.minimum(n, cols)
+        k_passes, psum_tile = rf, m * tiles["n"]
         ifmap_reads, filter_reads, m_tiles = cf, 1, 1
-        fill_ifmap, fill_filter = m * kr, kr * np.minimum(n, cols)
+        fill_ifmap, fill_filter = m * tiles["k"], tiles["k"] * tiles["n"]
     else:  # "is"
         ifmap_refetch = 1
-        filter_refetch = np.where(kn * wgt <= wbuf_half, 1, cf)
-        k_passes, psum_tile = rf, np.minimum(m, cols) * n
+        filter_refetch = np.where(layer["kn"] * wgt <= wbuf_half, 1, cf)
+        k_passes, psum_tile = rf, tiles["m"] * n
         ifmap_reads, filter_reads, m_tiles = 1, cf, cf
-        fill_ifmap, fill_filter = kr * np.minimum(m, cols), kr * n
+        fill_ifmap, fill_filter = tiles["k"] * tiles["m"], tiles["k"] * n
     if psum_tile is None:
-        dram_psum = np.zeros(np.broadcast_shapes(np.shape(m), np.shape(rows)))
+        dram_psum, psum_passes = 0.0, 1
     else:
-        dram_psum = np.where(psum_tile * acc > obuf_half, (2 * g) * (k_passes - 1) * mn * acc, 0.0)
-
-    psum_passes = np.where(dram_psum > 0, k_passes, 1)
-    dram_bias = (g * n) * bias
-    dram_ofmap = (g * mn) * np.where(hw["ofmap_write_code"] == 1, acc, act)
+        # partial sums spill (k_passes > 1 times) when an output tile of them misses half the OBUF
+        psum_passes = np.where(psum_tile * acc > obuf_half, k_passes, 1)
+        dram_psum = layer["g2_mn"] * (psum_passes - 1) * acc
+    dram_bias = layer["g_n"] * hw["bias_bytes"]
+    dram_ofmap = layer["g_mn"] * hw["out_bytes"]
     fill_i = np.minimum(fill_ifmap * act, ibuf_half)
     transfer = transfer_function(hw)
     fill_f = np.minimum(fill_filter * wgt, wbuf_half)
+    fill_room = np.maximum(fill_i + fill_f, 1e-30)
 
     def fill_cycles(dram_total):
         """Cycles to bring the first fold's operands (at most what the layer moves at all)."""
-        scale = np.where(g > 0, np.minimum(1.0, dram_total / np.maximum(fill_i + fill_f, 1e-30)), 0.0)
+        scale = np.minimum(1.0, dram_total / fill_room)
         return transfer(fill_i * scale, fill_f * scale, 0.0)
 
     extra = 0.0
-    tiles = im2col_tiling.fold_tile(m, n, k, rows, cols, dataflow)
-    order = np.full(tiles["m"].shape, im2col_tiling.FIXED_CODE)
+    order = im2col_tiling.FIXED_CODE
     if search:
-        fixed_total = (g * ifmap_refetch) * ifmap_b + (g * filter_refetch) * kn * wgt + dram_psum + dram_bias \
-            + dram_ofmap
+        fixed_total = (g * ifmap_refetch) * ifmap_b + (g * filter_refetch) * layer["kn"] * wgt + dram_psum \
+            + dram_bias + dram_ofmap
         fixed = dict(ifmap_refetch=ifmap_refetch, filter_refetch=filter_refetch, psum_passes=psum_passes,
                      tiles=tiles, bias=dram_bias, ofmap=dram_ofmap, fill=fill_cycles(fixed_total))
         chosen = im2col_tiling.search(m, n, k, g, ifmap_b, hw, dataflow, comp, fixed, transfer)
         ifmap_refetch, filter_refetch, psum_passes = chosen.ifmap_refetch, chosen.filter_refetch, chosen.psum_passes
-        dram_psum = (2 * g) * (psum_passes - 1) * mn * acc
+        dram_psum = layer["g2_mn"] * (psum_passes - 1) * acc
         extra = chosen.extra_cycles
         tiles = {"m": chosen.tile_m, "n": chosen.tile_n, "k": chosen.tile_k}
         order = chosen.loop_order_code
     dram_ifmap = (g * ifmap_refetch) * ifmap_b
-    dram_filter = (g * filter_refetch) * kn * wgt
+    sram_wbuf_read = layer["g_kn"] * wgt if dataflow == "ws" else (layer["g_kn"] * filter_reads) * wgt
+    # ws reads and fetches the weights once (unless the search refetches them)
+    dram_filter = sram_wbuf_read if dataflow == "ws" and not search else (layer["g_kn"] * filter_refetch) * wgt
     total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
     fill_time = fill_cycles(total)
     total_time = transfer(dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
     steps = np.maximum(g * comp.folds, 1)
-    per_fold = (total_time - fill_time) / steps - (comp.fold_cycles + extra / steps)
-    stall = np.ceil(fill_time + steps * np.maximum(per_fold, 0.0))
-    obuf_bytes = (g * k_passes * mn) * acc
-    zero = np.zeros(stall.shape)  # broadcasts the per-layer or per-config factors to (configs × layers)
+    busy = comp.fold_cycles + extra / steps if search else comp.fold_cycles
+    stall = np.ceil(fill_time + steps * np.maximum((total_time - fill_time) / steps - busy, 0.0))
+    obuf_bytes = (layer["g_mn"] * k_passes) * acc
     return MemoryTraffic(
         dram_ifmap_bytes=dram_ifmap, dram_filter_bytes=dram_filter, dram_bias_bytes=dram_bias,
         dram_ofmap_bytes=dram_ofmap, dram_psum_bytes=dram_psum,
-        sram_ibuf_read_bytes=(g * ifmap_reads * mk) * act, sram_ibuf_write_bytes=dram_ifmap,
-        sram_wbuf_read_bytes=(g * filter_reads * kn) * wgt, sram_wbuf_write_bytes=dram_filter,
+        sram_ibuf_read_bytes=(layer["g_mk"] * ifmap_reads) * act, sram_ibuf_write_bytes=dram_ifmap,
+        sram_wbuf_read_bytes=sram_wbuf_read, sram_wbuf_write_bytes=dram_filter,
         sram_obuf_read_bytes=obuf_bytes, sram_obuf_write_bytes=obuf_bytes,
-        sram_bbuf_read_bytes=(g * m_tiles * n) * bias,
+        sram_bbuf_read_bytes=dram_bias if dataflow == "ws" else (layer["g_n"] * m_tiles) * hw["bias_bytes"],
         sram_bbuf_write_bytes=dram_bias,
-        stall_cycles=stall,
-        ifmap_refetch=zero + ifmap_refetch, filter_refetch=zero + filter_refetch, psum_passes=zero + psum_passes,
-        extra_compute_cycles=zero + extra,
-        tile_m=tiles["m"], tile_oc=tiles["n"], tile_k=tiles["k"], loop_order_code=order,
+        stall_cycles=stall, ifmap_refetch=ifmap_refetch, filter_refetch=filter_refetch, psum_passes=psum_passes,
+        extra_compute_cycles=extra, tile_m=tiles["m"], tile_oc=tiles["n"], tile_k=tiles["k"], loop_order_code=order,
     )
 
 
@@ -195,7 +219,9 @@ def transfer_function(hw):
     """Cycles to move (ibuf, param, obuf) bytes through the DRAM interface of ``hw``, as a function: one
     shared link (the sum over ``dram_bytes_per_cycle``) or one AXI port per buffer (the slowest of IBUF,
     PARAMBUF, OBUF); only the interface models its configurations use are evaluated."""
-    per_port = hw["dram_ports_code"] == 1
+    code = hw["dram_ports_code"]
+    per_port = code == 1
+    every, some = (bool(code.item() == 1),) * 2 if code.size == 1 else (bool(per_port.all()), bool(per_port.any()))
 
     def ports(ibuf_bytes, param_bytes, obuf_bytes):
         return np.maximum(np.maximum(ibuf_bytes / (hw["ibuf_axi_bits"] / 8), param_bytes / (hw["parambuf_axi_bits"] / 8)),
@@ -204,9 +230,9 @@ def transfer_function(hw):
     def shared(ibuf_bytes, param_bytes, obuf_bytes):
         return (ibuf_bytes + param_bytes + obuf_bytes) / hw["dram_bytes_per_cycle"]
 
-    if per_port.all():
+    if every:
         return ports
-    if not per_port.any():
+    if not some:
         return shared
     return lambda *loads: np.where(per_port, ports(*loads), shared(*loads))
 

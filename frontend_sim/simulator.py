@@ -18,7 +18,9 @@ Units are in the column names: cycles, bytes; ratios are fractions in 0..1.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -37,19 +39,36 @@ TOTAL_COLUMNS = ["total_cycles", "compute_cycles", "stall_cycles", "simd_cycles"
                  "sram_write_bytes"]
 BUFFERS = ("ibuf", "wbuf", "obuf", "bbuf", "vmem")
 TENSORS = ("ifmap", "filter", "bias", "ofmap", "psum")
-#: simulate_batch evaluates configs in blocks of about this many (config, layer) pairs (memory bound).
-CHUNK_ELEMENTS = 2_000_000
+#: simulate_batch evaluates configs in blocks of about this many (config, layer) pairs: small enough that a
+#: block's (configs × layers) temporaries stay in the CPU caches, large enough that numpy's fixed cost per
+#: call is small against the work.
+CHUNK_ELEMENTS = 150_000
 
 
 @dataclass(frozen=True)
 class NetworkResult:
-    """Result of one network on one configuration: network totals, and the per-layer table built
-    from the per-layer arrays when first asked for (most callers of a search need totals only)."""
+    """Result of one network on one configuration: network totals, and the per-layer arrays and table
+    built from the per-layer metrics when first asked for (most callers of a search need totals only)."""
 
     workload: str
     hardware: HardwareConfig
     totals: dict  # network totals, keys as TOTAL_COLUMNS plus per-buffer/tensor bytes
-    columns: dict  # per-layer arrays (L,): "layer", "op", LAYER_COLUMNS, MAPPING_COLUMNS, "loop_order_code", "gemm"
+    per_layer: np.ndarray  # (len(EVALUATED), L) float metrics, rows in EVALUATED order
+    layer_names: list  # (L,) layer names
+    layer_ops: list  # (L,) layer ops
+    gemm: np.ndarray  # (L,) bool: the layer runs on the array (else on the SIMD unit)
+
+    @cached_property
+    def columns(self) -> dict:
+        """Per-layer arrays (L,): "layer", "op", LAYER_COLUMNS, MAPPING_COLUMNS (INTEGER_COLUMNS and tiles as
+        int64), "loop_order_code", "gemm"."""
+        per_layer = self.per_layer
+        columns = {"layer": self.layer_names, "op": self.layer_ops,
+                   **{name: per_layer[_ROW[name]] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
+        columns.update(zip(INTEGER_COLUMNS + TILE_COLUMNS, per_layer[_INTEGER_ROWS].astype(np.int64)))
+        columns["loop_order_code"] = per_layer[_ROW["loop_order_code"]]
+        columns["gemm"] = self.gemm
+        return columns
 
     @cached_property
     def layers(self) -> pd.DataFrame:
@@ -112,10 +131,16 @@ def build_layer_table(workload: Workload) -> dict[str, np.ndarray]:
     table["gemm"] = {key: value[:, table["gemm_cols"]] for key, value in table.items()
                      if key in ("m", "n", "k", "groups", "macs", "ifmap_elems", "ifmap_padded_elems")
                      or key.startswith("loop_")}
+    gemm = table["gemm"]
+    table["gemm_products"] = memory.gemm_products(gemm["m"], gemm["n"], gemm["k"], gemm["groups"],
+                                                  gemm["ifmap_elems"], gemm["ifmap_padded_elems"])
+    table["simd_cols"] = np.flatnonzero(simd_cols)
     table["g_divisors"] = simd.tile_divisors(table["g_oh"][0][simd_cols], table["g_ow"][0][simd_cols]) \
         if simd_cols.any() else None
     for width in ("act_bits", "wgt_bits"):  # per-layer precision; 0 = the hardware's width
         table[width] = np.asarray([getattr(layer, width) or 0 for layer in workload.layers], np.int64)[None, :]
+    table["own_widths"] = {width: bool(table[width].any()) for width in ("act_bits", "wgt_bits")}
+    table["gemm_mask"] = ~simd_cols
     table["name"] = [layer.name for layer in workload.layers]
     table["op"] = [layer.op for layer in workload.layers]
     return table
@@ -199,6 +224,11 @@ def config_table(configs) -> dict[str, np.ndarray]:
         names = np.asarray(columns[name], dtype=object)
         table[f"{name}_code"] = np.select([names == c for c in choices], range(len(choices)), -1)[:, None]
     table["lanes"] = np.where(table["simd_lanes"] > 0, table["simd_lanes"], table["array_cols"])
+    table["pes"] = table["array_rows"] * table["array_cols"]
+    # the GEMM model of each config: (array mapping, dataflow, tiling) as one code
+    table["model_code"] = (table["array_mapping_code"] * len(DATAFLOWS) + table["dataflow_code"]) * len(TILINGS) \
+        + table["tiling_code"]
+    table.update(memory.byte_widths(table))
     return table
 
 
@@ -268,7 +298,7 @@ def combination_problems(columns) -> np.ndarray:
 def check_widths(layers: dict, hw: dict) -> None:
     """Every layer's own operand widths fit the array's built widths; raises naming the config row and layer."""
     for width in ("act_bits", "wgt_bits"):
-        if not layers[width].any():
+        if not layers["own_widths"][width]:
             continue  # no layer sets its own width
         too_wide = layers[width] > hw[width]  # (N, L); 0 (unset) never is
         if too_wide.any():
@@ -285,6 +315,8 @@ def layer_widths(layers: dict, hw: dict, cols: np.ndarray) -> dict:
     ``array_cols`` the effective columns ``p · array_cols`` (p = 4 when both operands are at most a quarter of
     the built widths, 2 at most half, else 1; see :data:`frontend_sim.hardware.PRECISION_MODES`).
     Returns ``hw`` itself when no layer sets its own widths."""
+    if not any(layers["own_widths"].values()):
+        return hw
     act, wgt = layers["act_bits"][:, cols], layers["wgt_bits"][:, cols]
     if not (act.any() or wgt.any()):
         return hw
@@ -294,6 +326,7 @@ def layer_widths(layers: dict, hw: dict, cols: np.ndarray) -> dict:
     fits = {p: (p * out["act_bits"] <= hw["act_bits"]) & (p * out["wgt_bits"] <= hw["wgt_bits"]) for p in (2, 4)}
     pack = np.where(fits[4], 4, np.where(fits[2], 2, 1))
     out["array_cols"] = hw["array_cols"] * np.where(hw["precision_mode_code"] == 1, pack, 1)
+    out.update(memory.byte_widths(out))
     return out
 
 
@@ -308,22 +341,20 @@ def gemm_parts(layers: dict, hw: dict):
     cols = layers["gemm_cols"]
     if cols.size == 0:
         return
-    gemm = layers["gemm"]
-    m, n, k, groups, macs, ifmap, padded = (gemm[key] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems",
-                                                                  "ifmap_padded_elems"))
-    keys = (hw["array_mapping_code"] * len(DATAFLOWS) + hw["dataflow_code"]) * len(TILINGS) + hw["tiling_code"]
+    gemm, products = layers["gemm"], layers["gemm_products"]
+    m, n, k, groups, macs, ifmap = (gemm[key] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems"))
+    keys = hw["model_code"]
     hw = layer_widths(layers, hw, cols)
     for key in (keys[0, 0],) if keys.shape[0] == 1 else np.unique(keys):
-        mask = keys[:, 0] == key
-        rows = slice(None) if mask.all() else np.flatnonzero(mask)
+        mask = None if keys.shape[0] == 1 else keys[:, 0] == key
+        rows = slice(None) if mask is None or mask.all() else np.flatnonzero(mask)
         sub = hw if isinstance(rows, slice) else {name: value[rows] for name, value in hw.items()}
         if ARRAY_MAPPINGS[int(key) // (len(DATAFLOWS) * len(TILINGS))] == "genesys":
             loops = {name: value for name, value in gemm.items() if name.startswith("loop_")}
             metrics = mapping.genesys_metrics(loops, sub, groups, ifmap)
             metrics.update(macs=macs, mapping_efficiency=macs / np.maximum(
                                metrics["compute_cycles"] * sub["array_rows"] * sub["array_cols"], 1),
-                           sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),
-                           sram_write_bytes=sum(metrics[f"sram_{b}_write_bytes"] for b in BUFFERS[:4]))
+                           sram_read_bytes=sram_sum(metrics, "read"), sram_write_bytes=sram_sum(metrics, "write"))
             metrics["compute_utilization"] = metrics["mapping_efficiency"]
             metrics.update(tile_m=metrics["tile_ow"] * metrics["tile_oh"] * metrics["tile_n"],
                            tile_k=metrics["tile_kw"] * metrics["tile_kh"] * metrics["tile_ic"],
@@ -333,8 +364,8 @@ def gemm_parts(layers: dict, hw: dict):
         dataflow = DATAFLOWS[int(key) // len(TILINGS) % len(DATAFLOWS)]
         comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow)
         search = TILINGS[int(key) % len(TILINGS)] == "search"
-        traffic = memory.gemm_traffic(m, n, k, groups, ifmap, padded, sub, dataflow, comp, search)
-        metrics = {f.name: getattr(traffic, f.name) for f in fields(traffic)}
+        traffic = memory.gemm_traffic(products, sub, dataflow, comp, search)
+        metrics = dict(vars(traffic))
         compute = comp.compute_cycles + traffic.extra_compute_cycles.astype(np.int64) if search \
             else comp.compute_cycles
         del metrics["extra_compute_cycles"]
@@ -345,14 +376,19 @@ def gemm_parts(layers: dict, hw: dict):
                        if search else comp.compute_utilization,
                        total_cycles=compute + traffic.stall_cycles.astype(np.int64),
                        dram_read_bytes=traffic.dram_read_bytes, dram_write_bytes=traffic.dram_write_bytes,
-                       sram_read_bytes=sum(metrics[f"sram_{b}_read_bytes"] for b in BUFFERS[:4]),
-                       sram_write_bytes=sum(metrics[f"sram_{b}_write_bytes"] for b in BUFFERS[:4]))
+                       sram_read_bytes=sram_sum(metrics, "read"), sram_write_bytes=sram_sum(metrics, "write"))
         yield rows, cols, metrics
+
+
+def sram_sum(metrics: dict, direction: str):
+    """Bytes read (``direction = "read"``) or written in the four GEMM buffers, IBUF + WBUF + OBUF + BBUF."""
+    ibuf, wbuf, obuf, bbuf = (metrics[f"sram_{b}_{direction}_bytes"] for b in BUFFERS[:4])
+    return ibuf + wbuf + obuf + bbuf
 
 
 def simd_part(layers: dict, hw: dict):
     """(SIMD layer columns, metrics of shape (configs, SIMD layers)) or None without SIMD layers."""
-    cols = np.flatnonzero(layers["groups"][0] == 0)
+    cols = layers["simd_cols"]
     if cols.size == 0:
         return None
     elems, passes, n_in, n_out, row, row_passes = (
@@ -385,22 +421,26 @@ def simd_part(layers: dict, hw: dict):
     return cols, metrics
 
 
-def evaluate(layers: dict, hw: dict) -> np.ndarray:
+def evaluate(layers: dict, hw: dict, gemm_hw: dict | None = None) -> np.ndarray:
     """All per-(config, layer) metrics as one array of shape (len(EVALUATED), N configs, L layers), rows
-    in :data:`EVALUATED` order (floats; integer columns hold whole numbers)."""
-    block = np.zeros((len(EVALUATED), hw["array_rows"].shape[0], layers["m"].shape[1]))
-    out = dict(zip(EVALUATED, block))
-    for rows, cols, metrics in gemm_parts(layers, hw):
-        index = (slice(None), cols) if isinstance(rows, slice) else np.ix_(rows, cols)
+    in :data:`EVALUATED` order (floats; integer columns hold whole numbers). ``gemm_hw``: ``hw`` with every
+    array already of shape (N, GEMM layers) (:func:`one_config_tables`), for the GEMM layers' model."""
+    n_configs = hw["array_rows"].shape[0]
+    block = np.zeros((len(EVALUATED), n_configs, layers["m"].shape[1]))
+    gemm_cols = layers["gemm_cols"]
+    # the GEMM layers' metrics go into a block of their own columns (plain slices), scattered at once
+    gemm_block = block if gemm_cols.size == block.shape[2] else np.zeros((len(EVALUATED), n_configs, gemm_cols.size))
+    for rows, _, metrics in gemm_parts(layers, hw if gemm_hw is None else gemm_hw):
         for name, value in metrics.items():
-            out[name][index] = value
+            gemm_block[_ROW[name], rows] = value  # the row index and ``rows`` are adjacent: (configs, layers)
+    if gemm_block is not block:
+        block[:, :, gemm_cols] = gemm_block
     simd_metrics = simd_part(layers, hw)
     if simd_metrics is not None:
         cols, metrics = simd_metrics
         for name, value in metrics.items():
-            out[name][:, cols] = value
-    pes = hw["array_rows"] * hw["array_cols"]
-    out["utilization"][:] = out["macs"] / (np.maximum(out["total_cycles"], 1) * pes)
+            block[_ROW[name]][:, cols] = value
+    block[_ROW["utilization"]] = block[_ROW["macs"]] / (np.maximum(block[_ROW["total_cycles"]], 1) * hw["pes"])
     return block
 
 
@@ -449,18 +489,21 @@ def batch_totals(layers: dict, hw: dict) -> dict[str, np.ndarray]:
     if simd_metrics is not None:
         for name, value in simd_metrics[1].items():
             totals[name] += value.sum(axis=1)
-    return finish_totals(totals, hw)
+    return finish_totals(totals, hw["pes"][:, 0])
 
 
-def finish_totals(totals: dict, hw: dict) -> dict[str, np.ndarray]:
-    """Turn compute-cycle-weighted sums into means and add the network utilization."""
-    compute_cycles = np.maximum(totals["compute_cycles"], 1)
+def finish_totals(totals: dict, pes) -> dict:
+    """Turn compute-cycle-weighted sums into means and add the network utilization (``pes``: R·C per
+    config); the sums are arrays (N,) of many configs, or Python floats of one (``pes`` an int; the totals
+    come back as Python floats and ints, with the same values as numpy's)."""
+    one = type(totals["compute_cycles"]) is float
+    maximum, to_int = (max, int) if one else (np.maximum, lambda value: value.astype(np.int64))
+    compute_cycles = maximum(totals["compute_cycles"], 1)
     for name in WEIGHTED:
         totals[name] = totals[name] / compute_cycles
-    pes = (hw["array_rows"] * hw["array_cols"])[:, 0]
-    totals["utilization"] = totals["macs"] / (np.maximum(totals["total_cycles"], 1) * pes)
+    totals["utilization"] = totals["macs"] / (maximum(totals["total_cycles"], 1) * pes)
     for name in INTEGER_COLUMNS:
-        totals[name] = totals[name].astype(np.int64)
+        totals[name] = to_int(totals[name])
     return totals
 
 
@@ -469,20 +512,30 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     if not isinstance(hw, HardwareConfig):
         raise SimulatorInputError(f"hw: expected a HardwareConfig, got {type(hw).__name__}")
     layers = layer_table(workload)
-    hw_table = one_config_table(hw)
+    hw_table, gemm_hw = one_config_tables(hw, layers["gemm_cols"].size)
     check_widths(layers, hw_table)
-    per_layer = evaluate(layers, hw_table)[:, 0]  # (metrics, layers) of the one config
-    summed = per_layer[_SUMMED_ROWS].sum(axis=1)
-    weighted = (per_layer[_WEIGHTED_ROWS] * per_layer[_ROW["compute_cycles"]]).sum(axis=1)
-    sums = {**{name: summed[i:i + 1] for i, name in enumerate(SUMMED)},
-            **{name: weighted[i:i + 1] for i, name in enumerate(WEIGHTED)}}
-    totals = {name: value[0].item() for name, value in finish_totals(sums, hw_table).items()}
-    columns = {"layer": layers["name"], "op": layers["op"],
-               **{name: per_layer[_ROW[name]] for name in LAYER_COLUMNS + MAPPING_COLUMNS}}
-    columns.update(zip(INTEGER_COLUMNS + TILE_COLUMNS, per_layer[_INTEGER_ROWS].astype(np.int64)))
-    columns["loop_order_code"] = per_layer[_ROW["loop_order_code"]]
-    columns["gemm"] = layers["groups"][0] > 0
-    return NetworkResult(workload=workload.name, hardware=hw, totals=totals, columns=columns)
+    per_layer = evaluate(layers, hw_table, gemm_hw)[:, 0]  # (metrics, layers) of the one config
+    summed = per_layer.sum(axis=1).tolist()
+    weighted = (per_layer[_WEIGHTED_ROWS] * per_layer[_ROW["compute_cycles"]]).sum(axis=1).tolist()
+    sums = {**{name: summed[row] for name, row in zip(SUMMED, _SUMMED_ROWS)}, **dict(zip(WEIGHTED, weighted))}
+    totals = finish_totals(sums, int(hw_table["pes"][0, 0]))
+    return NetworkResult(workload=workload.name, hardware=hw, totals=totals, per_layer=per_layer,
+                         layer_names=layers["name"], layer_ops=layers["op"], gemm=layers["gemm_mask"])
+
+
+@lru_cache(maxsize=256)
+def one_config_tables(hw: HardwareConfig, n_layers: int) -> tuple[dict, dict | None]:
+    """:func:`one_config_table` and, under the im2col mapping, the same with every array repeated to shape
+    (1, ``n_layers``) for the GEMM model (None under the GeneSys mapping, whose model keeps (1, 1) arrays);
+    cached, read-only. numpy's element-wise operations on arrays of one shape skip the broadcasting set-up
+    that dominates the cost of operations on a few layers."""
+    table = one_config_table(hw)
+    if hw.array_mapping != "im2col":
+        return table, None
+    repeated = {key: np.repeat(value, max(n_layers, 1), axis=1) for key, value in table.items()}
+    for value in repeated.values():
+        value.setflags(write=False)
+    return table, repeated
 
 
 @lru_cache(maxsize=256)
@@ -494,20 +547,36 @@ def one_config_table(hw: HardwareConfig) -> dict[str, np.ndarray]:
     return table
 
 
-def simulate_batch(workload: Workload, configs) -> pd.DataFrame:
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def simulate_batch(workload: Workload, configs, threads: int | None = None) -> pd.DataFrame:
     """Network totals for many configurations in one vectorized pass: one row per configuration.
 
     ``configs``: a DataFrame whose columns are HardwareConfig fields (other columns ignored, index
     kept) or a list of HardwareConfig. Columns: :data:`TOTAL_COLUMNS` then per-buffer/tensor bytes.
+    Configurations are evaluated in blocks of about :data:`CHUNK_ELEMENTS` (config, layer) pairs on
+    ``threads`` threads (default: :func:`available_cores`; numpy releases the GIL inside its array
+    kernels); each configuration's result does not depend on the blocks or threads.
     """
+    if threads is not None and (not isinstance(threads, (int, np.integer)) or isinstance(threads, bool)
+                                or threads < 1):
+        raise SimulatorInputError(f"threads={threads!r}: expected an integer >= 1 (or None for every core)")
     hw_table = config_table(configs)
     layers = layer_table(workload)
     check_widths(layers, hw_table)
-    # Blocks of configs keep the (configs × layers) temporaries near CHUNK_ELEMENTS elements.
     step = max(1, CHUNK_ELEMENTS // layers["m"].shape[1])
     n_configs = hw_table["array_rows"].shape[0]
-    blocks = [batch_totals(layers, {key: value[start:start + step] for key, value in hw_table.items()})
-              for start in range(0, n_configs, step)]
+    parts = [{key: value[start:start + step] for key, value in hw_table.items()}
+             for start in range(0, n_configs, step)]
+    workers = min(len(parts), available_cores() if threads is None else int(threads))
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="simulate_batch") as pool:
+            blocks = list(pool.map(lambda part: batch_totals(layers, part), parts))
+    else:
+        blocks = [batch_totals(layers, part) for part in parts]
     totals = {name: np.concatenate([block[name] for block in blocks]) for name in blocks[0]}
     ordered = TOTAL_COLUMNS + [c for c in totals if c not in TOTAL_COLUMNS]
     index = configs.index if isinstance(configs, pd.DataFrame) else None

@@ -100,9 +100,17 @@ def test_blocks_of_configs_give_the_same_totals(monkeypatch):
     rng = np.random.default_rng(1)
     frame = pd.DataFrame({"array_rows": rng.integers(4, 64, 50), "array_cols": rng.integers(4, 64, 50),
                           "dataflow": rng.choice(["os", "ws", "is"], 50), "ibuf_kib": rng.choice([2.0, 64.0], 50)})
-    whole = simulate_batch(RESNET50, frame)
-    monkeypatch.setattr(simulator, "CHUNK_ELEMENTS", 7 * len(RESNET50.layers))  # blocks of 7 configs
-    pd.testing.assert_frame_equal(simulate_batch(RESNET50, frame), whole)
+    genesys = frame.assign(dataflow="ws", array_mapping="genesys", tiling="search", wbuf_kib=64.0, ibuf_kib=64.0,
+                           obuf_kib=64.0, bbuf_kib=4.0)
+    for configs in (frame, frame.assign(tiling="search"), genesys):
+        whole = simulate_batch(RESNET50, configs, threads=1)
+        monkeypatch.setattr(simulator, "CHUNK_ELEMENTS", 7 * len(RESNET50.layers))  # blocks of 7 configs
+        for threads in (1, 2, None):  # blocks on one thread, on two, on every core: bit-identical totals
+            pd.testing.assert_frame_equal(simulate_batch(RESNET50, configs, threads=threads), whole, check_exact=True)
+        monkeypatch.undo()
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(SimulatorInputError, match=f"threads={bad!r}: expected an integer >= 1"):
+            simulate_batch(RESNET50, frame, threads=bad)
 
 
 def test_every_zoo_workload_simulates_on_every_preset():
