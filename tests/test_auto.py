@@ -9,7 +9,7 @@ from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
 from ppa import auto
 from ppa.bundle import load_bundle, save_bundle
 from ppa.errors import PPAInputError
-from ppa.metrics import objective_error
+from ppa.metrics import objective_error, regression_metrics
 from ppa.models import BlendRegressor, build
 from ppa.splits import describe_split, make_folds
 from ppa.surrogate import PPASurrogate
@@ -141,3 +141,12 @@ def test_split_descriptions():
     assert describe_split("mixed", ["a"], "given", 5, 40).startswith("mixed split: rows held out at random (40 rows)")
     with pytest.raises(PPAInputError, match="model family 'auto' is chosen per target by PPASurrogate.fit"):
         build("auto")
+
+
+def test_the_criterion_is_the_reported_mape_also_for_counts_with_many_zeros():
+    y = np.array([0.0, 0.0, 0.0, 10.0, 20.0])  # 60 % zeros: still the MAPE over the two positive rows
+    p = np.array([5.0, 5.0, 5.0, 11.0, 18.0])
+    assert objective_error(y, p) == pytest.approx(100 * (0.1 + 0.1) / 2)
+    assert objective_error(y, p) == pytest.approx(regression_metrics(y, p)["mape_pct"])
+    y = np.array([0.0] * 19 + [4.0])  # 5 % positive: a normalised RMSE
+    assert objective_error(y, np.zeros(20)) == pytest.approx(np.sqrt(16 / 20) / y.std())
