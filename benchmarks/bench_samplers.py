@@ -121,7 +121,7 @@ TARGETS = ("area_um2", "power_mw", "leakage_mw", "fmax_ghz")
 
 def train_bundle(csv: Path, out_dir: Path) -> str:
     """Fit the surrogates the demo fits (the bundled spec: additive cost models for area, power and
-    leakage, a random forest for fmax; 20 tuning trials per target) on a bundled dataset; save a bundle."""
+    leakage, the ``auto`` tree blend for fmax; 20 tuning trials per target) on a bundled dataset; save a bundle."""
     from ppa.bundle import save_bundle
     from ppa.schema import load_spec, read_csv, read_table
     from ppa.surrogate import PPASurrogate

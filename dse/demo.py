@@ -3,7 +3,7 @@
 ``accel-dse demo`` runs, on a fresh install and the bundled data only:
 
 1. trains the PPA surrogates on the bundled ASAP7 dataset with the bundled spec
-   (``datasets/ppa_spec.toml``: additive cost models for area, power and leakage, a random forest for fmax;
+   (``datasets/ppa_spec.toml``: additive cost models for area, power and leakage, the ``auto`` blend of tree models for fmax;
    short Optuna tuning), or
    reuses ``--models`` / a bundle it trained before in the same output directory (same dataset sha256 and spec);
 2. searches the bundled default space (``dse/spaces/asap7.toml``: array shape, dataflow, operand

@@ -23,11 +23,22 @@ def regression_metrics(y_true, y_pred) -> dict:
     }
 
 
+#: Share of positive rows from which :func:`objective_error` is the MAPE over them.
+MAPE_MIN_POSITIVE = 0.1
+
+
+def is_mape_objective(y_true) -> bool:
+    """Whether :func:`objective_error` of this target is a MAPE (≥ MAPE_MIN_POSITIVE of the rows are > 0)."""
+    return bool((np.asarray(y_true, float) > 0).mean() >= MAPE_MIN_POSITIVE)
+
+
 def objective_error(y_true, y_pred) -> float:
-    """What tuning minimises: MAPE over y>0 rows when most rows are positive, else RMSE/std(y)."""
+    """What tuning and model selection minimise: the error the surrogate is reported in, the MAPE (%) over
+    y>0 rows (``regression_metrics``' ``mape_pct``) — also for counts with many zeros, as long as ≥ 10 % of
+    the rows are positive — else RMSE/std(y) (unitless)."""
     y, p = np.asarray(y_true, float), np.asarray(y_pred, float)
     pos = y > 0
-    if pos.mean() >= 0.5:
+    if is_mape_objective(y):
         return float(np.mean(np.abs(p[pos] - y[pos]) / y[pos]) * 100.0)
     return float(np.sqrt(((p - y) ** 2).mean()) / (y.std() or 1.0))
 

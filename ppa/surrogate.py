@@ -250,7 +250,9 @@ class PPASurrogate(BaseEstimator):
             info, reserve = {}, (self.cv_folds + 1) * _FIT_GROWTH
             if family == "auto":
                 bar.set_postfix_str(f"{target}: choosing the blend")
-                selection = auto.select(Zt, yt, tune_folds, budget_s=share, reserve_fits=reserve,
+                n_splits, n_repeats = auto.selection_plan(len(yt), len(np.unique(groups)))
+                repeats = [make_folds(self.split, groups, n_splits, self.seed + 2 + r) for r in range(n_repeats)]
+                selection = auto.select(Zt, yt, tune_folds, repeats, budget_s=share, reserve_fits=reserve,
                                         n_trials=self.n_trials, seed=self.seed, n_jobs=self.n_jobs)
                 info["auto"], fit_s = selection.as_info(), selection.fit_s
                 bar.update()

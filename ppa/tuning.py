@@ -26,7 +26,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from ppa import transforms
-from ppa.metrics import objective_error
+from ppa.metrics import is_mape_objective, objective_error
 from ppa.models import DEFAULTS, build, suggest
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def tune(family: str, X: np.ndarray, y: np.ndarray, transform: str, folds, *, bu
         oofs[trial.number] = oof
         return objective_error(y, oof)
 
-    mape = (np.asarray(y) > 0).mean() >= 0.5  # objective_error is a MAPE (else a normalised RMSE)
+    mape = is_mape_objective(y)  # objective_error is a MAPE (else a normalised RMSE)
 
     def good_enough(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if mape and trial.state == optuna.trial.TrialState.COMPLETE and trial.value <= GOOD_ENOUGH_MAPE_PCT:

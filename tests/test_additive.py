@@ -117,7 +117,7 @@ def test_round_trip_with_derived_terms_and_two_families(mixed, tmp_path):
 
 def test_bundled_spec_cost_models_beat_trees_on_unseen_cores():
     spec = load_spec(dataset_path("ppa_spec.toml"))
-    assert spec.model == {"area_um2": "additive", "power_mw": "additive", "leakage_mw": "additive", "fmax_ghz": "random_forest"}
+    assert spec.model == {"area_um2": "additive", "power_mw": "additive", "leakage_mw": "additive", "fmax_ghz": "auto"}
     table = read_table(dataset_path("asap7/ppa_samples.csv"), spec)
     common = dict(group_by=table.group_by, categorical=table.categorical, derived=spec.derived, terms=spec.terms,
                   lookup=spec.lookup, budget_s=30, n_trials=3, progress=False)

@@ -2,12 +2,14 @@
 import numpy as np
 import pandas as pd
 import pytest
+import xgboost as xgb
 from sklearn.dummy import DummyRegressor
+from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
 
 from ppa import auto
 from ppa.bundle import load_bundle, save_bundle
 from ppa.errors import PPAInputError
-from ppa.metrics import objective_error
+from ppa.metrics import objective_error, regression_metrics
 from ppa.models import BlendRegressor, build
 from ppa.splits import describe_split, make_folds
 from ppa.surrogate import PPASurrogate
@@ -49,14 +51,51 @@ def test_selection_tries_the_log_space_and_beats_every_candidate_on_its_folds():
     X, y = wide_range()
     z, Z = y["latency_cycles"].to_numpy(), X.to_numpy()
     folds = make_folds("mixed", np.arange(len(z)), 3, 0)
-    chosen = auto.select(Z, z, folds, budget_s=60, reserve_fits=8, n_trials=3)
-    assert {"gbr/none", "gbr/log", "xgboost/none", "xgboost/log", "random_forest/none", "random_forest/log"} <= set(
-        chosen.candidates)
+    repeats = [make_folds("mixed", np.arange(len(z)), 5, seed) for seed in (1, 2)]
+    chosen = auto.select(Z, z, folds, repeats, budget_s=60, reserve_fits=8, n_trials=3)
+    assert {f"{c}/{t}" for c in auto.CANDIDATES for t in ("none", "log")} <= set(chosen.candidates)
+    assert "xgboost_tuned/log" in chosen.candidates and chosen.tuning["trials"] == 3
     assert chosen.error <= 1.05 * min(c["error"] for c in chosen.candidates.values())
     assert all(m["transform"] == "log" for m in chosen.params["members"])  # relative error wins on three decades
     assert sum(m["weight"] for m in chosen.params["members"]) == pytest.approx(1.0)
     built = BlendRegressor([{**m, "estimator": DummyRegressor()} for m in chosen.params["members"]])
-    assert built.get_params()["members"][0]["family"] in auto.CANDIDATES
+    assert built.get_params()["members"][0]["family"] in ("gbr", "random_forest", "xgboost")
+
+
+def test_the_plain_baselines_are_candidates_with_their_libraries_default_parameters():
+    X, y = wide_range(60)
+    Z, z = X.to_numpy(), y["latency_cycles"].to_numpy()
+    plain = {"gbr": GradientBoostingRegressor(random_state=0), "random_forest": RandomForestRegressor(random_state=0),
+             "xgboost": xgb.XGBRegressor(random_state=0)}
+    for name, baseline in plain.items():
+        family, params = auto.CANDIDATES[name]
+        assert np.array_equal(build(family, params, seed=0).fit(Z, z).predict(Z), baseline.fit(Z, z).predict(Z)), name
+
+
+def test_counts_with_zeros_are_tried_on_log1p_and_the_blend_is_no_worse_than_its_best_candidate():
+    """DSP-like counts: 0 for the narrowest datapath, then doubling with the width (three decades)."""
+    rng = np.random.default_rng(1)
+    n = 120
+    X = np.column_stack([rng.integers(0, 10, n).astype(float), rng.random(n)])
+    y = np.where(X[:, 0] == 0, 0.0, 2.0 ** X[:, 0])
+    repeats = [make_folds("mixed", np.arange(n), 5, seed) for seed in (1, 2)]
+    chosen = auto.select(X, y, make_folds("mixed", np.arange(n), 3, 0), repeats, budget_s=60, reserve_fits=8,
+                         n_trials=0)
+    assert {f"{c}/{t}" for c in auto.CANDIDATES for t in ("none", "log1p")} == set(chosen.candidates)
+    assert chosen.tuning == {}  # n_trials=0: no tuning
+    assert chosen.error <= min(c["error"] for c in chosen.candidates.values()) + 1e-9
+    assert chosen.error < 1.0  # every width is in every training fold: the trees reproduce the counts
+
+
+def test_target_spaces_and_selection_plan():
+    assert auto.target_spaces(np.array([1.0, 2.0])) == ["none", "log"]
+    assert auto.target_spaces(np.array([0.0, 2.0, 3.0])) == ["none", "log1p"]  # counts with zeros
+    assert auto.target_spaces(np.array([-1.0, 2.0])) == ["none"]
+    assert auto.target_spaces(np.zeros(3)) == ["none"]
+    assert auto.selection_plan(80, 80) == (5, 3)  # few rows: repeated 5-fold
+    assert auto.selection_plan(200, 200) == (5, 2)
+    assert auto.selection_plan(1280, 400) == (5, 1)
+    assert auto.selection_plan(90, 3) == (3, 3)  # fewer groups than folds: one group per fold
 
 
 def test_auto_surrogate_round_trips_through_a_bundle(tmp_path):
@@ -102,3 +141,12 @@ def test_split_descriptions():
     assert describe_split("mixed", ["a"], "given", 5, 40).startswith("mixed split: rows held out at random (40 rows)")
     with pytest.raises(PPAInputError, match="model family 'auto' is chosen per target by PPASurrogate.fit"):
         build("auto")
+
+
+def test_the_criterion_is_the_reported_mape_also_for_counts_with_many_zeros():
+    y = np.array([0.0, 0.0, 0.0, 10.0, 20.0])  # 60 % zeros: still the MAPE over the two positive rows
+    p = np.array([5.0, 5.0, 5.0, 11.0, 18.0])
+    assert objective_error(y, p) == pytest.approx(100 * (0.1 + 0.1) / 2)
+    assert objective_error(y, p) == pytest.approx(regression_metrics(y, p)["mape_pct"])
+    y = np.array([0.0] * 19 + [4.0])  # 5 % positive: a normalised RMSE
+    assert objective_error(y, np.zeros(20)) == pytest.approx(np.sqrt(16 / 20) / y.std())

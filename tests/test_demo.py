@@ -87,7 +87,7 @@ def test_demo_retrains_when_the_spec_changed(tiny_demo, tmp_path, monkeypatch):
     out, _, _ = tiny_demo
     shutil.copytree(out / "models", tmp_path / "models")
     spec = tmp_path / "ppa_spec.toml"
-    spec.write_text(bundled_file("ppa_spec.toml").read_text().replace('fmax_ghz = "random_forest"', 'fmax_ghz = "xgboost"'))
+    spec.write_text(bundled_file("ppa_spec.toml").read_text().replace('fmax_ghz = "auto"', 'fmax_ghz = "xgboost"'))
     shutil.copy(bundled_file("pe_characterisation.csv"), tmp_path)  # the spec's [lookup] table, beside it
     monkeypatch.setattr(demo_module, "bundled_file", lambda name: spec if name == "ppa_spec.toml" else bundled_file(name))
     lines: list[str] = []
