@@ -103,11 +103,13 @@ class MemoryTraffic:
 def byte_widths(hw) -> dict[str, np.ndarray]:
     """What the traffic model reads of ``hw`` (field arrays) in bytes, derived once per configuration table:
     operand widths ``act_bytes, wgt_bytes, acc_bytes, bias_bytes``, the width outputs are written at
-    (``out_bytes``: ``ofmap_write``) and half of each GEMM buffer (``ibuf_half_bytes``, ``wbuf_half_bytes``,
+    (``out_bytes``: ``ofmap_write``), the per-buffer DRAM ports' bytes per cycle (``ibuf_axi_bytes``,
+    ``parambuf_axi_bytes``, ``obuf_axi_bytes``) and half of each GEMM buffer (``ibuf_half_bytes``, ``wbuf_half_bytes``,
     ``obuf_half_bytes``: the double-buffered share a tile may use)."""
     act, acc = hw["act_bits"] / 8, hw["acc_bits"] / 8
     return {"act_bytes": act, "wgt_bytes": hw["wgt_bits"] / 8, "acc_bytes": acc, "bias_bytes": hw["bias_bits"] / 8,
             "out_bytes": np.where(hw["ofmap_write_code"] == 1, acc, act),
+            **{f"{port}_axi_bytes": hw[f"{port}_axi_bits"] / 8 for port in ("ibuf", "parambuf", "obuf")},
             **{f"{b}_half_bytes": hw[f"{b}_kib"] * (KIB / 2) for b in ("ibuf", "wbuf", "obuf")}}
 
 
@@ -115,13 +117,23 @@ def gemm_products(m, n, k, groups, ifmap_elems, padded_ifmap_elems) -> dict[str,
     """The per-layer products :func:`gemm_traffic` reads (derived once per workload): the per-group sizes
     ``m, n, k``, ``groups``, ``kn``, the products with the groups ``g_n, g_mn, g_mk, g_kn`` and
     ``g2_mn`` (2·groups·M·N), and the unique input elements of one group without (``ifmap_group``) and
-    with (``padded_group``) the zero padding; integers, arrays broadcast (configs × layers)."""
+    with (``padded_group``) the zero padding; integers, arrays broadcast (configs × layers); plus float64
+    copies of :data:`FLOAT_PRODUCTS` (``<key>_f``) and ``one`` (integer ones of the same shape)."""
     g = groups
     mn, mk, kn = m * n, m * k, k * n
     ifmap_group = ifmap_elems // np.maximum(g, 1)
-    return {"m": m, "n": n, "k": k, "groups": g, "kn": kn, "g_n": g * n, "g_mn": g * mn,
-            "g_mk": g * mk, "g_kn": g * kn, "g2_mn": (2 * g) * mn, "ifmap_group": ifmap_group,
-            "padded_group": np.maximum(ifmap_group, padded_ifmap_elems // np.maximum(g, 1))}
+    products = {"m": m, "n": n, "k": k, "groups": g, "kn": kn, "g_n": g * n, "g_mn": g * mn,
+                "g_mk": g * mk, "g_kn": g * kn, "g2_mn": (2 * g) * mn, "ifmap_group": ifmap_group,
+                "padded_group": np.maximum(ifmap_group, padded_ifmap_elems // np.maximum(g, 1))}
+    # float64 copies of the products that multiply byte widths (numpy converts an int64 operand to float64
+    # anyway: the same values, without the slower mixed-type operation per call), and integer ones
+    products.update({f"{key}_f": products[key].astype(float) for key in FLOAT_PRODUCTS})
+    products["one"] = np.ones_like(ifmap_group)
+    return products
+
+
+#: Products of :func:`gemm_products` also kept as float64 (key suffix ``_f``).
+FLOAT_PRODUCTS = ("g_n", "g_mn", "g_kn", "ifmap_group", "padded_group")
 
 
 def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bool = False) -> MemoryTraffic:
@@ -140,23 +152,24 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     act, wgt, acc = hw["act_bytes"], hw["wgt_bytes"], hw["acc_bytes"]
     ibuf_half, wbuf_half, obuf_half = hw["ibuf_half_bytes"], hw["wbuf_half_bytes"], hw["obuf_half_bytes"]
     rf, cf = comp.row_folds, comp.col_folds
-    ifmap_b = np.where(hw["fetch_padding"], layer["padded_group"], layer["ifmap_group"]) * act
+    ifmap_b = np.where(hw["fetch_padding"], layer["padded_group_f"], layer["ifmap_group_f"]) * act
+    one = layer["one"]
     tiles = im2col_tiling.fold_tile(m, n, k, rows, cols, dataflow)
     if dataflow == "os":
-        ifmap_refetch = np.where(ifmap_b <= ibuf_half, 1, cf)
-        filter_refetch = np.where(k * tiles["n"] * wgt <= wbuf_half, 1, rf)
+        ifmap_refetch = np.where(ifmap_b <= ibuf_half, one, cf)
+        filter_refetch = np.where(k * tiles["n"] * wgt <= wbuf_half, one, rf)
         k_passes, psum_tile = 1, None
         ifmap_reads, filter_reads, m_tiles = cf, rf, rf
         fill_ifmap, fill_filter = tiles["m"] * k, k * tiles["n"]
     elif dataflow == "ws":
-        ifmap_refetch = np.where(ifmap_b <= ibuf_half, 1, cf)
+        ifmap_refetch = np.where(ifmap_b <= ibuf_half, one, cf)
         filter_refetch = 1
         k_passes, psum_tile = rf, m * tiles["n"]
         ifmap_reads, filter_reads, m_tiles = cf, 1, 1
         fill_ifmap, fill_filter = m * tiles["k"], tiles["k"] * tiles["n"]
     else:  # "is"
         ifmap_refetch = 1
-        filter_refetch = np.where(layer["kn"] * wgt <= wbuf_half, 1, cf)
+        filter_refetch = np.where(layer["kn"] * wgt <= wbuf_half, one, cf)
         k_passes, psum_tile = rf, tiles["m"] * n
         ifmap_reads, filter_reads, m_tiles = 1, cf, cf
         fill_ifmap, fill_filter = tiles["k"] * tiles["m"], tiles["k"] * n
@@ -164,10 +177,10 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
         dram_psum, psum_passes = 0.0, 1
     else:
         # partial sums spill (k_passes > 1 times) when an output tile of them misses half the OBUF
-        psum_passes = np.where(psum_tile * acc > obuf_half, k_passes, 1)
+        psum_passes = np.where(psum_tile * acc > obuf_half, k_passes, one)
         dram_psum = layer["g2_mn"] * (psum_passes - 1) * acc
-    dram_bias = layer["g_n"] * hw["bias_bytes"]
-    dram_ofmap = layer["g_mn"] * hw["out_bytes"]
+    dram_bias = layer["g_n_f"] * hw["bias_bytes"]
+    dram_ofmap = layer["g_mn_f"] * hw["out_bytes"]
     fill_i = np.minimum(fill_ifmap * act, ibuf_half)
     transfer = transfer_function(hw)
     fill_f = np.minimum(fill_filter * wgt, wbuf_half)
@@ -192,13 +205,13 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
         tiles = {"m": chosen.tile_m, "n": chosen.tile_n, "k": chosen.tile_k}
         order = chosen.loop_order_code
     dram_ifmap = (g * ifmap_refetch) * ifmap_b
-    sram_wbuf_read = layer["g_kn"] * wgt if dataflow == "ws" else (layer["g_kn"] * filter_reads) * wgt
+    sram_wbuf_read = layer["g_kn_f"] * wgt if dataflow == "ws" else (layer["g_kn"] * filter_reads) * wgt
     # ws reads and fetches the weights once (unless the search refetches them)
     dram_filter = sram_wbuf_read if dataflow == "ws" and not search else (layer["g_kn"] * filter_refetch) * wgt
     total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
     fill_time = fill_cycles(total)
     total_time = transfer(dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
-    steps = np.maximum(g * comp.folds, 1)
+    steps = np.maximum(g * comp.folds, 1).astype(float)  # float once: it divides and multiplies floats
     busy = comp.fold_cycles + extra / steps if search else comp.fold_cycles
     stall = np.ceil(fill_time + steps * np.maximum((total_time - fill_time) / steps - busy, 0.0))
     obuf_bytes = (layer["g_mn"] * k_passes) * acc
@@ -220,12 +233,15 @@ def transfer_function(hw):
     shared link (the sum over ``dram_bytes_per_cycle``) or one AXI port per buffer (the slowest of IBUF,
     PARAMBUF, OBUF); only the interface models its configurations use are evaluated."""
     code = hw["dram_ports_code"]
-    per_port = code == 1
-    every, some = (bool(code.item() == 1),) * 2 if code.size == 1 else (bool(per_port.all()), bool(per_port.any()))
+    if code.size == 1 or (code.ndim == 2 and code.shape[0] == 1):  # one configuration (rows are configs)
+        every = some = bool(code.flat[0] == 1)
+    else:
+        per_port = code == 1
+        every, some = bool(per_port.all()), bool(per_port.any())
 
     def ports(ibuf_bytes, param_bytes, obuf_bytes):
-        return np.maximum(np.maximum(ibuf_bytes / (hw["ibuf_axi_bits"] / 8), param_bytes / (hw["parambuf_axi_bits"] / 8)),
-                          obuf_bytes / (hw["obuf_axi_bits"] / 8))
+        return np.maximum(np.maximum(ibuf_bytes / hw["ibuf_axi_bytes"], param_bytes / hw["parambuf_axi_bytes"]),
+                          obuf_bytes / hw["obuf_axi_bytes"])
 
     def shared(ibuf_bytes, param_bytes, obuf_bytes):
         return (ibuf_bytes + param_bytes + obuf_bytes) / hw["dram_bytes_per_cycle"]

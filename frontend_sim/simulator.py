@@ -467,6 +467,8 @@ EVALUATED = LAYER_COLUMNS + MAPPING_COLUMNS + ["loop_order_code"]
 _ROW = {name: i for i, name in enumerate(EVALUATED)}
 _SUMMED_ROWS = [_ROW[name] for name in SUMMED]
 _WEIGHTED_ROWS = [_ROW[name] for name in WEIGHTED]
+#: the WEIGHTED rows as a slice (they are adjacent in LAYER_COLUMNS): a view, not a copy
+_WEIGHTED_SLICE = slice(_WEIGHTED_ROWS[0], _WEIGHTED_ROWS[-1] + 1)
 _INTEGER_ROWS = [_ROW[name] for name in INTEGER_COLUMNS + TILE_COLUMNS]
 
 
@@ -512,15 +514,28 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     if not isinstance(hw, HardwareConfig):
         raise SimulatorInputError(f"hw: expected a HardwareConfig, got {type(hw).__name__}")
     layers = layer_table(workload)
-    hw_table, gemm_hw = one_config_tables(hw, layers["gemm_cols"].size)
+    n_gemm = layers["gemm_cols"].size
+    hit = _RECENT_CONFIGS.get(id(hw))
+    if hit is not None and hit[0] is hw and hit[1] == n_gemm:
+        hw_table, gemm_hw = hit[2]
+    else:
+        hw_table, gemm_hw = one_config_tables(hw, n_gemm)
+        if len(_RECENT_CONFIGS) >= 64:
+            _RECENT_CONFIGS.pop(next(iter(_RECENT_CONFIGS)))
+        _RECENT_CONFIGS[id(hw)] = (hw, n_gemm, (hw_table, gemm_hw))
     check_widths(layers, hw_table)
     per_layer = evaluate(layers, hw_table, gemm_hw)[:, 0]  # (metrics, layers) of the one config
     summed = per_layer.sum(axis=1).tolist()
-    weighted = (per_layer[_WEIGHTED_ROWS] * per_layer[_ROW["compute_cycles"]]).sum(axis=1).tolist()
+    weighted = (per_layer[_WEIGHTED_SLICE] * per_layer[_ROW["compute_cycles"]]).sum(axis=1).tolist()
     sums = {**{name: summed[row] for name, row in zip(SUMMED, _SUMMED_ROWS)}, **dict(zip(WEIGHTED, weighted))}
     totals = finish_totals(sums, int(hw_table["pes"][0, 0]))
     return NetworkResult(workload=workload.name, hardware=hw, totals=totals, per_layer=per_layer,
                          layer_names=layers["name"], layer_ops=layers["op"], gemm=layers["gemm_mask"])
+
+
+#: Recently simulated configurations by identity: (HardwareConfig, GEMM layers, one_config_tables result); a
+#: repeated call with the same HardwareConfig object skips hashing its fields.
+_RECENT_CONFIGS: dict[int, tuple[HardwareConfig, int, tuple]] = {}
 
 
 @lru_cache(maxsize=256)
