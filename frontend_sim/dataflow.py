@@ -81,7 +81,7 @@ def compute(m, n, k, groups, rows, cols, dataflow: str) -> ComputeResult:
     ``rows, cols`` the array (R, C); arrays broadcast (e.g. configs × layers) under one dataflow.
     Layers with ``groups == 0`` or ``m == 0`` (SIMD layers) get zero cycles.
     """
-    sr, sc, t = spatio_temporal(*(_int64(x) for x in (m, n, k)), dataflow)
+    sr, sc, t = spatio_temporal(_int64(m), _int64(n), _int64(k), dataflow)
     rows, cols = _int64(rows), _int64(cols)
     row_folds = ceil_div(sr, rows)
     col_folds = ceil_div(sc, cols)

@@ -22,6 +22,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -342,7 +343,7 @@ def gemm_parts(layers: dict, hw: dict):
     if cols.size == 0:
         return
     gemm, products = layers["gemm"], layers["gemm_products"]
-    m, n, k, groups, macs, ifmap = (gemm[key] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems"))
+    m, n, k, groups, macs, ifmap = _GEMM_SIZES(gemm)
     keys = hw["model_code"]
     hw = layer_widths(layers, hw, cols)
     for key in (keys[0, 0],) if keys.shape[0] == 1 else np.unique(keys):
@@ -382,8 +383,13 @@ def gemm_parts(layers: dict, hw: dict):
 
 def sram_sum(metrics: dict, direction: str):
     """Bytes read (``direction = "read"``) or written in the four GEMM buffers, IBUF + WBUF + OBUF + BBUF."""
-    ibuf, wbuf, obuf, bbuf = (metrics[f"sram_{b}_{direction}_bytes"] for b in BUFFERS[:4])
+    ibuf, wbuf, obuf, bbuf = _SRAM_BYTES[direction](metrics)
     return ibuf + wbuf + obuf + bbuf
+
+
+_GEMM_SIZES = itemgetter("m", "n", "k", "groups", "macs", "ifmap_elems")
+_SRAM_BYTES = {direction: itemgetter(*(f"sram_{b}_{direction}_bytes" for b in BUFFERS[:4]))
+               for direction in ("read", "write")}
 
 
 def simd_part(layers: dict, hw: dict):
@@ -467,6 +473,7 @@ EVALUATED = LAYER_COLUMNS + MAPPING_COLUMNS + ["loop_order_code"]
 _ROW = {name: i for i, name in enumerate(EVALUATED)}
 _SUMMED_ROWS = [_ROW[name] for name in SUMMED]
 _WEIGHTED_ROWS = [_ROW[name] for name in WEIGHTED]
+_SUMMED_VALUES = itemgetter(*_SUMMED_ROWS)
 #: the WEIGHTED rows as a slice (they are adjacent in LAYER_COLUMNS): a view, not a copy
 _WEIGHTED_SLICE = slice(_WEIGHTED_ROWS[0], _WEIGHTED_ROWS[-1] + 1)
 _INTEGER_ROWS = [_ROW[name] for name in INTEGER_COLUMNS + TILE_COLUMNS]
@@ -527,7 +534,8 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     per_layer = evaluate(layers, hw_table, gemm_hw)[:, 0]  # (metrics, layers) of the one config
     summed = per_layer.sum(axis=1).tolist()
     weighted = (per_layer[_WEIGHTED_SLICE] * per_layer[_ROW["compute_cycles"]]).sum(axis=1).tolist()
-    sums = {**{name: summed[row] for name, row in zip(SUMMED, _SUMMED_ROWS)}, **dict(zip(WEIGHTED, weighted))}
+    sums = dict(zip(SUMMED, _SUMMED_VALUES(summed)))
+    sums.update(zip(WEIGHTED, weighted))
     totals = finish_totals(sums, int(hw_table["pes"][0, 0]))
     return NetworkResult(workload=workload.name, hardware=hw, totals=totals, per_layer=per_layer,
                          layer_names=layers["name"], layer_ops=layers["op"], gemm=layers["gemm_mask"])
