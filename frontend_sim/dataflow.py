@@ -74,25 +74,38 @@ def spatio_temporal(m, n, k, dataflow: str):
     raise SimulatorInputError(f"dataflow={dataflow!r}: expected one of {', '.join(DATAFLOWS)}")
 
 
-def compute(m, n, k, groups, rows, cols, dataflow: str) -> ComputeResult:
+def array_terms(rows, cols) -> dict[str, np.ndarray]:
+    """The fold schedule's terms that depend on the array only (derived once per configuration table):
+    fold length beyond the streamed dim ``os_fold_extra`` = R + C − 2 and ``fold_extra`` = 2R + C − 2
+    (ws, is), the extra column skew SCALE-Sim's utilization divides by ``skew`` = C − 1 (cycles), and the
+    PEs of one fold ``fold_pes`` = R·C; integer arrays shaped like ``rows, cols``."""
+    rows, cols = _int64(rows), _int64(cols)
+    return {"os_fold_extra": rows + cols - 2, "fold_extra": 2 * rows + cols - 2, "skew": cols - 1,
+            "fold_pes": rows * cols}
+
+
+def compute(m, n, k, groups, rows, cols, dataflow: str, terms: dict | None = None) -> ComputeResult:
     """SCALE-Sim compute cycles, mapping efficiency and compute utilization of grouped GEMMs.
 
     ``m, n, k`` are per-group GEMM sizes, ``groups`` the number of groups run in sequence,
     ``rows, cols`` the array (R, C); arrays broadcast (e.g. configs × layers) under one dataflow.
+    ``terms``: :func:`array_terms` of ``rows, cols`` when already at hand (a configuration table).
     Layers with ``groups == 0`` or ``m == 0`` (SIMD layers) get zero cycles.
     """
     sr, sc, t = spatio_temporal(_int64(m), _int64(n), _int64(k), dataflow)
     rows, cols = _int64(rows), _int64(cols)
+    if terms is None:
+        terms = array_terms(rows, cols)
     row_folds = ceil_div(sr, rows)
     col_folds = ceil_div(sc, cols)
     folds = row_folds * col_folds
     if dataflow == "os":
-        fold_cycles = t + (rows + cols - 2)
+        fold_cycles = t + terms["os_fold_extra"]
         util_cycles = fold_cycles
     else:
-        fold_cycles = t + (2 * rows + cols - 2)
-        util_cycles = fold_cycles + (cols - 1)
-    pe_slots = folds * (rows * cols)
+        fold_cycles = t + terms["fold_extra"]
+        util_cycles = fold_cycles + terms["skew"]
+    pe_slots = folds * terms["fold_pes"]
     safe = np.maximum(pe_slots, 1)
     mapping = (sr * sc) / safe
     utilization = mapping * t / util_cycles

@@ -189,7 +189,7 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     def fill_cycles(dram_total):
         """Cycles to bring the first fold's operands (at most what the layer moves at all)."""
         scale = np.minimum(1.0, dram_total / fill_room)
-        return transfer(fill_i * scale, fill_f * scale, 0.0)
+        return transfer(fill_i * scale, fill_f * scale)
 
     extra = 0.0
     order = im2col_tiling.FIXED_CODE
@@ -231,7 +231,8 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
 def transfer_function(hw):
     """Cycles to move (ibuf, param, obuf) bytes through the DRAM interface of ``hw``, as a function: one
     shared link (the sum over ``dram_bytes_per_cycle``) or one AXI port per buffer (the slowest of IBUF,
-    PARAMBUF, OBUF); only the interface models its configurations use are evaluated."""
+    PARAMBUF, OBUF); only the interface models its configurations use are evaluated. The OBUF bytes may be
+    left out (nothing to move; byte counts are never negative)."""
     code = hw["dram_ports_code"]
     if code.size == 1 or (code.ndim == 2 and code.shape[0] == 1):  # one configuration (rows are configs)
         every = some = bool(code.flat[0] == 1)
@@ -239,12 +240,13 @@ def transfer_function(hw):
         per_port = code == 1
         every, some = bool(per_port.all()), bool(per_port.any())
 
-    def ports(ibuf_bytes, param_bytes, obuf_bytes):
-        return np.maximum(np.maximum(ibuf_bytes / hw["ibuf_axi_bytes"], param_bytes / hw["parambuf_axi_bytes"]),
-                          obuf_bytes / hw["obuf_axi_bytes"])
+    def ports(ibuf_bytes, param_bytes, obuf_bytes=None):
+        slowest = np.maximum(ibuf_bytes / hw["ibuf_axi_bytes"], param_bytes / hw["parambuf_axi_bytes"])
+        return slowest if obuf_bytes is None else np.maximum(slowest, obuf_bytes / hw["obuf_axi_bytes"])
 
-    def shared(ibuf_bytes, param_bytes, obuf_bytes):
-        return (ibuf_bytes + param_bytes + obuf_bytes) / hw["dram_bytes_per_cycle"]
+    def shared(ibuf_bytes, param_bytes, obuf_bytes=None):
+        both = ibuf_bytes + param_bytes
+        return (both if obuf_bytes is None else both + obuf_bytes) / hw["dram_bytes_per_cycle"]
 
     if every:
         return ports

@@ -230,6 +230,7 @@ def config_table(configs) -> dict[str, np.ndarray]:
     table["model_code"] = (table["array_mapping_code"] * len(DATAFLOWS) + table["dataflow_code"]) * len(TILINGS) \
         + table["tiling_code"]
     table.update(memory.byte_widths(table))
+    table.update(df_model.array_terms(table["array_rows"], table["array_cols"]))
     return table
 
 
@@ -328,6 +329,7 @@ def layer_widths(layers: dict, hw: dict, cols: np.ndarray) -> dict:
     pack = np.where(fits[4], 4, np.where(fits[2], 2, 1))
     out["array_cols"] = hw["array_cols"] * np.where(hw["precision_mode_code"] == 1, pack, 1)
     out.update(memory.byte_widths(out))
+    out.update(df_model.array_terms(out["array_rows"], out["array_cols"]))
     return out
 
 
@@ -363,7 +365,7 @@ def gemm_parts(layers: dict, hw: dict):
             yield rows, cols, metrics
             continue
         dataflow = DATAFLOWS[int(key) // len(TILINGS) % len(DATAFLOWS)]
-        comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow)
+        comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow, sub)
         search = TILINGS[int(key) % len(TILINGS)] == "search"
         traffic = memory.gemm_traffic(products, sub, dataflow, comp, search)
         metrics = dict(vars(traffic))
