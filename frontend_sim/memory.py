@@ -104,12 +104,14 @@ def byte_widths(hw) -> dict[str, np.ndarray]:
     """What the traffic model reads of ``hw`` (field arrays) in bytes, derived once per configuration table:
     operand widths ``act_bytes, wgt_bytes, acc_bytes, bias_bytes``, the width outputs are written at
     (``out_bytes``: ``ofmap_write``), the per-buffer DRAM ports' bytes per cycle (``ibuf_axi_bytes``,
-    ``parambuf_axi_bytes``, ``obuf_axi_bytes``) and half of each GEMM buffer (``ibuf_half_bytes``, ``wbuf_half_bytes``,
+    ``parambuf_axi_bytes``, ``obuf_axi_bytes``), the array's rows and columns as float64 (``array_rows_f``,
+    ``array_cols_f``: the fold tile multiplies byte widths) and half of each GEMM buffer (``ibuf_half_bytes``, ``wbuf_half_bytes``,
     ``obuf_half_bytes``: the double-buffered share a tile may use)."""
     act, acc = hw["act_bits"] / 8, hw["acc_bits"] / 8
     return {"act_bytes": act, "wgt_bytes": hw["wgt_bits"] / 8, "acc_bytes": acc, "bias_bytes": hw["bias_bits"] / 8,
             "out_bytes": np.where(hw["ofmap_write_code"] == 1, acc, act),
             **{f"{port}_axi_bytes": hw[f"{port}_axi_bits"] / 8 for port in ("ibuf", "parambuf", "obuf")},
+            "array_rows_f": hw["array_rows"].astype(float), "array_cols_f": hw["array_cols"].astype(float),
             **{f"{b}_half_bytes": hw[f"{b}_kib"] * (KIB / 2) for b in ("ibuf", "wbuf", "obuf")}}
 
 
@@ -133,7 +135,7 @@ def gemm_products(m, n, k, groups, ifmap_elems, padded_ifmap_elems) -> dict[str,
 
 
 #: Products of :func:`gemm_products` also kept as float64 (key suffix ``_f``).
-FLOAT_PRODUCTS = ("g_n", "g_mn", "g_kn", "ifmap_group", "padded_group")
+FLOAT_PRODUCTS = ("m", "n", "k", "g_n", "g_mn", "g_kn", "ifmap_group", "padded_group")
 
 
 def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bool = False) -> MemoryTraffic:
@@ -148,31 +150,32 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     per-configuration or scalar.
     """
     m, n, k, g = layer["m"], layer["n"], layer["k"], layer["groups"]
-    rows, cols = hw["array_rows"], hw["array_cols"]
     act, wgt, acc = hw["act_bytes"], hw["wgt_bytes"], hw["acc_bytes"]
     ibuf_half, wbuf_half, obuf_half = hw["ibuf_half_bytes"], hw["wbuf_half_bytes"], hw["obuf_half_bytes"]
     rf, cf = comp.row_folds, comp.col_folds
     ifmap_b = np.where(hw["fetch_padding"], layer["padded_group_f"], layer["ifmap_group_f"]) * act
     one = layer["one"]
-    tiles = im2col_tiling.fold_tile(m, n, k, rows, cols, dataflow)
+    # the fold's tile in float64 (exact whole numbers): it only multiplies byte widths
+    tiles = im2col_tiling.fold_tile(layer["m_f"], layer["n_f"], layer["k_f"], hw["array_rows_f"], hw["array_cols_f"],
+                                    dataflow)
     if dataflow == "os":
         ifmap_refetch = np.where(ifmap_b <= ibuf_half, one, cf)
-        filter_refetch = np.where(k * tiles["n"] * wgt <= wbuf_half, one, rf)
+        filter_refetch = np.where(layer["k_f"] * tiles["n"] * wgt <= wbuf_half, one, rf)
         k_passes, psum_tile = 1, None
         ifmap_reads, filter_reads, m_tiles = cf, rf, rf
-        fill_ifmap, fill_filter = tiles["m"] * k, k * tiles["n"]
+        fill_ifmap, fill_filter = tiles["m"] * layer["k_f"], layer["k_f"] * tiles["n"]
     elif dataflow == "ws":
         ifmap_refetch = np.where(ifmap_b <= ibuf_half, one, cf)
         filter_refetch = 1
-        k_passes, psum_tile = rf, m * tiles["n"]
+        k_passes, psum_tile = rf, layer["m_f"] * tiles["n"]
         ifmap_reads, filter_reads, m_tiles = cf, 1, 1
-        fill_ifmap, fill_filter = m * tiles["k"], tiles["k"] * tiles["n"]
+        fill_ifmap, fill_filter = layer["m_f"] * tiles["k"], tiles["k"] * tiles["n"]
     else:  # "is"
         ifmap_refetch = 1
         filter_refetch = np.where(layer["kn"] * wgt <= wbuf_half, one, cf)
-        k_passes, psum_tile = rf, tiles["m"] * n
+        k_passes, psum_tile = rf, tiles["m"] * layer["n_f"]
         ifmap_reads, filter_reads, m_tiles = 1, cf, cf
-        fill_ifmap, fill_filter = tiles["k"] * tiles["m"], tiles["k"] * n
+        fill_ifmap, fill_filter = tiles["k"] * tiles["m"], tiles["k"] * layer["n_f"]
     if psum_tile is None:
         dram_psum, psum_passes = 0.0, 1
     else:

@@ -439,6 +439,10 @@ def evaluate(layers: dict, hw: dict, gemm_hw: dict | None = None) -> np.ndarray:
     # the GEMM layers' metrics go into a block of their own columns (plain slices), scattered at once
     gemm_block = block if gemm_cols.size == block.shape[2] else np.zeros((len(EVALUATED), n_configs, gemm_cols.size))
     for rows, _, metrics in gemm_parts(layers, hw if gemm_hw is None else gemm_hw):
+        if type(rows) is slice:  # every config (numpy indexes whole rows faster than with a slice)
+            for name, value in metrics.items():
+                gemm_block[_ROW[name]] = value
+            continue
         for name, value in metrics.items():
             gemm_block[_ROW[name], rows] = value  # the row index and ``rows`` are adjacent: (configs, layers)
     if gemm_block is not block:
