@@ -62,7 +62,7 @@ KIB = 1024
 FIXED_LOOP_ORDER = {"os": "k,m,n", "ws": "m,k,n", "is": "n,k,m"}
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: built on every model call, and a frozen __init__ costs ~2 µs more
 class MemoryTraffic:
     """Traffic (bytes) and stalls (cycles) per (config, layer): arrays that broadcast to (configs × layers);
     what does not vary with the layer or the configuration (e.g. the fixed order's refetch factor 1) may

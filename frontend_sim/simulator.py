@@ -429,12 +429,13 @@ def simd_part(layers: dict, hw: dict):
     return cols, metrics
 
 
-def evaluate(layers: dict, hw: dict, gemm_hw: dict | None = None) -> np.ndarray:
+def evaluate(layers: dict, hw: dict, gemm_hw: dict | None = None, spare_rows: int = 0) -> np.ndarray:
     """All per-(config, layer) metrics as one array of shape (len(EVALUATED), N configs, L layers), rows
     in :data:`EVALUATED` order (floats; integer columns hold whole numbers). ``gemm_hw``: ``hw`` with every
-    array already of shape (N, GEMM layers) (:func:`one_config_tables`), for the GEMM layers' model."""
+    array already of shape (N, GEMM layers) (:func:`one_config_tables`), for the GEMM layers' model;
+    ``spare_rows``: that many zero rows after them (the caller's own per-layer figures)."""
     n_configs = hw["array_rows"].shape[0]
-    block = np.zeros((len(EVALUATED), n_configs, layers["m"].shape[1]))
+    block = np.zeros((len(EVALUATED) + spare_rows, n_configs, layers["m"].shape[1]))
     gemm_cols = layers["gemm_cols"]
     # the GEMM layers' metrics go into a block of their own columns (plain slices), scattered at once
     gemm_block = block if gemm_cols.size == block.shape[2] else np.zeros((len(EVALUATED), n_configs, gemm_cols.size))
@@ -446,7 +447,7 @@ def evaluate(layers: dict, hw: dict, gemm_hw: dict | None = None) -> np.ndarray:
         for name, value in metrics.items():
             gemm_block[_ROW[name], rows] = value  # the row index and ``rows`` are adjacent: (configs, layers)
     if gemm_block is not block:
-        block[:, :, gemm_cols] = gemm_block
+        block[:len(EVALUATED), :, gemm_cols] = gemm_block
     simd_metrics = simd_part(layers, hw)
     if simd_metrics is not None:
         cols, metrics = simd_metrics
@@ -537,11 +538,13 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
             _RECENT_CONFIGS.pop(next(iter(_RECENT_CONFIGS)))
         _RECENT_CONFIGS[id(hw)] = (hw, n_gemm, (hw_table, gemm_hw))
     check_widths(layers, hw_table)
-    per_layer = evaluate(layers, hw_table, gemm_hw)[:, 0]  # (metrics, layers) of the one config
-    summed = per_layer.sum(axis=1).tolist()
-    weighted = (per_layer[_WEIGHTED_SLICE] * per_layer[_ROW["compute_cycles"]]).sum(axis=1).tolist()
+    # (metrics, layers) of the one config, then the WEIGHTED rows times the compute cycles: one sum for all
+    block = evaluate(layers, hw_table, gemm_hw, spare_rows=len(WEIGHTED))[:, 0]
+    per_layer = block[:len(EVALUATED)]
+    np.multiply(per_layer[_WEIGHTED_SLICE], per_layer[_ROW["compute_cycles"]], out=block[len(EVALUATED):])
+    summed = block.sum(axis=1).tolist()
     sums = dict(zip(SUMMED, _SUMMED_VALUES(summed)))
-    sums.update(zip(WEIGHTED, weighted))
+    sums.update(zip(WEIGHTED, summed[len(EVALUATED):]))
     totals = finish_totals(sums, int(hw_table["pes"][0, 0]))
     return NetworkResult(workload=workload.name, hardware=hw, totals=totals, per_layer=per_layer,
                          layer_names=layers["name"], layer_ops=layers["op"], gemm=layers["gemm_mask"])
