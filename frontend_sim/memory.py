@@ -120,7 +120,7 @@ def gemm_products(m, n, k, groups, ifmap_elems, padded_ifmap_elems) -> dict[str,
     ``m, n, k``, ``groups``, ``kn``, the products with the groups ``g_n, g_mn, g_mk, g_kn`` and
     ``g2_mn`` (2·groups·M·N), and the unique input elements of one group without (``ifmap_group``) and
     with (``padded_group``) the zero padding; integers, arrays broadcast (configs × layers); plus float64
-    copies of :data:`FLOAT_PRODUCTS` (``<key>_f``) and ``one`` (integer ones of the same shape)."""
+    copies of :data:`FLOAT_PRODUCTS` (``<key>_f``) and ``one_f`` (float64 ones of the same shape)."""
     g = groups
     mn, mk, kn = m * n, m * k, k * n
     ifmap_group = ifmap_elems // np.maximum(g, 1)
@@ -130,12 +130,12 @@ def gemm_products(m, n, k, groups, ifmap_elems, padded_ifmap_elems) -> dict[str,
     # float64 copies of the products that multiply byte widths (numpy converts an int64 operand to float64
     # anyway: the same values, without the slower mixed-type operation per call), and integer ones
     products.update({f"{key}_f": products[key].astype(float) for key in FLOAT_PRODUCTS})
-    products["one"] = np.ones_like(ifmap_group)
+    products["one_f"] = np.ones_like(products["ifmap_group_f"])
     return products
 
 
 #: Products of :func:`gemm_products` also kept as float64 (key suffix ``_f``).
-FLOAT_PRODUCTS = ("m", "n", "k", "g_n", "g_mn", "g_kn", "ifmap_group", "padded_group")
+FLOAT_PRODUCTS = ("m", "n", "k", "groups", "kn", "g_n", "g_mn", "g_mk", "g_kn", "g2_mn", "ifmap_group", "padded_group")
 
 
 def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bool = False) -> MemoryTraffic:
@@ -152,10 +152,10 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     m, n, k, g = layer["m"], layer["n"], layer["k"], layer["groups"]
     act, wgt, acc = hw["act_bytes"], hw["wgt_bytes"], hw["acc_bytes"]
     ibuf_half, wbuf_half, obuf_half = hw["ibuf_half_bytes"], hw["wbuf_half_bytes"], hw["obuf_half_bytes"]
-    rf, cf = comp.row_folds, comp.col_folds
+    # counts and sizes in float64 (exact whole numbers): they only multiply byte widths
+    rf, cf = comp.row_folds.astype(float), comp.col_folds.astype(float)
+    g_f, one = layer["groups_f"], layer["one_f"]
     ifmap_b = np.where(hw["fetch_padding"], layer["padded_group_f"], layer["ifmap_group_f"]) * act
-    one = layer["one"]
-    # the fold's tile in float64 (exact whole numbers): it only multiplies byte widths
     tiles = im2col_tiling.fold_tile(layer["m_f"], layer["n_f"], layer["k_f"], hw["array_rows_f"], hw["array_cols_f"],
                                     dataflow)
     if dataflow == "os":
@@ -172,7 +172,7 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
         fill_ifmap, fill_filter = layer["m_f"] * tiles["k"], tiles["k"] * tiles["n"]
     else:  # "is"
         ifmap_refetch = 1
-        filter_refetch = np.where(layer["kn"] * wgt <= wbuf_half, one, cf)
+        filter_refetch = np.where(layer["kn_f"] * wgt <= wbuf_half, one, cf)
         k_passes, psum_tile = rf, tiles["m"] * layer["n_f"]
         ifmap_reads, filter_reads, m_tiles = 1, cf, cf
         fill_ifmap, fill_filter = tiles["k"] * tiles["m"], tiles["k"] * layer["n_f"]
@@ -181,7 +181,7 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     else:
         # partial sums spill (k_passes > 1 times) when an output tile of them misses half the OBUF
         psum_passes = np.where(psum_tile * acc > obuf_half, k_passes, one)
-        dram_psum = layer["g2_mn"] * (psum_passes - 1) * acc
+        dram_psum = layer["g2_mn_f"] * (psum_passes - 1) * acc
     dram_bias = layer["g_n_f"] * hw["bias_bytes"]
     dram_ofmap = layer["g_mn_f"] * hw["out_bytes"]
     fill_i = np.minimum(fill_ifmap * act, ibuf_half)
@@ -197,34 +197,34 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     extra = 0.0
     order = im2col_tiling.FIXED_CODE
     if search:
-        fixed_total = (g * ifmap_refetch) * ifmap_b + (g * filter_refetch) * layer["kn"] * wgt + dram_psum \
+        fixed_total = (g_f * ifmap_refetch) * ifmap_b + (g_f * filter_refetch) * layer["kn_f"] * wgt + dram_psum \
             + dram_bias + dram_ofmap
         fixed = dict(ifmap_refetch=ifmap_refetch, filter_refetch=filter_refetch, psum_passes=psum_passes,
                      tiles=tiles, bias=dram_bias, ofmap=dram_ofmap, fill=fill_cycles(fixed_total))
         chosen = im2col_tiling.search(m, n, k, g, ifmap_b, hw, dataflow, comp, fixed, transfer)
         ifmap_refetch, filter_refetch, psum_passes = chosen.ifmap_refetch, chosen.filter_refetch, chosen.psum_passes
-        dram_psum = layer["g2_mn"] * (psum_passes - 1) * acc
+        dram_psum = layer["g2_mn_f"] * (psum_passes - 1) * acc
         extra = chosen.extra_cycles
         tiles = {"m": chosen.tile_m, "n": chosen.tile_n, "k": chosen.tile_k}
         order = chosen.loop_order_code
-    dram_ifmap = (g * ifmap_refetch) * ifmap_b
-    sram_wbuf_read = layer["g_kn_f"] * wgt if dataflow == "ws" else (layer["g_kn"] * filter_reads) * wgt
+    dram_ifmap = (g_f * ifmap_refetch) * ifmap_b
+    sram_wbuf_read = layer["g_kn_f"] * wgt if dataflow == "ws" else (layer["g_kn_f"] * filter_reads) * wgt
     # ws reads and fetches the weights once (unless the search refetches them)
-    dram_filter = sram_wbuf_read if dataflow == "ws" and not search else (layer["g_kn"] * filter_refetch) * wgt
+    dram_filter = sram_wbuf_read if dataflow == "ws" and not search else (layer["g_kn_f"] * filter_refetch) * wgt
     total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
     fill_time = fill_cycles(total)
     total_time = transfer(dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
     steps = np.maximum(g * comp.folds, 1).astype(float)  # float once: it divides and multiplies floats
     busy = comp.fold_cycles + extra / steps if search else comp.fold_cycles
     stall = np.ceil(fill_time + steps * np.maximum((total_time - fill_time) / steps - busy, 0.0))
-    obuf_bytes = (layer["g_mn"] * k_passes) * acc
+    obuf_bytes = (layer["g_mn_f"] * k_passes) * acc
     return MemoryTraffic(
         dram_ifmap_bytes=dram_ifmap, dram_filter_bytes=dram_filter, dram_bias_bytes=dram_bias,
         dram_ofmap_bytes=dram_ofmap, dram_psum_bytes=dram_psum,
-        sram_ibuf_read_bytes=(layer["g_mk"] * ifmap_reads) * act, sram_ibuf_write_bytes=dram_ifmap,
+        sram_ibuf_read_bytes=(layer["g_mk_f"] * ifmap_reads) * act, sram_ibuf_write_bytes=dram_ifmap,
         sram_wbuf_read_bytes=sram_wbuf_read, sram_wbuf_write_bytes=dram_filter,
         sram_obuf_read_bytes=obuf_bytes, sram_obuf_write_bytes=obuf_bytes,
-        sram_bbuf_read_bytes=dram_bias if dataflow == "ws" else (layer["g_n"] * m_tiles) * hw["bias_bytes"],
+        sram_bbuf_read_bytes=dram_bias if dataflow == "ws" else (layer["g_n_f"] * m_tiles) * hw["bias_bytes"],
         sram_bbuf_write_bytes=dram_bias,
         stall_cycles=stall, ifmap_refetch=ifmap_refetch, filter_refetch=filter_refetch, psum_passes=psum_passes,
         extra_compute_cycles=extra, tile_m=tiles["m"], tile_oc=tiles["n"], tile_k=tiles["k"], loop_order_code=order,
