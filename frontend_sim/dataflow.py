@@ -56,6 +56,7 @@ class ComputeResult:
 
     compute_cycles: np.ndarray  # cycles, all groups
     folds: np.ndarray  # folds per group
+    group_folds: np.ndarray  # folds of all groups
     row_folds: np.ndarray  # ceil(S_r / R)
     col_folds: np.ndarray  # ceil(S_c / C)
     fold_cycles: np.ndarray  # cycles of one fold
@@ -109,8 +110,9 @@ def compute(m, n, k, groups, rows, cols, dataflow: str, terms: dict | None = Non
     safe = np.maximum(pe_slots, 1)
     mapping = (sr * sc) / safe
     utilization = mapping * t / util_cycles
+    group_folds = _int64(groups) * folds
     return ComputeResult(
-        compute_cycles=_int64(groups) * folds * fold_cycles,
-        folds=folds, row_folds=row_folds, col_folds=col_folds, fold_cycles=fold_cycles,
+        compute_cycles=group_folds * fold_cycles,
+        folds=folds, group_folds=group_folds, row_folds=row_folds, col_folds=col_folds, fold_cycles=fold_cycles,
         mapping_efficiency=mapping, compute_utilization=utilization,
     )

@@ -138,7 +138,7 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
     a1, b1 = g * ifmap_bytes, g * (k * n * wgt)
     psum_pass = g * (2 * m * n * acc)  # bytes out and back per further reduction pass
     compute = comp.compute_cycles
-    overhead = g * comp.folds * (comp.fold_cycles - dims[streamed])  # one more fill + drain of every fold
+    overhead = comp.group_folds * (comp.fold_cycles - dims[streamed])  # one more fill + drain of every fold
     const_param, const_out, fill = fixed["bias"], fixed["ofmap"], fixed["fill"]
 
     def score(ifmap, filt, psum, extra):

@@ -214,7 +214,7 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
     fill_time = fill_cycles(total)
     total_time = transfer(dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
-    steps = np.maximum(g * comp.folds, 1).astype(float)  # float once: it divides and multiplies floats
+    steps = np.maximum(comp.group_folds, 1).astype(float)  # float once: it divides and multiplies floats
     busy = comp.fold_cycles + extra / steps if search else comp.fold_cycles
     stall = np.ceil(fill_time + steps * np.maximum((total_time - fill_time) / steps - busy, 0.0))
     obuf_bytes = (layer["g_mn_f"] * k_passes) * acc

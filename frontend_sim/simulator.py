@@ -372,7 +372,7 @@ def gemm_parts(layers: dict, hw: dict):
         compute = comp.compute_cycles + traffic.extra_compute_cycles.astype(np.int64) if search \
             else comp.compute_cycles
         del metrics["extra_compute_cycles"]
-        metrics.update(macs=macs, compute_cycles=compute, folds=comp.folds * groups,
+        metrics.update(macs=macs, compute_cycles=compute, folds=comp.group_folds,
                        mapping_efficiency=comp.mapping_efficiency,
                        # the search's extra fill/drain cycles do no MACs
                        compute_utilization=comp.compute_utilization * comp.compute_cycles / np.maximum(compute, 1)
@@ -441,8 +441,9 @@ def evaluate(layers: dict, hw: dict, gemm_hw: dict | None = None, spare_rows: in
     gemm_block = block if gemm_cols.size == block.shape[2] else np.zeros((len(EVALUATED), n_configs, gemm_cols.size))
     for rows, _, metrics in gemm_parts(layers, hw if gemm_hw is None else gemm_hw):
         if type(rows) is slice:  # every config (numpy indexes whole rows faster than with a slice)
+            target = gemm_block[:, 0] if n_configs == 1 else gemm_block  # one config: (metrics, layers)
             for name, value in metrics.items():
-                gemm_block[_ROW[name]] = value
+                target[_ROW[name]] = value
             continue
         for name, value in metrics.items():
             gemm_block[_ROW[name], rows] = value  # the row index and ``rows`` are adjacent: (configs, layers)
