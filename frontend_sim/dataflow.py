@@ -45,11 +45,6 @@ def _int64(x):
     return x if type(x) is np.ndarray and x.dtype == np.int64 else np.asarray(x, np.int64)
 
 
-def ceil_div(a, b):
-    """Integer ceiling division for non-negative integer arrays."""
-    return -(-a // b)
-
-
 @dataclass  # not frozen: built on every model call, and a frozen __init__ costs ~2 µs more
 class ComputeResult:
     """Per-(config, layer) compute figures; arrays broadcast to a common shape."""
@@ -78,11 +73,12 @@ def spatio_temporal(m, n, k, dataflow: str):
 def array_terms(rows, cols) -> dict[str, np.ndarray]:
     """The fold schedule's terms that depend on the array only (derived once per configuration table):
     fold length beyond the streamed dim ``os_fold_extra`` = R + C − 2 and ``fold_extra`` = 2R + C − 2
-    (ws, is), the extra column skew SCALE-Sim's utilization divides by ``skew`` = C − 1 (cycles), and the
-    PEs of one fold ``fold_pes`` = R·C; integer arrays shaped like ``rows, cols``."""
+    (ws, is), ``rows_less_one`` = R − 1 and ``cols_less_one`` = C − 1 (the ceiling divisions of the fold
+    counts; C − 1 is also the column skew SCALE-Sim's utilization divides by, cycles), and the PEs of one
+    fold ``fold_pes`` = R·C; integer arrays shaped like ``rows, cols``."""
     rows, cols = _int64(rows), _int64(cols)
-    return {"os_fold_extra": rows + cols - 2, "fold_extra": 2 * rows + cols - 2, "skew": cols - 1,
-            "fold_pes": rows * cols}
+    return {"os_fold_extra": rows + cols - 2, "fold_extra": 2 * rows + cols - 2, "rows_less_one": rows - 1,
+            "cols_less_one": cols - 1, "fold_pes": rows * cols}
 
 
 def compute(m, n, k, groups, rows, cols, dataflow: str, terms: dict | None = None) -> ComputeResult:
@@ -97,15 +93,15 @@ def compute(m, n, k, groups, rows, cols, dataflow: str, terms: dict | None = Non
     rows, cols = _int64(rows), _int64(cols)
     if terms is None:
         terms = array_terms(rows, cols)
-    row_folds = ceil_div(sr, rows)
-    col_folds = ceil_div(sc, cols)
+    row_folds = (sr + terms["rows_less_one"]) // rows  # ceil(S_r / R) (S_r >= 0)
+    col_folds = (sc + terms["cols_less_one"]) // cols
     folds = row_folds * col_folds
     if dataflow == "os":
         fold_cycles = t + terms["os_fold_extra"]
         util_cycles = fold_cycles
     else:
         fold_cycles = t + terms["fold_extra"]
-        util_cycles = fold_cycles + terms["skew"]
+        util_cycles = fold_cycles + terms["cols_less_one"]
     pe_slots = folds * terms["fold_pes"]
     safe = np.maximum(pe_slots, 1)
     mapping = (sr * sc) / safe

@@ -226,6 +226,7 @@ def config_table(configs) -> dict[str, np.ndarray]:
         table[f"{name}_code"] = np.select([names == c for c in choices], range(len(choices)), -1)[:, None]
     table["lanes"] = np.where(table["simd_lanes"] > 0, table["simd_lanes"], table["array_cols"])
     table["pes"] = table["array_rows"] * table["array_cols"]
+    table["pes_f"] = table["pes"].astype(float)
     # the GEMM model of each config: (array mapping, dataflow, tiling) as one code
     table["model_code"] = (table["array_mapping_code"] * len(DATAFLOWS) + table["dataflow_code"]) * len(TILINGS) \
         + table["tiling_code"]
@@ -352,7 +353,8 @@ def gemm_parts(layers: dict, hw: dict):
         mask = None if keys.shape[0] == 1 else keys[:, 0] == key
         rows = slice(None) if mask is None or mask.all() else np.flatnonzero(mask)
         sub = hw if isinstance(rows, slice) else {name: value[rows] for name, value in hw.items()}
-        if ARRAY_MAPPINGS[int(key) // (len(DATAFLOWS) * len(TILINGS))] == "genesys":
+        array_mapping, dataflow, tiling = _MODELS[int(key)]
+        if array_mapping == "genesys":
             loops = {name: value for name, value in gemm.items() if name.startswith("loop_")}
             metrics = mapping.genesys_metrics(loops, sub, groups, ifmap)
             metrics.update(macs=macs, mapping_efficiency=macs / np.maximum(
@@ -364,9 +366,8 @@ def gemm_parts(layers: dict, hw: dict):
                            loop_order_code=np.full(metrics["tile_ic"].shape, GENESYS_ORDER_CODE))
             yield rows, cols, metrics
             continue
-        dataflow = DATAFLOWS[int(key) // len(TILINGS) % len(DATAFLOWS)]
         comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow, sub)
-        search = TILINGS[int(key) % len(TILINGS)] == "search"
+        search = tiling == "search"
         traffic = memory.gemm_traffic(products, sub, dataflow, comp, search)
         metrics = dict(vars(traffic))
         compute = comp.compute_cycles + traffic.extra_compute_cycles.astype(np.int64) if search \
@@ -381,6 +382,11 @@ def gemm_parts(layers: dict, hw: dict):
                        dram_read_bytes=traffic.dram_read_bytes, dram_write_bytes=traffic.dram_write_bytes,
                        sram_read_bytes=sram_sum(metrics, "read"), sram_write_bytes=sram_sum(metrics, "write"))
         yield rows, cols, metrics
+
+
+#: (array mapping, dataflow, tiling) per ``model_code`` of :func:`config_table`.
+_MODELS = [(mapping_name, dataflow, tiling) for mapping_name in ARRAY_MAPPINGS for dataflow in DATAFLOWS
+           for tiling in TILINGS]
 
 
 def sram_sum(metrics: dict, direction: str):
@@ -454,7 +460,7 @@ def evaluate(layers: dict, hw: dict, gemm_hw: dict | None = None, spare_rows: in
         cols, metrics = simd_metrics
         for name, value in metrics.items():
             block[_ROW[name]][:, cols] = value
-    block[_ROW["utilization"]] = block[_ROW["macs"]] / (np.maximum(block[_ROW["total_cycles"]], 1) * hw["pes"])
+    block[_ROW["utilization"]] = block[_ROW["macs"]] / (np.maximum(block[_ROW["total_cycles"]], 1) * hw["pes_f"])
     return block
 
 
