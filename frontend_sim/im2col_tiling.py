@@ -56,7 +56,6 @@ from frontend_sim.dataflow import ComputeResult
 
 logger = logging.getLogger(__name__)
 
-KIB = 1024
 #: GEMM dims per dataflow: (array-row dim, array-column dim, streamed dim), as in frontend_sim.dataflow.
 ROLES = {"os": ("m", "n", "k"), "ws": ("k", "n", "m"), "is": ("k", "m", "n")}
 #: Innermost tile loop of the candidates (the other two outside it): with three loops the traffic depends
@@ -113,14 +112,17 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
     bytes (:func:`frontend_sim.memory.transfer_function` of this hardware).
     """
     rows, cols = hw["array_rows"], hw["array_cols"]
-    act, wgt, acc = (hw[f"{x}_bits"] / 8 for x in ("act", "wgt", "acc"))
+    act, wgt, acc = hw["act_bytes"], hw["wgt_bytes"], hw["acc_bytes"]
+    ibuf_half, wbuf_half, obuf_half = hw["ibuf_half_bytes"], hw["wbuf_half_bytes"], hw["obuf_half_bytes"]
+    # float64 sizes (exact whole numbers): their products only meet byte widths and budgets
     dims = {"m": m.astype(float), "n": n.astype(float), "k": k.astype(float)}
+    m_f, n_f, k_f = dims["m"], dims["n"], dims["k"]
     row_dim, col_dim, streamed = ROLES[dataflow]
     grain = {row_dim: rows, col_dim: cols, streamed: 1}
-    rho = np.minimum(1.0, ifmap_bytes / np.maximum(m * k * act, 1e-30))  # unique share of the im2col input
-    budget_of = {"mk": hw["ibuf_kib"] * (KIB / 2) / np.maximum(act * rho, 1e-30),  # M_t·K_t elements
-                 "kn": hw["wbuf_kib"] * (KIB / 2) / wgt,  # K_t·N_t
-                 "mn": hw["obuf_kib"] * (KIB / 2) / acc}  # M_t·N_t
+    rho = np.minimum(1.0, ifmap_bytes / np.maximum(m_f * k_f * act, 1e-30))  # unique share of the im2col input
+    budget_of = {"mk": ibuf_half / np.maximum(act * rho, 1e-30),  # M_t·K_t elements
+                 "kn": wbuf_half / wgt,  # K_t·N_t
+                 "mn": obuf_half / acc}  # M_t·N_t
     least = {d: np.minimum(dims[d], grain[d]) for d in "mnk"}
 
     def grow(first, second):
@@ -133,10 +135,10 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
 
     g = groups
     # a whole operand that fits half its buffer stays there whatever the loop order (as in the fixed order)
-    resident = {"a": ifmap_bytes <= hw["ibuf_kib"] * (KIB / 2), "b": k * n * wgt <= hw["wbuf_kib"] * (KIB / 2),
-                "c": m * n * acc <= hw["obuf_kib"] * (KIB / 2)}
-    a1, b1 = g * ifmap_bytes, g * (k * n * wgt)
-    psum_pass = g * (2 * m * n * acc)  # bytes out and back per further reduction pass
+    resident = {"a": ifmap_bytes <= ibuf_half, "b": k_f * n_f * wgt <= wbuf_half, "c": m_f * n_f * acc <= obuf_half}
+    g_f = g.astype(float)
+    a1, b1 = g_f * ifmap_bytes, g_f * (k_f * n_f * wgt)
+    psum_pass = g_f * (2 * m_f * n_f * acc)  # bytes out and back per further reduction pass
     compute = comp.compute_cycles
     overhead = comp.group_folds * (comp.fold_cycles - dims[streamed])  # one more fill + drain of every fold
     const_param, const_out, fill = fixed["bias"], fixed["ofmap"], fixed["fill"]
@@ -148,7 +150,7 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
 
     fixed_dram, fixed_run = score(a1 * fixed["ifmap_refetch"], b1 * fixed["filter_refetch"],
                                   psum_pass * (fixed["psum_passes"] - 1), 0.0)
-    zero = np.zeros(np.broadcast_shapes(np.shape(fixed_dram), np.shape(fixed_run)))
+    zero = np.zeros(np.broadcast(fixed_dram, fixed_run).shape)
     best_dram, best_run = fixed_dram + zero, fixed_run + zero
     best = np.full(zero.shape, -1, np.int8)  # candidate: 3 · tiling + innermost loop; -1 = the fixed order
     budget = fixed_run * (1 + 1e-9)
