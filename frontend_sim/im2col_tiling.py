@@ -92,11 +92,10 @@ def fold_tile(m, n, k, rows, cols, dataflow: str) -> dict[str, np.ndarray]:
             streamed: dims[streamed]}
 
 
-def _fit(limit, size, grain):
+def _fit(limit, size, grain, least):
     """Largest tile of a dim of ``size`` in multiples of ``grain`` (or the whole dim) within ``limit``
-    elements; below the least legal tile ``min(size, grain)`` it returns that least tile (legality is
-    checked afterwards)."""
-    least = np.minimum(size, grain)
+    elements; below the least legal tile ``least = min(size, grain)`` it returns that least tile (legality
+    is checked afterwards)."""
     tile = np.minimum(np.floor(limit / grain) * grain, size)
     return np.maximum(tile, least)
 
@@ -111,14 +110,14 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
     ``fill`` cycles (the first fold's operands). ``transfer(ibuf, param, obuf)``: DRAM cycles of those
     bytes (:func:`frontend_sim.memory.transfer_function` of this hardware).
     """
-    rows, cols = hw["array_rows"], hw["array_cols"]
+    rows, cols = hw["array_rows_f"], hw["array_cols_f"]
     act, wgt, acc = hw["act_bytes"], hw["wgt_bytes"], hw["acc_bytes"]
     ibuf_half, wbuf_half, obuf_half = hw["ibuf_half_bytes"], hw["wbuf_half_bytes"], hw["obuf_half_bytes"]
     # float64 sizes (exact whole numbers): their products only meet byte widths and budgets
     dims = {"m": m.astype(float), "n": n.astype(float), "k": k.astype(float)}
     m_f, n_f, k_f = dims["m"], dims["n"], dims["k"]
     row_dim, col_dim, streamed = ROLES[dataflow]
-    grain = {row_dim: rows, col_dim: cols, streamed: 1}
+    grain = {row_dim: rows, col_dim: cols, streamed: 1.0}
     rho = np.minimum(1.0, ifmap_bytes / np.maximum(m_f * k_f * act, 1e-30))  # unique share of the im2col input
     budget_of = {"mk": ibuf_half / np.maximum(act * rho, 1e-30),  # M_t·K_t elements
                  "kn": wbuf_half / wgt,  # K_t·N_t
@@ -129,8 +128,9 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
         """Tile with ``first`` then ``second`` grown as far as the buffers allow, the third after."""
         tile = dict(least)
         for d in (first, second, next(x for x in "mnk" if x not in (first, second))):
-            (p1, o1), (p2, o2) = [(pair, pair.replace(d, "")) for pair in budget_of if d in pair]
-            tile[d] = _fit(np.minimum(budget_of[p1] / tile[o1], budget_of[p2] / tile[o2]), dims[d], grain[d])
+            (p1, o1), (p2, o2) = _BUDGET_PAIRS[d]
+            limit = np.minimum(budget_of[p1] / tile[o1], budget_of[p2] / tile[o2])
+            tile[d] = _fit(limit, dims[d], grain[d], least[d])
         return tile
 
     g = groups
@@ -181,6 +181,8 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
 #: Inputs-resident (K then M first) is left out: it kept 0.03-0.2 % of the DRAM bytes the search saves
 #: (81.8 % of the fixed order's on DSE-like configs x ResNet-50) for a quarter of the work.
 GROWTH_ORDERS = (("n", "m"), ("m", "n"), ("k", "n"))
+#: Per dim, the two buffer budgets that bound it, each with the other dim of its footprint.
+_BUDGET_PAIRS = {d: tuple((pair, pair.replace(d, "")) for pair in ("mk", "kn", "mn") if d in pair) for d in "mnk"}
 
 
 def _chosen(best, tilings, fixed, dims, resident, roles, rows, cols, overhead) -> Im2colTiling:

@@ -105,8 +105,8 @@ def byte_widths(hw) -> dict[str, np.ndarray]:
     operand widths ``act_bytes, wgt_bytes, acc_bytes, bias_bytes``, the width outputs are written at
     (``out_bytes``: ``ofmap_write``), the per-buffer DRAM ports' bytes per cycle (``ibuf_axi_bytes``,
     ``parambuf_axi_bytes``, ``obuf_axi_bytes``), the array's rows and columns as float64 (``array_rows_f``,
-    ``array_cols_f``: the fold tile multiplies byte widths) and half of each GEMM buffer (``ibuf_half_bytes``, ``wbuf_half_bytes``,
-    ``obuf_half_bytes``: the double-buffered share a tile may use)."""
+    ``array_cols_f``: the fold tile multiplies byte widths) and half of each GEMM buffer (``ibuf_half_bytes``,
+    ``wbuf_half_bytes``, ``obuf_half_bytes``: the double-buffered share a tile may use)."""
     act, acc = hw["act_bits"] / 8, hw["acc_bits"] / 8
     return {"act_bytes": act, "wgt_bytes": hw["wgt_bits"] / 8, "acc_bytes": acc, "bias_bytes": hw["bias_bits"] / 8,
             "out_bytes": np.where(hw["ofmap_write_code"] == 1, acc, act),
