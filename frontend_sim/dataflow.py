@@ -105,7 +105,7 @@ def compute(m, n, k, groups, rows, cols, dataflow: str, terms: dict | None = Non
     pe_slots = folds * terms["fold_pes"]
     safe = np.maximum(pe_slots, 1)
     mapping = (sr * sc) / safe
-    utilization = mapping * t / util_cycles
+    utilization = mapping * t.astype(float) / util_cycles.astype(float)  # as numpy would cast them, but faster
     group_folds = _int64(groups) * folds
     return ComputeResult(
         compute_cycles=group_folds * fold_cycles,

@@ -215,7 +215,9 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     fill_time = fill_cycles(total)
     total_time = transfer(dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
     steps = np.maximum(comp.group_folds, 1).astype(float)  # float once: it divides and multiplies floats
-    busy = comp.fold_cycles + extra / steps if search else comp.fold_cycles
+    busy = comp.fold_cycles.astype(float)  # cycles of one fold (and its share of the search's extra fill/drain)
+    if search:
+        busy = busy + extra / steps
     stall = np.ceil(fill_time + steps * np.maximum((total_time - fill_time) / steps - busy, 0.0))
     obuf_bytes = (layer["g_mn_f"] * k_passes) * acc
     return MemoryTraffic(
