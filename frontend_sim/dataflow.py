@@ -40,6 +40,19 @@ import numpy as np
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import DATAFLOWS
 
+#: Integer arrays up to this many elements (one configuration's layers) are cast to float64 once before
+#: they meet floats: numpy's fixed cost per call dominates such arrays, and an operation on one dtype costs
+#: a third of a mixed int/float one; larger arrays (many configurations) are left to numpy's buffered
+#: casting inside the operation, which beats a separate cast pass.
+SMALL_ARRAY = 4096
+
+
+def as_float(x):
+    """``x`` (an integer array) as float64 when it has at most :data:`SMALL_ARRAY` elements, else itself:
+    the same values in every float operation either way."""
+    return x.astype(float) if x.size <= SMALL_ARRAY else x
+
+
 def _int64(x):
     """``x`` as an int64 array (itself when it already is one)."""
     return x if type(x) is np.ndarray and x.dtype == np.int64 else np.asarray(x, np.int64)
@@ -105,7 +118,7 @@ def compute(m, n, k, groups, rows, cols, dataflow: str, terms: dict | None = Non
     pe_slots = folds * terms["fold_pes"]
     safe = np.maximum(pe_slots, 1)
     mapping = (sr * sc) / safe
-    utilization = mapping * t.astype(float) / util_cycles.astype(float)  # as numpy would cast them, but faster
+    utilization = mapping * as_float(t) / as_float(util_cycles)
     group_folds = _int64(groups) * folds
     return ComputeResult(
         compute_cycles=group_folds * fold_cycles,

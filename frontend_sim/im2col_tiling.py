@@ -52,7 +52,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from frontend_sim.dataflow import ComputeResult
+from frontend_sim.dataflow import ComputeResult, as_float
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
     g_f = g.astype(float)
     a1, b1 = g_f * ifmap_bytes, g_f * (k_f * n_f * wgt)
     psum_pass = g_f * (2 * m_f * n_f * acc)  # bytes out and back per further reduction pass
-    compute = comp.compute_cycles.astype(float)  # added to float cycles by every candidate's score
+    compute = as_float(comp.compute_cycles)  # added to float cycles by every candidate's score
     overhead = comp.group_folds * (comp.fold_cycles - dims[streamed])  # one more fill + drain of every fold
     const_param, const_out, fill = fixed["bias"], fixed["ofmap"], fixed["fill"]
 

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from frontend_sim import im2col_tiling
-from frontend_sim.dataflow import ComputeResult
+from frontend_sim.dataflow import ComputeResult, as_float
 
 KIB = 1024
 #: SCALE-Sim's loop order per dataflow over the per-group GEMM dims, innermost first: the streamed
@@ -153,7 +153,7 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     act, wgt, acc = hw["act_bytes"], hw["wgt_bytes"], hw["acc_bytes"]
     ibuf_half, wbuf_half, obuf_half = hw["ibuf_half_bytes"], hw["wbuf_half_bytes"], hw["obuf_half_bytes"]
     # counts and sizes in float64 (exact whole numbers): they only multiply byte widths
-    rf, cf = comp.row_folds.astype(float), comp.col_folds.astype(float)
+    rf, cf = as_float(comp.row_folds), as_float(comp.col_folds)
     g_f, one = layer["groups_f"], layer["one_f"]
     ifmap_b = np.where(hw["fetch_padding"], layer["padded_group_f"], layer["ifmap_group_f"]) * act
     tiles = im2col_tiling.fold_tile(layer["m_f"], layer["n_f"], layer["k_f"], hw["array_rows_f"], hw["array_cols_f"],
@@ -215,7 +215,7 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     fill_time = fill_cycles(total)
     total_time = transfer(dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
     steps = np.maximum(comp.group_folds, 1).astype(float)  # float once: it divides and multiplies floats
-    busy = comp.fold_cycles.astype(float)  # cycles of one fold (and its share of the search's extra fill/drain)
+    busy = as_float(comp.fold_cycles)  # cycles of one fold (and its share of the search's extra fill/drain)
     if search:
         busy = busy + extra / steps
     stall = np.ceil(fill_time + steps * np.maximum((total_time - fill_time) / steps - busy, 0.0))
