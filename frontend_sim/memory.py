@@ -152,7 +152,7 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     m, n, k, g = layer["m"], layer["n"], layer["k"], layer["groups"]
     act, wgt, acc = hw["act_bytes"], hw["wgt_bytes"], hw["acc_bytes"]
     ibuf_half, wbuf_half, obuf_half = hw["ibuf_half_bytes"], hw["wbuf_half_bytes"], hw["obuf_half_bytes"]
-    # counts and sizes in float64 (exact whole numbers): they only multiply byte widths
+    # sizes (and, for one configuration, fold counts) in float64, exact whole numbers: they only meet floats
     rf, cf = as_float(comp.row_folds), as_float(comp.col_folds)
     g_f, one = layer["groups_f"], layer["one_f"]
     ifmap_b = np.where(hw["fetch_padding"], layer["padded_group_f"], layer["ifmap_group_f"]) * act
