@@ -40,22 +40,31 @@ import numpy as np
 from frontend_sim.errors import SimulatorInputError
 from frontend_sim.hardware import DATAFLOWS
 
+#: Integer arrays up to this many elements (one configuration's layers) are cast to float64 once before
+#: they meet floats: numpy's fixed cost per call dominates such arrays, and an operation on one dtype costs
+#: a third of a mixed int/float one; larger arrays (many configurations) are left to numpy's buffered
+#: casting inside the operation, which beats a separate cast pass.
+SMALL_ARRAY = 4096
+
+
+def as_float(x):
+    """``x`` (an integer array) as float64 when it has at most :data:`SMALL_ARRAY` elements, else itself:
+    the same values in every float operation either way."""
+    return x.astype(float) if x.size <= SMALL_ARRAY else x
+
+
 def _int64(x):
     """``x`` as an int64 array (itself when it already is one)."""
     return x if type(x) is np.ndarray and x.dtype == np.int64 else np.asarray(x, np.int64)
 
 
-def ceil_div(a, b):
-    """Integer ceiling division for non-negative integer arrays."""
-    return -(-a // b)
-
-
-@dataclass(frozen=True)
+@dataclass  # not frozen: built on every model call, and a frozen __init__ costs ~2 µs more
 class ComputeResult:
     """Per-(config, layer) compute figures; arrays broadcast to a common shape."""
 
     compute_cycles: np.ndarray  # cycles, all groups
     folds: np.ndarray  # folds per group
+    group_folds: np.ndarray  # folds of all groups
     row_folds: np.ndarray  # ceil(S_r / R)
     col_folds: np.ndarray  # ceil(S_c / C)
     fold_cycles: np.ndarray  # cycles of one fold
@@ -74,30 +83,45 @@ def spatio_temporal(m, n, k, dataflow: str):
     raise SimulatorInputError(f"dataflow={dataflow!r}: expected one of {', '.join(DATAFLOWS)}")
 
 
-def compute(m, n, k, groups, rows, cols, dataflow: str) -> ComputeResult:
+def array_terms(rows, cols) -> dict[str, np.ndarray]:
+    """The fold schedule's terms that depend on the array only (derived once per configuration table):
+    fold length beyond the streamed dim ``os_fold_extra`` = R + C − 2 and ``fold_extra`` = 2R + C − 2
+    (ws, is), ``rows_less_one`` = R − 1 and ``cols_less_one`` = C − 1 (the ceiling divisions of the fold
+    counts; C − 1 is also the column skew SCALE-Sim's utilization divides by, cycles), and the PEs of one
+    fold ``fold_pes`` = R·C; integer arrays shaped like ``rows, cols``."""
+    rows, cols = _int64(rows), _int64(cols)
+    return {"os_fold_extra": rows + cols - 2, "fold_extra": 2 * rows + cols - 2, "rows_less_one": rows - 1,
+            "cols_less_one": cols - 1, "fold_pes": rows * cols}
+
+
+def compute(m, n, k, groups, rows, cols, dataflow: str, terms: dict | None = None) -> ComputeResult:
     """SCALE-Sim compute cycles, mapping efficiency and compute utilization of grouped GEMMs.
 
     ``m, n, k`` are per-group GEMM sizes, ``groups`` the number of groups run in sequence,
     ``rows, cols`` the array (R, C); arrays broadcast (e.g. configs × layers) under one dataflow.
+    ``terms``: :func:`array_terms` of ``rows, cols`` when already at hand (a configuration table).
     Layers with ``groups == 0`` or ``m == 0`` (SIMD layers) get zero cycles.
     """
-    sr, sc, t = spatio_temporal(*(_int64(x) for x in (m, n, k)), dataflow)
+    sr, sc, t = spatio_temporal(_int64(m), _int64(n), _int64(k), dataflow)
     rows, cols = _int64(rows), _int64(cols)
-    row_folds = ceil_div(sr, rows)
-    col_folds = ceil_div(sc, cols)
+    if terms is None:
+        terms = array_terms(rows, cols)
+    row_folds = (sr + terms["rows_less_one"]) // rows  # ceil(S_r / R) (S_r >= 0)
+    col_folds = (sc + terms["cols_less_one"]) // cols
     folds = row_folds * col_folds
     if dataflow == "os":
-        fold_cycles = t + (rows + cols - 2)
+        fold_cycles = t + terms["os_fold_extra"]
         util_cycles = fold_cycles
     else:
-        fold_cycles = t + (2 * rows + cols - 2)
-        util_cycles = fold_cycles + (cols - 1)
-    pe_slots = folds * (rows * cols)
+        fold_cycles = t + terms["fold_extra"]
+        util_cycles = fold_cycles + terms["cols_less_one"]
+    pe_slots = folds * terms["fold_pes"]
     safe = np.maximum(pe_slots, 1)
     mapping = (sr * sc) / safe
-    utilization = mapping * t / util_cycles
+    utilization = mapping * as_float(t) / as_float(util_cycles)
+    group_folds = _int64(groups) * folds
     return ComputeResult(
-        compute_cycles=_int64(groups) * folds * fold_cycles,
-        folds=folds, row_folds=row_folds, col_folds=col_folds, fold_cycles=fold_cycles,
+        compute_cycles=group_folds * fold_cycles,
+        folds=folds, group_folds=group_folds, row_folds=row_folds, col_folds=col_folds, fold_cycles=fold_cycles,
         mapping_efficiency=mapping, compute_utilization=utilization,
     )

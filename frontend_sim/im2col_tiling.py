@@ -52,11 +52,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from frontend_sim.dataflow import ComputeResult
+from frontend_sim.dataflow import ComputeResult, as_float
 
 logger = logging.getLogger(__name__)
 
-KIB = 1024
 #: GEMM dims per dataflow: (array-row dim, array-column dim, streamed dim), as in frontend_sim.dataflow.
 ROLES = {"os": ("m", "n", "k"), "ws": ("k", "n", "m"), "is": ("k", "m", "n")}
 #: Innermost tile loop of the candidates (the other two outside it): with three loops the traffic depends
@@ -68,7 +67,7 @@ LOOP_ORDERS = ("m,k,n", "n,k,m", "k,m,n")
 FIXED_CODE = -1
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: built on every model call, and a frozen __init__ costs ~2 µs more
 class Im2colTiling:
     """The chosen tiling per (config, layer): tile sizes (elements), refetch factors, partial-sum
     passes, extra fill/drain cycles (all groups) and the loop order code (index into
@@ -93,11 +92,10 @@ def fold_tile(m, n, k, rows, cols, dataflow: str) -> dict[str, np.ndarray]:
             streamed: dims[streamed]}
 
 
-def _fit(limit, size, grain):
+def _fit(limit, size, grain, least):
     """Largest tile of a dim of ``size`` in multiples of ``grain`` (or the whole dim) within ``limit``
-    elements; below the least legal tile ``min(size, grain)`` it returns that least tile (legality is
-    checked afterwards)."""
-    least = np.minimum(size, grain)
+    elements; below the least legal tile ``least = min(size, grain)`` it returns that least tile (legality
+    is checked afterwards)."""
     tile = np.minimum(np.floor(limit / grain) * grain, size)
     return np.maximum(tile, least)
 
@@ -112,33 +110,37 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
     ``fill`` cycles (the first fold's operands). ``transfer(ibuf, param, obuf)``: DRAM cycles of those
     bytes (:func:`frontend_sim.memory.transfer_function` of this hardware).
     """
-    rows, cols = hw["array_rows"], hw["array_cols"]
-    act, wgt, acc = (hw[f"{x}_bits"] / 8 for x in ("act", "wgt", "acc"))
+    rows, cols = hw["array_rows_f"], hw["array_cols_f"]
+    act, wgt, acc = hw["act_bytes"], hw["wgt_bytes"], hw["acc_bytes"]
+    ibuf_half, wbuf_half, obuf_half = hw["ibuf_half_bytes"], hw["wbuf_half_bytes"], hw["obuf_half_bytes"]
+    # float64 sizes (exact whole numbers): their products only meet byte widths and budgets
     dims = {"m": m.astype(float), "n": n.astype(float), "k": k.astype(float)}
+    m_f, n_f, k_f = dims["m"], dims["n"], dims["k"]
     row_dim, col_dim, streamed = ROLES[dataflow]
-    grain = {row_dim: rows, col_dim: cols, streamed: 1}
-    rho = np.minimum(1.0, ifmap_bytes / np.maximum(m * k * act, 1e-30))  # unique share of the im2col input
-    budget_of = {"mk": hw["ibuf_kib"] * (KIB / 2) / np.maximum(act * rho, 1e-30),  # M_t·K_t elements
-                 "kn": hw["wbuf_kib"] * (KIB / 2) / wgt,  # K_t·N_t
-                 "mn": hw["obuf_kib"] * (KIB / 2) / acc}  # M_t·N_t
+    grain = {row_dim: rows, col_dim: cols, streamed: 1.0}
+    rho = np.minimum(1.0, ifmap_bytes / np.maximum(m_f * k_f * act, 1e-30))  # unique share of the im2col input
+    budget_of = {"mk": ibuf_half / np.maximum(act * rho, 1e-30),  # M_t·K_t elements
+                 "kn": wbuf_half / wgt,  # K_t·N_t
+                 "mn": obuf_half / acc}  # M_t·N_t
     least = {d: np.minimum(dims[d], grain[d]) for d in "mnk"}
 
     def grow(first, second):
         """Tile with ``first`` then ``second`` grown as far as the buffers allow, the third after."""
         tile = dict(least)
         for d in (first, second, next(x for x in "mnk" if x not in (first, second))):
-            (p1, o1), (p2, o2) = [(pair, pair.replace(d, "")) for pair in budget_of if d in pair]
-            tile[d] = _fit(np.minimum(budget_of[p1] / tile[o1], budget_of[p2] / tile[o2]), dims[d], grain[d])
+            (p1, o1), (p2, o2) = _BUDGET_PAIRS[d]
+            limit = np.minimum(budget_of[p1] / tile[o1], budget_of[p2] / tile[o2])
+            tile[d] = _fit(limit, dims[d], grain[d], least[d])
         return tile
 
     g = groups
     # a whole operand that fits half its buffer stays there whatever the loop order (as in the fixed order)
-    resident = {"a": ifmap_bytes <= hw["ibuf_kib"] * (KIB / 2), "b": k * n * wgt <= hw["wbuf_kib"] * (KIB / 2),
-                "c": m * n * acc <= hw["obuf_kib"] * (KIB / 2)}
-    a1, b1 = g * ifmap_bytes, g * (k * n * wgt)
-    psum_pass = g * (2 * m * n * acc)  # bytes out and back per further reduction pass
-    compute = comp.compute_cycles
-    overhead = g * comp.folds * (comp.fold_cycles - dims[streamed])  # one more fill + drain of every fold
+    resident = {"a": ifmap_bytes <= ibuf_half, "b": k_f * n_f * wgt <= wbuf_half, "c": m_f * n_f * acc <= obuf_half}
+    g_f = g.astype(float)
+    a1, b1 = g_f * ifmap_bytes, g_f * (k_f * n_f * wgt)
+    psum_pass = g_f * (2 * m_f * n_f * acc)  # bytes out and back per further reduction pass
+    compute = as_float(comp.compute_cycles)  # added to float cycles by every candidate's score
+    overhead = comp.group_folds * (comp.fold_cycles - dims[streamed])  # one more fill + drain of every fold
     const_param, const_out, fill = fixed["bias"], fixed["ofmap"], fixed["fill"]
 
     def score(ifmap, filt, psum, extra):
@@ -148,7 +150,7 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
 
     fixed_dram, fixed_run = score(a1 * fixed["ifmap_refetch"], b1 * fixed["filter_refetch"],
                                   psum_pass * (fixed["psum_passes"] - 1), 0.0)
-    zero = np.zeros(np.broadcast_shapes(np.shape(fixed_dram), np.shape(fixed_run)))
+    zero = np.zeros(np.broadcast(fixed_dram, fixed_run).shape)
     best_dram, best_run = fixed_dram + zero, fixed_run + zero
     best = np.full(zero.shape, -1, np.int8)  # candidate: 3 · tiling + innermost loop; -1 = the fixed order
     budget = fixed_run * (1 + 1e-9)
@@ -179,6 +181,8 @@ def search(m, n, k, groups, ifmap_bytes, hw, dataflow: str, comp: ComputeResult,
 #: Inputs-resident (K then M first) is left out: it kept 0.03-0.2 % of the DRAM bytes the search saves
 #: (81.8 % of the fixed order's on DSE-like configs x ResNet-50) for a quarter of the work.
 GROWTH_ORDERS = (("n", "m"), ("m", "n"), ("k", "n"))
+#: Per dim, the two buffer budgets that bound it, each with the other dim of its footprint.
+_BUDGET_PAIRS = {d: tuple((pair, pair.replace(d, "")) for pair in ("mk", "kn", "mn") if d in pair) for d in "mnk"}
 
 
 def _chosen(best, tilings, fixed, dims, resident, roles, rows, cols, overhead) -> Im2colTiling:

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from frontend_sim import im2col_tiling
-from frontend_sim.dataflow import ComputeResult
+from frontend_sim.dataflow import ComputeResult, as_float
 
 KIB = 1024
 #: SCALE-Sim's loop order per dataflow over the per-group GEMM dims, innermost first: the streamed
@@ -62,7 +62,7 @@ KIB = 1024
 FIXED_LOOP_ORDER = {"os": "k,m,n", "ws": "m,k,n", "is": "n,k,m"}
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: built on every model call, and a frozen __init__ costs ~2 µs more
 class MemoryTraffic:
     """Traffic (bytes) and stalls (cycles) per (config, layer): arrays that broadcast to (configs × layers);
     what does not vary with the layer or the configuration (e.g. the fixed order's refetch factor 1) may
@@ -103,11 +103,15 @@ class MemoryTraffic:
 def byte_widths(hw) -> dict[str, np.ndarray]:
     """What the traffic model reads of ``hw`` (field arrays) in bytes, derived once per configuration table:
     operand widths ``act_bytes, wgt_bytes, acc_bytes, bias_bytes``, the width outputs are written at
-    (``out_bytes``: ``ofmap_write``) and half of each GEMM buffer (``ibuf_half_bytes``, ``wbuf_half_bytes``,
-    ``obuf_half_bytes``: the double-buffered share a tile may use)."""
+    (``out_bytes``: ``ofmap_write``), the per-buffer DRAM ports' bytes per cycle (``ibuf_axi_bytes``,
+    ``parambuf_axi_bytes``, ``obuf_axi_bytes``), the array's rows and columns as float64 (``array_rows_f``,
+    ``array_cols_f``: the fold tile multiplies byte widths) and half of each GEMM buffer (``ibuf_half_bytes``,
+    ``wbuf_half_bytes``, ``obuf_half_bytes``: the double-buffered share a tile may use)."""
     act, acc = hw["act_bits"] / 8, hw["acc_bits"] / 8
     return {"act_bytes": act, "wgt_bytes": hw["wgt_bits"] / 8, "acc_bytes": acc, "bias_bytes": hw["bias_bits"] / 8,
             "out_bytes": np.where(hw["ofmap_write_code"] == 1, acc, act),
+            **{f"{port}_axi_bytes": hw[f"{port}_axi_bits"] / 8 for port in ("ibuf", "parambuf", "obuf")},
+            "array_rows_f": hw["array_rows"].astype(float), "array_cols_f": hw["array_cols"].astype(float),
             **{f"{b}_half_bytes": hw[f"{b}_kib"] * (KIB / 2) for b in ("ibuf", "wbuf", "obuf")}}
 
 
@@ -115,13 +119,23 @@ def gemm_products(m, n, k, groups, ifmap_elems, padded_ifmap_elems) -> dict[str,
     """The per-layer products :func:`gemm_traffic` reads (derived once per workload): the per-group sizes
     ``m, n, k``, ``groups``, ``kn``, the products with the groups ``g_n, g_mn, g_mk, g_kn`` and
     ``g2_mn`` (2·groups·M·N), and the unique input elements of one group without (``ifmap_group``) and
-    with (``padded_group``) the zero padding; integers, arrays broadcast (configs × layers)."""
+    with (``padded_group``) the zero padding; integers, arrays broadcast (configs × layers); plus float64
+    copies of :data:`FLOAT_PRODUCTS` (``<key>_f``) and ``one_f`` (float64 ones of the same shape)."""
     g = groups
     mn, mk, kn = m * n, m * k, k * n
     ifmap_group = ifmap_elems // np.maximum(g, 1)
-    return {"m": m, "n": n, "k": k, "groups": g, "kn": kn, "g_n": g * n, "g_mn": g * mn,
-            "g_mk": g * mk, "g_kn": g * kn, "g2_mn": (2 * g) * mn, "ifmap_group": ifmap_group,
-            "padded_group": np.maximum(ifmap_group, padded_ifmap_elems // np.maximum(g, 1))}
+    products = {"m": m, "n": n, "k": k, "groups": g, "kn": kn, "g_n": g * n, "g_mn": g * mn,
+                "g_mk": g * mk, "g_kn": g * kn, "g2_mn": (2 * g) * mn, "ifmap_group": ifmap_group,
+                "padded_group": np.maximum(ifmap_group, padded_ifmap_elems // np.maximum(g, 1))}
+    # float64 copies of the products that multiply byte widths (numpy converts an int64 operand to float64
+    # anyway: the same values, without the slower mixed-type operation per call), and integer ones
+    products.update({f"{key}_f": products[key].astype(float) for key in FLOAT_PRODUCTS})
+    products["one_f"] = np.ones_like(products["ifmap_group_f"])
+    return products
+
+
+#: Products of :func:`gemm_products` also kept as float64 (key suffix ``_f``).
+FLOAT_PRODUCTS = ("m", "n", "k", "groups", "kn", "g_n", "g_mn", "g_mk", "g_kn", "g2_mn", "ifmap_group", "padded_group")
 
 
 def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bool = False) -> MemoryTraffic:
@@ -136,38 +150,40 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     per-configuration or scalar.
     """
     m, n, k, g = layer["m"], layer["n"], layer["k"], layer["groups"]
-    rows, cols = hw["array_rows"], hw["array_cols"]
     act, wgt, acc = hw["act_bytes"], hw["wgt_bytes"], hw["acc_bytes"]
     ibuf_half, wbuf_half, obuf_half = hw["ibuf_half_bytes"], hw["wbuf_half_bytes"], hw["obuf_half_bytes"]
-    rf, cf = comp.row_folds, comp.col_folds
-    ifmap_b = np.where(hw["fetch_padding"], layer["padded_group"], layer["ifmap_group"]) * act
-    tiles = im2col_tiling.fold_tile(m, n, k, rows, cols, dataflow)
+    # sizes (and, for one configuration, fold counts) in float64, exact whole numbers: they only meet floats
+    rf, cf = as_float(comp.row_folds), as_float(comp.col_folds)
+    g_f, one = layer["groups_f"], layer["one_f"]
+    ifmap_b = np.where(hw["fetch_padding"], layer["padded_group_f"], layer["ifmap_group_f"]) * act
+    tiles = im2col_tiling.fold_tile(layer["m_f"], layer["n_f"], layer["k_f"], hw["array_rows_f"], hw["array_cols_f"],
+                                    dataflow)
     if dataflow == "os":
-        ifmap_refetch = np.where(ifmap_b <= ibuf_half, 1, cf)
-        filter_refetch = np.where(k * tiles["n"] * wgt <= wbuf_half, 1, rf)
+        ifmap_refetch = np.where(ifmap_b <= ibuf_half, one, cf)
+        filter_refetch = np.where(layer["k_f"] * tiles["n"] * wgt <= wbuf_half, one, rf)
         k_passes, psum_tile = 1, None
         ifmap_reads, filter_reads, m_tiles = cf, rf, rf
-        fill_ifmap, fill_filter = tiles["m"] * k, k * tiles["n"]
+        fill_ifmap, fill_filter = tiles["m"] * layer["k_f"], layer["k_f"] * tiles["n"]
     elif dataflow == "ws":
-        ifmap_refetch = np.where(ifmap_b <= ibuf_half, 1, cf)
+        ifmap_refetch = np.where(ifmap_b <= ibuf_half, one, cf)
         filter_refetch = 1
-        k_passes, psum_tile = rf, m * tiles["n"]
+        k_passes, psum_tile = rf, layer["m_f"] * tiles["n"]
         ifmap_reads, filter_reads, m_tiles = cf, 1, 1
-        fill_ifmap, fill_filter = m * tiles["k"], tiles["k"] * tiles["n"]
+        fill_ifmap, fill_filter = layer["m_f"] * tiles["k"], tiles["k"] * tiles["n"]
     else:  # "is"
         ifmap_refetch = 1
-        filter_refetch = np.where(layer["kn"] * wgt <= wbuf_half, 1, cf)
-        k_passes, psum_tile = rf, tiles["m"] * n
+        filter_refetch = np.where(layer["kn_f"] * wgt <= wbuf_half, one, cf)
+        k_passes, psum_tile = rf, tiles["m"] * layer["n_f"]
         ifmap_reads, filter_reads, m_tiles = 1, cf, cf
-        fill_ifmap, fill_filter = tiles["k"] * tiles["m"], tiles["k"] * n
+        fill_ifmap, fill_filter = tiles["k"] * tiles["m"], tiles["k"] * layer["n_f"]
     if psum_tile is None:
         dram_psum, psum_passes = 0.0, 1
     else:
         # partial sums spill (k_passes > 1 times) when an output tile of them misses half the OBUF
-        psum_passes = np.where(psum_tile * acc > obuf_half, k_passes, 1)
-        dram_psum = layer["g2_mn"] * (psum_passes - 1) * acc
-    dram_bias = layer["g_n"] * hw["bias_bytes"]
-    dram_ofmap = layer["g_mn"] * hw["out_bytes"]
+        psum_passes = np.where(psum_tile * acc > obuf_half, k_passes, one)
+        dram_psum = layer["g2_mn_f"] * (psum_passes - 1) * acc
+    dram_bias = layer["g_n_f"] * hw["bias_bytes"]
+    dram_ofmap = layer["g_mn_f"] * hw["out_bytes"]
     fill_i = np.minimum(fill_ifmap * act, ibuf_half)
     transfer = transfer_function(hw)
     fill_f = np.minimum(fill_filter * wgt, wbuf_half)
@@ -176,39 +192,41 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
     def fill_cycles(dram_total):
         """Cycles to bring the first fold's operands (at most what the layer moves at all)."""
         scale = np.minimum(1.0, dram_total / fill_room)
-        return transfer(fill_i * scale, fill_f * scale, 0.0)
+        return transfer(fill_i * scale, fill_f * scale)
 
     extra = 0.0
     order = im2col_tiling.FIXED_CODE
     if search:
-        fixed_total = (g * ifmap_refetch) * ifmap_b + (g * filter_refetch) * layer["kn"] * wgt + dram_psum \
+        fixed_total = (g_f * ifmap_refetch) * ifmap_b + (g_f * filter_refetch) * layer["kn_f"] * wgt + dram_psum \
             + dram_bias + dram_ofmap
         fixed = dict(ifmap_refetch=ifmap_refetch, filter_refetch=filter_refetch, psum_passes=psum_passes,
                      tiles=tiles, bias=dram_bias, ofmap=dram_ofmap, fill=fill_cycles(fixed_total))
         chosen = im2col_tiling.search(m, n, k, g, ifmap_b, hw, dataflow, comp, fixed, transfer)
         ifmap_refetch, filter_refetch, psum_passes = chosen.ifmap_refetch, chosen.filter_refetch, chosen.psum_passes
-        dram_psum = layer["g2_mn"] * (psum_passes - 1) * acc
+        dram_psum = layer["g2_mn_f"] * (psum_passes - 1) * acc
         extra = chosen.extra_cycles
         tiles = {"m": chosen.tile_m, "n": chosen.tile_n, "k": chosen.tile_k}
         order = chosen.loop_order_code
-    dram_ifmap = (g * ifmap_refetch) * ifmap_b
-    sram_wbuf_read = layer["g_kn"] * wgt if dataflow == "ws" else (layer["g_kn"] * filter_reads) * wgt
+    dram_ifmap = (g_f * ifmap_refetch) * ifmap_b
+    sram_wbuf_read = layer["g_kn_f"] * wgt if dataflow == "ws" else (layer["g_kn_f"] * filter_reads) * wgt
     # ws reads and fetches the weights once (unless the search refetches them)
-    dram_filter = sram_wbuf_read if dataflow == "ws" and not search else (layer["g_kn"] * filter_refetch) * wgt
+    dram_filter = sram_wbuf_read if dataflow == "ws" and not search else (layer["g_kn_f"] * filter_refetch) * wgt
     total = dram_ifmap + dram_filter + dram_bias + dram_ofmap + dram_psum
     fill_time = fill_cycles(total)
     total_time = transfer(dram_ifmap, dram_filter + dram_bias, dram_ofmap + dram_psum)
-    steps = np.maximum(g * comp.folds, 1)
-    busy = comp.fold_cycles + extra / steps if search else comp.fold_cycles
+    steps = np.maximum(comp.group_folds, 1).astype(float)  # float once: it divides and multiplies floats
+    busy = as_float(comp.fold_cycles)  # cycles of one fold (and its share of the search's extra fill/drain)
+    if search:
+        busy = busy + extra / steps
     stall = np.ceil(fill_time + steps * np.maximum((total_time - fill_time) / steps - busy, 0.0))
-    obuf_bytes = (layer["g_mn"] * k_passes) * acc
+    obuf_bytes = (layer["g_mn_f"] * k_passes) * acc
     return MemoryTraffic(
         dram_ifmap_bytes=dram_ifmap, dram_filter_bytes=dram_filter, dram_bias_bytes=dram_bias,
         dram_ofmap_bytes=dram_ofmap, dram_psum_bytes=dram_psum,
-        sram_ibuf_read_bytes=(layer["g_mk"] * ifmap_reads) * act, sram_ibuf_write_bytes=dram_ifmap,
+        sram_ibuf_read_bytes=(layer["g_mk_f"] * ifmap_reads) * act, sram_ibuf_write_bytes=dram_ifmap,
         sram_wbuf_read_bytes=sram_wbuf_read, sram_wbuf_write_bytes=dram_filter,
         sram_obuf_read_bytes=obuf_bytes, sram_obuf_write_bytes=obuf_bytes,
-        sram_bbuf_read_bytes=dram_bias if dataflow == "ws" else (layer["g_n"] * m_tiles) * hw["bias_bytes"],
+        sram_bbuf_read_bytes=dram_bias if dataflow == "ws" else (layer["g_n_f"] * m_tiles) * hw["bias_bytes"],
         sram_bbuf_write_bytes=dram_bias,
         stall_cycles=stall, ifmap_refetch=ifmap_refetch, filter_refetch=filter_refetch, psum_passes=psum_passes,
         extra_compute_cycles=extra, tile_m=tiles["m"], tile_oc=tiles["n"], tile_k=tiles["k"], loop_order_code=order,
@@ -218,17 +236,22 @@ def gemm_traffic(layer: dict, hw, dataflow: str, comp: ComputeResult, search: bo
 def transfer_function(hw):
     """Cycles to move (ibuf, param, obuf) bytes through the DRAM interface of ``hw``, as a function: one
     shared link (the sum over ``dram_bytes_per_cycle``) or one AXI port per buffer (the slowest of IBUF,
-    PARAMBUF, OBUF); only the interface models its configurations use are evaluated."""
+    PARAMBUF, OBUF); only the interface models its configurations use are evaluated. The OBUF bytes may be
+    left out (nothing to move; byte counts are never negative)."""
     code = hw["dram_ports_code"]
-    per_port = code == 1
-    every, some = (bool(code.item() == 1),) * 2 if code.size == 1 else (bool(per_port.all()), bool(per_port.any()))
+    if code.size == 1 or (code.ndim == 2 and code.shape[0] == 1):  # one configuration (rows are configs)
+        every = some = bool(code.flat[0] == 1)
+    else:
+        per_port = code == 1
+        every, some = bool(per_port.all()), bool(per_port.any())
 
-    def ports(ibuf_bytes, param_bytes, obuf_bytes):
-        return np.maximum(np.maximum(ibuf_bytes / (hw["ibuf_axi_bits"] / 8), param_bytes / (hw["parambuf_axi_bits"] / 8)),
-                          obuf_bytes / (hw["obuf_axi_bits"] / 8))
+    def ports(ibuf_bytes, param_bytes, obuf_bytes=None):
+        slowest = np.maximum(ibuf_bytes / hw["ibuf_axi_bytes"], param_bytes / hw["parambuf_axi_bytes"])
+        return slowest if obuf_bytes is None else np.maximum(slowest, obuf_bytes / hw["obuf_axi_bytes"])
 
-    def shared(ibuf_bytes, param_bytes, obuf_bytes):
-        return (ibuf_bytes + param_bytes + obuf_bytes) / hw["dram_bytes_per_cycle"]
+    def shared(ibuf_bytes, param_bytes, obuf_bytes=None):
+        both = ibuf_bytes + param_bytes
+        return (both if obuf_bytes is None else both + obuf_bytes) / hw["dram_bytes_per_cycle"]
 
     if every:
         return ports

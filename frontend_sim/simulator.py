@@ -22,6 +22,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -225,10 +226,12 @@ def config_table(configs) -> dict[str, np.ndarray]:
         table[f"{name}_code"] = np.select([names == c for c in choices], range(len(choices)), -1)[:, None]
     table["lanes"] = np.where(table["simd_lanes"] > 0, table["simd_lanes"], table["array_cols"])
     table["pes"] = table["array_rows"] * table["array_cols"]
+    table["pes_f"] = table["pes"].astype(float)
     # the GEMM model of each config: (array mapping, dataflow, tiling) as one code
     table["model_code"] = (table["array_mapping_code"] * len(DATAFLOWS) + table["dataflow_code"]) * len(TILINGS) \
         + table["tiling_code"]
     table.update(memory.byte_widths(table))
+    table.update(df_model.array_terms(table["array_rows"], table["array_cols"]))
     return table
 
 
@@ -327,6 +330,7 @@ def layer_widths(layers: dict, hw: dict, cols: np.ndarray) -> dict:
     pack = np.where(fits[4], 4, np.where(fits[2], 2, 1))
     out["array_cols"] = hw["array_cols"] * np.where(hw["precision_mode_code"] == 1, pack, 1)
     out.update(memory.byte_widths(out))
+    out.update(df_model.array_terms(out["array_rows"], out["array_cols"]))
     return out
 
 
@@ -342,14 +346,15 @@ def gemm_parts(layers: dict, hw: dict):
     if cols.size == 0:
         return
     gemm, products = layers["gemm"], layers["gemm_products"]
-    m, n, k, groups, macs, ifmap = (gemm[key] for key in ("m", "n", "k", "groups", "macs", "ifmap_elems"))
+    m, n, k, groups, macs, ifmap = _GEMM_SIZES(gemm)
     keys = hw["model_code"]
     hw = layer_widths(layers, hw, cols)
     for key in (keys[0, 0],) if keys.shape[0] == 1 else np.unique(keys):
         mask = None if keys.shape[0] == 1 else keys[:, 0] == key
         rows = slice(None) if mask is None or mask.all() else np.flatnonzero(mask)
         sub = hw if isinstance(rows, slice) else {name: value[rows] for name, value in hw.items()}
-        if ARRAY_MAPPINGS[int(key) // (len(DATAFLOWS) * len(TILINGS))] == "genesys":
+        array_mapping, dataflow, tiling = _MODELS[int(key)]
+        if array_mapping == "genesys":
             loops = {name: value for name, value in gemm.items() if name.startswith("loop_")}
             metrics = mapping.genesys_metrics(loops, sub, groups, ifmap)
             metrics.update(macs=macs, mapping_efficiency=macs / np.maximum(
@@ -361,15 +366,14 @@ def gemm_parts(layers: dict, hw: dict):
                            loop_order_code=np.full(metrics["tile_ic"].shape, GENESYS_ORDER_CODE))
             yield rows, cols, metrics
             continue
-        dataflow = DATAFLOWS[int(key) // len(TILINGS) % len(DATAFLOWS)]
-        comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow)
-        search = TILINGS[int(key) % len(TILINGS)] == "search"
+        comp = df_model.compute(m, n, k, groups, sub["array_rows"], sub["array_cols"], dataflow, sub)
+        search = tiling == "search"
         traffic = memory.gemm_traffic(products, sub, dataflow, comp, search)
         metrics = dict(vars(traffic))
         compute = comp.compute_cycles + traffic.extra_compute_cycles.astype(np.int64) if search \
             else comp.compute_cycles
         del metrics["extra_compute_cycles"]
-        metrics.update(macs=macs, compute_cycles=compute, folds=comp.folds * groups,
+        metrics.update(macs=macs, compute_cycles=compute, folds=comp.group_folds,
                        mapping_efficiency=comp.mapping_efficiency,
                        # the search's extra fill/drain cycles do no MACs
                        compute_utilization=comp.compute_utilization * comp.compute_cycles / np.maximum(compute, 1)
@@ -380,10 +384,20 @@ def gemm_parts(layers: dict, hw: dict):
         yield rows, cols, metrics
 
 
+#: (array mapping, dataflow, tiling) per ``model_code`` of :func:`config_table`.
+_MODELS = [(mapping_name, dataflow, tiling) for mapping_name in ARRAY_MAPPINGS for dataflow in DATAFLOWS
+           for tiling in TILINGS]
+
+
 def sram_sum(metrics: dict, direction: str):
     """Bytes read (``direction = "read"``) or written in the four GEMM buffers, IBUF + WBUF + OBUF + BBUF."""
-    ibuf, wbuf, obuf, bbuf = (metrics[f"sram_{b}_{direction}_bytes"] for b in BUFFERS[:4])
+    ibuf, wbuf, obuf, bbuf = _SRAM_BYTES[direction](metrics)
     return ibuf + wbuf + obuf + bbuf
+
+
+_GEMM_SIZES = itemgetter("m", "n", "k", "groups", "macs", "ifmap_elems")
+_SRAM_BYTES = {direction: itemgetter(*(f"sram_{b}_{direction}_bytes" for b in BUFFERS[:4]))
+               for direction in ("read", "write")}
 
 
 def simd_part(layers: dict, hw: dict):
@@ -421,26 +435,32 @@ def simd_part(layers: dict, hw: dict):
     return cols, metrics
 
 
-def evaluate(layers: dict, hw: dict, gemm_hw: dict | None = None) -> np.ndarray:
+def evaluate(layers: dict, hw: dict, gemm_hw: dict | None = None, spare_rows: int = 0) -> np.ndarray:
     """All per-(config, layer) metrics as one array of shape (len(EVALUATED), N configs, L layers), rows
     in :data:`EVALUATED` order (floats; integer columns hold whole numbers). ``gemm_hw``: ``hw`` with every
-    array already of shape (N, GEMM layers) (:func:`one_config_tables`), for the GEMM layers' model."""
+    array already of shape (N, GEMM layers) (:func:`one_config_tables`), for the GEMM layers' model;
+    ``spare_rows``: that many zero rows after them (the caller's own per-layer figures)."""
     n_configs = hw["array_rows"].shape[0]
-    block = np.zeros((len(EVALUATED), n_configs, layers["m"].shape[1]))
+    block = np.zeros((len(EVALUATED) + spare_rows, n_configs, layers["m"].shape[1]))
     gemm_cols = layers["gemm_cols"]
     # the GEMM layers' metrics go into a block of their own columns (plain slices), scattered at once
     gemm_block = block if gemm_cols.size == block.shape[2] else np.zeros((len(EVALUATED), n_configs, gemm_cols.size))
     for rows, _, metrics in gemm_parts(layers, hw if gemm_hw is None else gemm_hw):
+        if type(rows) is slice:  # every config (numpy indexes whole rows faster than with a slice)
+            target = gemm_block[:, 0] if n_configs == 1 else gemm_block  # one config: (metrics, layers)
+            for name, value in metrics.items():
+                target[_ROW[name]] = value
+            continue
         for name, value in metrics.items():
             gemm_block[_ROW[name], rows] = value  # the row index and ``rows`` are adjacent: (configs, layers)
     if gemm_block is not block:
-        block[:, :, gemm_cols] = gemm_block
+        block[:len(EVALUATED), :, gemm_cols] = gemm_block
     simd_metrics = simd_part(layers, hw)
     if simd_metrics is not None:
         cols, metrics = simd_metrics
         for name, value in metrics.items():
             block[_ROW[name]][:, cols] = value
-    block[_ROW["utilization"]] = block[_ROW["macs"]] / (np.maximum(block[_ROW["total_cycles"]], 1) * hw["pes"])
+    block[_ROW["utilization"]] = block[_ROW["macs"]] / (np.maximum(block[_ROW["total_cycles"]], 1) * hw["pes_f"])
     return block
 
 
@@ -467,6 +487,9 @@ EVALUATED = LAYER_COLUMNS + MAPPING_COLUMNS + ["loop_order_code"]
 _ROW = {name: i for i, name in enumerate(EVALUATED)}
 _SUMMED_ROWS = [_ROW[name] for name in SUMMED]
 _WEIGHTED_ROWS = [_ROW[name] for name in WEIGHTED]
+_SUMMED_VALUES = itemgetter(*_SUMMED_ROWS)
+#: the WEIGHTED rows as a slice (they are adjacent in LAYER_COLUMNS): a view, not a copy
+_WEIGHTED_SLICE = slice(_WEIGHTED_ROWS[0], _WEIGHTED_ROWS[-1] + 1)
 _INTEGER_ROWS = [_ROW[name] for name in INTEGER_COLUMNS + TILE_COLUMNS]
 
 
@@ -512,15 +535,31 @@ def simulate(workload: Workload, hw: HardwareConfig) -> NetworkResult:
     if not isinstance(hw, HardwareConfig):
         raise SimulatorInputError(f"hw: expected a HardwareConfig, got {type(hw).__name__}")
     layers = layer_table(workload)
-    hw_table, gemm_hw = one_config_tables(hw, layers["gemm_cols"].size)
+    n_gemm = layers["gemm_cols"].size
+    hit = _RECENT_CONFIGS.get(id(hw))
+    if hit is not None and hit[0] is hw and hit[1] == n_gemm:
+        hw_table, gemm_hw = hit[2]
+    else:
+        hw_table, gemm_hw = one_config_tables(hw, n_gemm)
+        if len(_RECENT_CONFIGS) >= 64:
+            _RECENT_CONFIGS.pop(next(iter(_RECENT_CONFIGS)))
+        _RECENT_CONFIGS[id(hw)] = (hw, n_gemm, (hw_table, gemm_hw))
     check_widths(layers, hw_table)
-    per_layer = evaluate(layers, hw_table, gemm_hw)[:, 0]  # (metrics, layers) of the one config
-    summed = per_layer.sum(axis=1).tolist()
-    weighted = (per_layer[_WEIGHTED_ROWS] * per_layer[_ROW["compute_cycles"]]).sum(axis=1).tolist()
-    sums = {**{name: summed[row] for name, row in zip(SUMMED, _SUMMED_ROWS)}, **dict(zip(WEIGHTED, weighted))}
+    # (metrics, layers) of the one config, then the WEIGHTED rows times the compute cycles: one sum for all
+    block = evaluate(layers, hw_table, gemm_hw, spare_rows=len(WEIGHTED))[:, 0]
+    per_layer = block[:len(EVALUATED)]
+    np.multiply(per_layer[_WEIGHTED_SLICE], per_layer[_ROW["compute_cycles"]], out=block[len(EVALUATED):])
+    summed = block.sum(axis=1).tolist()
+    sums = dict(zip(SUMMED, _SUMMED_VALUES(summed)))
+    sums.update(zip(WEIGHTED, summed[len(EVALUATED):]))
     totals = finish_totals(sums, int(hw_table["pes"][0, 0]))
     return NetworkResult(workload=workload.name, hardware=hw, totals=totals, per_layer=per_layer,
                          layer_names=layers["name"], layer_ops=layers["op"], gemm=layers["gemm_mask"])
+
+
+#: Recently simulated configurations by identity: (HardwareConfig, GEMM layers, one_config_tables result); a
+#: repeated call with the same HardwareConfig object skips hashing its fields.
+_RECENT_CONFIGS: dict[int, tuple[HardwareConfig, int, tuple]] = {}
 
 
 @lru_cache(maxsize=256)

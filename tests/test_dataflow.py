@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from frontend_sim.dataflow import compute, spatio_temporal
+from frontend_sim.dataflow import SMALL_ARRAY, array_terms, as_float, compute, spatio_temporal
 from frontend_sim.errors import SimulatorInputError
 
 
@@ -65,3 +65,30 @@ def test_spatio_temporal_table_and_unknown_dataflow():
     assert spatio_temporal(1, 2, 3, "is") == (3, 1, 2)
     with pytest.raises(SimulatorInputError, match="dataflow='rs'"):
         spatio_temporal(1, 2, 3, "rs")
+
+
+@pytest.mark.parametrize("df", ["os", "ws", "is"])
+def test_precomputed_array_terms_give_identical_results(df):
+    # a configuration table passes array_terms(rows, cols) (configs × 1) instead of having compute derive them
+    rng = np.random.default_rng(3)
+    m, n, k = (rng.integers(1, 3000, (1, 40)) for _ in range(3))
+    groups = rng.integers(1, 5, (1, 40))
+    rows, cols = rng.integers(1, 130, (6, 1)), rng.integers(1, 130, (6, 1))
+    terms = array_terms(rows, cols)
+    assert terms["fold_extra"].tolist() == (2 * rows + cols - 2).tolist()
+    assert terms["fold_pes"].tolist() == (rows * cols).tolist()
+    plain, given = compute(m, n, k, groups, rows, cols, df), compute(m, n, k, groups, rows, cols, df, terms)
+    for name in vars(plain):
+        a, b = getattr(plain, name), getattr(given, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    # the fold counts are exact ceilings: ceil(S_r / R), ceil(S_c / C)
+    sr, sc, _ = spatio_temporal(m, n, k, df)
+    assert ((plain.row_folds * rows >= sr) & ((plain.row_folds - 1) * rows < sr)).all()
+    assert ((plain.col_folds * cols >= sc) & ((plain.col_folds - 1) * cols < sc)).all()
+
+
+def test_as_float_casts_only_small_arrays():
+    small, large = np.arange(SMALL_ARRAY), np.arange(SMALL_ARRAY + 1)
+    assert as_float(small).dtype == np.float64 and np.array_equal(as_float(small), small)
+    assert as_float(large) is large
+
