@@ -7,13 +7,14 @@ Runs the real CLI (a subprocess, as a user would) on an external HLS table with 
 (the whole subprocess: start-up, checks, fits, writing the bundle) and the held-out MAPE per target.
 
     python benchmarks/bench_train_budget.py --burn 1                       # hlsyn_v18_gemm_p, 180 s
-    python benchmarks/bench_train_budget.py --table hgbo_impl_gemm_ncubed --budget-s 60,180 --burn 1
+    python benchmarks/bench_train_budget.py --tables hlsyn_v18_gemm_p,hgbo_impl_gemm_ncubed --budget-s 60,180 --burn 1
 
 Writes reports/benchmarks/train_budget.{csv,md}.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_default_train import tables  # noqa: E402
 from bench_tables import markdown_table, save_results  # noqa: E402
 
+from ppa.bundle import MANIFEST  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "reports" / "benchmarks"
 
@@ -32,7 +35,7 @@ REPORTS = ROOT / "reports" / "benchmarks"
 def run(name: str, budget_s: float, burn: int, burn_after: float) -> dict:
     path, _, args = tables()[name]
     with tempfile.TemporaryDirectory() as tmp:
-        command = [sys.executable, "-c", "from dse.cli import main; main()", "train", "--data", str(path), *args, "--budget-s", f"{budget_s:g}",
+        command = [sys.executable, "-c", "from dse.cli import main; main()", "-v", "train", "--data", str(path), *args, "--budget-s", f"{budget_s:g}",
                    "--out", f"{tmp}/model"]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         start = time.perf_counter()
@@ -50,16 +53,24 @@ def run(name: str, budget_s: float, burn: int, burn_after: float) -> dict:
                 p.kill()
                 p.wait()
         taken = time.perf_counter() - start
+        manifest = Path(tmp, "model", MANIFEST)
+        targets = json.loads(manifest.read_text())["targets"] if manifest.is_file() else {}
     if train.returncode != 0:
         raise SystemExit(f"{name}: train failed:\n{output}")
+    print("\n".join(line for line in output.splitlines() if "auto:" in line or "held-out MAPE" in line))
     return {"table": name, "budget_s": budget_s, "taken_s": round(taken, 1), "taken_over_budget": round(taken / budget_s, 3),
             "burners": burn, "burn_after_s": burn_after if burn else float("nan"),
-            "load_1min_after": round(os.getloadavg()[0], 2), "heldout": output.split("held-out error", 1)[-1].strip()}
+            "load_1min_after": round(os.getloadavg()[0], 2),
+            "models": "; ".join(f"{t}: " + " + ".join(f"{m['weight']:.2g}·{m['name']}" for m in
+                                                      info["tuning"]["auto"]["params"]["members"])
+                                for t, info in targets.items() if "auto" in info.get("tuning", {})),
+            "heldout": output.split("held-out error", 1)[-1].strip()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--table", default="hlsyn_v18_gemm_p", help="an external table (bench_default_train's names)")
+    ap.add_argument("--tables", default="hlsyn_v18_gemm_p",
+                    help="comma-separated external tables (bench_default_train's names)")
     ap.add_argument("--budget-s", default="180", help="comma-separated --budget-s values")
     ap.add_argument("--burn", type=int, default=0, help="busy-loop processes started during each train")
     ap.add_argument("--burn-after", type=float, default=20.0, help="seconds into the train the busy loops start")
@@ -67,17 +78,19 @@ def main() -> None:
     args = ap.parse_args()
     command = "python benchmarks/bench_train_budget.py " + " ".join(sys.argv[1:])
     rows = []
-    for budget in (float(b) for b in args.budget_s.split(",")):
-        rows.append(run(args.table, budget, args.burn, args.burn_after))
-        print(f"{args.table}: --budget-s {budget:g}: {rows[-1]['taken_s']} s taken, {args.burn} busy loop(s) "
-              f"from {args.burn_after:g} s", flush=True)
+    for table in args.tables.split(","):
+        for budget in (float(b) for b in args.budget_s.split(",")):
+            rows.append(run(table, budget, args.burn, args.burn_after))
+            print(f"{table}: --budget-s {budget:g}: {rows[-1]['taken_s']} s taken, {args.burn} busy loop(s) "
+                  f"from {args.burn_after:g} s", flush=True)
     frame = save_results(rows, args.out, command)
-    shown = frame.drop(columns=["command", "heldout"])
+    shown = frame.drop(columns=["command", "heldout", "models"])
     text = ("# `accel-dse train --budget-s`: budget asked vs wall time taken\n\n"
             f"Command: `{command}` (shared 2-core machine, other jobs running). taken_s = wall time of the whole "
             "`accel-dse train` subprocess; burners = `python -c \"while 1: pass\"` processes started burn_after_s "
             "into the train (a load change the fit did not see at its start).\n\n" + markdown_table(shown, "{:g}")
-            + "\n\nHeld-out error of each run:\n\n" + "\n\n".join(f"```\n{r['heldout']}\n```" for r in rows) + "\n")
+            + "\n\nHeld-out error and blends of each run:\n\n"
+            + "\n\n".join(f"```\n{r['heldout']}\n```\n\n{r['models']}" for r in rows) + "\n")
     tmp = args.out.with_suffix(".md.tmp")
     tmp.write_text(text)
     tmp.replace(args.out.with_suffix(".md"))
