@@ -1,6 +1,6 @@
 """Benchmark: does ``accel-dse train --budget-s`` bound the whole train, also when the machine gets busier?
 
-Runs the real CLI (a subprocess, as a user would) on an external HLS table with its documented
+Runs the real CLI (a subprocess, as a user would) on a table of bench_default_train.py with its documented
 ``--targets``/``--features`` and every other option at its default (so the model is ``auto``), once per
 ``--budget-s`` value, while ``--burn`` extra processes spin on the CPU (``python -c "while 1: pass"``, started
 ``--burn-after`` seconds into the train, so the load changes mid-way). Reports budget asked vs wall time taken
@@ -77,9 +77,17 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPORTS / "train_budget")
     args = ap.parse_args()
     command = "python benchmarks/bench_train_budget.py " + " ".join(sys.argv[1:])
+    known = tables()
+    unknown = [t for t in args.tables.split(",") if t not in known]
+    if unknown:
+        ap.error(f"--tables: unknown table(s) {unknown}; choose from {', '.join(known)}")
+    try:
+        budgets = [float(b) for b in args.budget_s.split(",")]
+    except ValueError:
+        ap.error(f"--budget-s: expected comma-separated seconds, got {args.budget_s!r}")
     rows = []
     for table in args.tables.split(","):
-        for budget in (float(b) for b in args.budget_s.split(",")):
+        for budget in budgets:
             rows.append(run(table, budget, args.burn, args.burn_after))
             print(f"{table}: --budget-s {budget:g}: {rows[-1]['taken_s']} s taken, {args.burn} busy loop(s) "
                   f"from {args.burn_after:g} s", flush=True)
