@@ -18,19 +18,21 @@ the weights are averaged (bagged ensemble selection): candidates within noise of
 weight, one clearly better keeps it. As the plain baselines are candidates, a blend of weight 1 on any of
 them is always on offer. The held-out error of the surrogate is then measured on other folds.
 
-Time: the candidates run in order, cheapest first, while the ones left, the tuning and the
-``reserve_fits`` fits (each a selection-fold fit's time) of the chosen blend that follow (held-out folds,
-final model) fit in ``budget_s``.
+Time: the candidates run in order, cheapest first, while each, the tuning and the ``reserve_fits`` fits
+of the chosen blend that follow (held-out folds, final model) fit in ``budget_s`` — judged before and during
+every candidate with fit times re-measured as they go (:class:`ppa.budget.FitClock`: a load change halfway
+is seen), falling back to the best blend of cheaper candidates already scored when the chosen one's
+later fits would not fit.
 """
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ppa.budget import FitClock
 from ppa.metrics import objective_error
 from ppa.models import DEFAULTS, build
 from ppa.tuning import fit_predict_folds, tune
@@ -98,9 +100,10 @@ def selection_plan(n_rows: int, n_groups: int) -> tuple[int, int]:
     return min(SELECTION_FOLDS, n_groups), int(np.clip(np.ceil(SELECTION_ROWS / n_rows), 1, MAX_REPEATS))
 
 
-def repeated_oof(estimator, X: np.ndarray, y: np.ndarray, transform: str, repeats) -> np.ndarray:
-    """Out-of-fold predictions (target units) of each fold assignment in ``repeats``, one after the other."""
-    return np.concatenate([fit_predict_folds(estimator, X, y, transform, folds)[0] for folds in repeats])
+def repeated_oof(estimator, X: np.ndarray, y: np.ndarray, transform: str, repeats, **kwargs) -> np.ndarray:
+    """Out-of-fold predictions (target units) of each fold assignment in ``repeats``, one after the other
+    (``kwargs``: :func:`~ppa.tuning.fit_predict_folds`' ``on_fold``, ``clock`` and ``name``)."""
+    return np.concatenate([fit_predict_folds(estimator, X, y, transform, folds, **kwargs)[0] for folds in repeats])
 
 
 def greedy(y: np.ndarray, oofs: dict[str, np.ndarray]) -> dict[str, float]:
@@ -134,34 +137,83 @@ def blend(y: np.ndarray, oofs: dict[str, np.ndarray], bags: int = BAGS, seed: in
     return weights, objective_error(y, sum(w * oofs[n] for n, w in weights.items()))
 
 
+class _OutOfTime(Exception):
+    """A candidate's remaining fits would overrun the target's time: it is dropped half-scored."""
+
+
+def _key(tag: str, name: str) -> str:
+    """The :class:`FitClock` name of a candidate's fits: the target's tag and the candidate without its
+    transform (a candidate's fit takes about as long on the target as on its log)."""
+    return tag + name.split("/")[0]
+
+
 def select(X: np.ndarray, y: np.ndarray, tune_folds, repeats, *, budget_s: float, reserve_fits: float,
-           n_trials: int | None, seed: int = 0, n_jobs: int = 1) -> Selection:
+           n_trials: int | None, seed: int = 0, n_jobs: int = 1, clock: FitClock | None = None,
+           tag: str = "") -> Selection:
     """Choose the blend of one target within ``budget_s`` seconds (see the module docstring): ``tune_folds``
     are the folds Optuna tunes xgboost on, ``repeats`` a list of fold assignments (none of them
-    ``tune_folds``) on which every candidate is scored and the blend chosen."""
-    start = time.perf_counter()
+    ``tune_folds``) on which every candidate is scored and the blend chosen.
+
+    Time: every fit is recorded on ``clock`` (the whole fit's :class:`~ppa.budget.FitClock`; a new one
+    if None) under ``tag`` + the candidate's name, and every decision uses its current, load-following
+    estimates: a candidate starts only when its fits, and ``reserve_fits`` fits of it and of the blend
+    so far, fit in the time left; it is dropped half-way when that stops being true; and when the chosen
+    blend's ``reserve_fits`` fits no longer fit, its costliest candidates are left out one by one (the best
+    blend of the cheaper ones already scored)."""
+    clock = clock or FitClock(budget_s)
+    start = clock.now()
+    deadline = start + budget_s
     members, oofs, info = {}, {}, {}
     n_fits = sum(len(folds) for folds in repeats)
     y_rep = np.tile(y, len(repeats))
+    weights: dict[str, float] = {}
 
     def left() -> float:
-        return budget_s - (time.perf_counter() - start)
+        return deadline - clock.now()
 
-    def reserve(weights) -> float:
-        return reserve_fits * sum(info[n]["fit_s"] for n in weights)
+    def fit_s(name: str) -> float:
+        """Seconds of the next fit of candidate ``name``; one not fitted yet for this target: as long as the
+        longest so far, or for the first, as long as the same candidate's fits of other targets (0 if none)."""
+        key = _key(tag, name)
+        if key in clock.fits:
+            return clock.estimate(key)
+        if info:
+            return max(fit_s(n) for n in info)
+        return max((clock.estimate(k) for k in clock.fits if k.endswith(_key(": ", name))), default=0.0)
+
+    def reserve(names) -> float:
+        return reserve_fits * sum(fit_s(n) for n in names)
 
     def score(name: str, family: str, params: dict, transform: str) -> None:
-        began = time.perf_counter()
-        oofs[name] = repeated_oof(build(family, params, seed=seed, n_jobs=n_jobs), X, y, transform, repeats)
-        info[name] = {"error": objective_error(y_rep, oofs[name]), "fit_s": (time.perf_counter() - began) / n_fits}
+        key, began, done = _key(tag, name), clock.now(), []
+
+        def on_fold(k, error):
+            done.append(k)
+            if info and (n_fits - len(done)) * clock.estimate(key) + reserve(weights) > left():
+                raise _OutOfTime
+        try:
+            oof = repeated_oof(build(family, params, seed=seed, n_jobs=n_jobs), X, y, transform, repeats,
+                               on_fold=on_fold, clock=clock, name=key)
+        except _OutOfTime:
+            logger.info("auto: stopped scoring %s after %d of %d fits, %.1f s of the budget left", name, len(done),
+                        n_fits, left())
+            return
+        oofs[name] = oof
+        info[name] = {"error": objective_error(y_rep, oof), "fit_s": (clock.now() - began) / n_fits}
         members[name] = (family, dict(params), transform)
 
-    weights: dict[str, float] = {}
-    for candidate, transform in candidate_order(target_spaces(y)):
-        name = f"{candidate}/{transform}"
-        same = [v["fit_s"] for k, v in info.items() if k.startswith(candidate + "/")]
-        cost = n_fits * (same[0] if same else max((v["fit_s"] for v in info.values()), default=0.0))
-        if info and cost * (1 + reserve_fits / n_fits) + reserve(weights) > left():
+    order = [f"{candidate}/{transform}" for candidate, transform in candidate_order(target_spaces(y))]
+    if n_fits * fit_s(order[0]) + reserve(order[:1]) > left():  # no time to compare: the first, unscored
+        logger.info("auto: %.1f s of the budget left, too little to score candidates; taking %s unscored", left(),
+                    order[0])
+        family, params = CANDIDATES[order[0].split("/")[0]]
+        member = {"name": order[0], "family": family, "params": dict(params), "transform": order[0].split("/")[1],
+                  "weight": 1.0}
+        return Selection({"members": [member]}, {}, {}, float("nan"), fit_s(order[0]), clock.now() - start)
+    for name in order:
+        candidate = name.split("/")[0]
+        transform = name.split("/")[1]
+        if info and n_fits * fit_s(name) + reserve([*weights, name]) > left():
             logger.info("auto: skipping %s, %.1f s of the budget left", name, left())
             continue
         score(name, *CANDIDATES[candidate], transform)
@@ -169,19 +221,38 @@ def select(X: np.ndarray, y: np.ndarray, tune_folds, repeats, *, budget_s: float
     xgb_space = min((n for n in info if members[n][0] == "xgboost"), key=lambda n: info[n]["error"], default=None)
     tuning = {}
     if xgb_space is not None and n_trials != 0:
-        transform, fit_s = members[xgb_space][2], info[xgb_space]["fit_s"]
+        transform, each = members[xgb_space][2], fit_s(xgb_space)
         # after tuning: the tuned model's selection folds, and its fits if it joins the blend
         budget = left() - reserve(weights)
-        if budget > (len(tune_folds) + n_fits + reserve_fits) * fit_s:
+        if budget > (len(tune_folds) + n_fits + reserve_fits) * each:
             result = tune("xgboost", X, y, transform, tune_folds, budget_s=budget, n_trials=n_trials, seed=seed,
-                          n_jobs=n_jobs, reserve_fits=reserve_fits + n_fits, skip_defaults=True)
+                          n_jobs=n_jobs, reserve_fits=reserve_fits + n_fits, skip_defaults=True, clock=clock,
+                          tag=tag)
             tuning = {"trials": result.n_trials, "tune_folds_error": result.error, "seconds": round(result.seconds, 3),
                       "transform": transform}
-            if result.oof is not None:
-                score(f"xgboost_tuned/{transform}", "xgboost", {**DEFAULTS["xgboost"], **result.params}, transform)
-                tuning["cv_error"] = info[f"xgboost_tuned/{transform}"]["error"]
-    weights, error = blend(y_rep, oofs)
+            name = f"xgboost_tuned/{transform}"
+            tuned_s = clock.estimate(f"{tag}xgboost trial {result.trial}", result.fit_s)
+            if result.oof is not None and (n_fits + reserve_fits) * tuned_s + reserve(weights) <= left():
+                score(name, "xgboost", {**DEFAULTS["xgboost"], **result.params}, transform)
+                if name in info:
+                    tuning["cv_error"] = info[name]["error"]
+    weights, error = _affordable_blend(y_rep, oofs, reserve, left)
     chosen = [{"name": n, "family": members[n][0], "params": members[n][1], "transform": members[n][2], "weight": w}
               for n, w in weights.items()]
-    return Selection({"members": chosen}, info, tuning, error, sum(info[n]["fit_s"] for n in weights),
-                     time.perf_counter() - start)
+    return Selection({"members": chosen}, info, tuning, error, sum(fit_s(n) for n in weights),
+                     clock.now() - start)
+
+
+def _affordable_blend(y: np.ndarray, oofs: dict[str, np.ndarray], reserve, left) -> tuple[dict[str, float], float]:
+    """:func:`blend` of the scored candidates whose ``reserve(blend)`` seconds of later fits fit in ``left()``
+    seconds: while they do not, the costliest candidate is left out and the rest blended again (the last
+    resort is the cheapest candidate alone)."""
+    pool = dict(oofs)
+    weights, error = blend(y, pool)
+    while reserve(weights) > left() and len(pool) > 1:
+        costliest = max(weights, key=lambda n: reserve([n]))
+        del pool[costliest]
+        logger.info("auto: the blend's held-out folds and final fit (~%.1f s) would not fit in the %.1f s left; "
+                    "leaving out %s", reserve(weights), left(), costliest)
+        weights, error = blend(y, pool)
+    return weights, error

@@ -3,14 +3,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import xgboost as xgb
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
+from sklearn.tree import DecisionTreeRegressor
 
 from ppa import auto
+from ppa.budget import FitClock
 from ppa.bundle import load_bundle, save_bundle
 from ppa.errors import PPAInputError
 from ppa.metrics import objective_error, regression_metrics
-from ppa.models import BlendRegressor, build
+from ppa.models import DEFAULTS, BlendRegressor, build
 from ppa.splits import describe_split, make_folds
 from ppa.surrogate import PPASurrogate
 
@@ -150,3 +153,147 @@ def test_the_criterion_is_the_reported_mape_also_for_counts_with_many_zeros():
     assert objective_error(y, p) == pytest.approx(regression_metrics(y, p)["mape_pct"])
     y = np.array([0.0] * 19 + [4.0])  # 5 % positive: a normalised RMSE
     assert objective_error(y, np.zeros(20)) == pytest.approx(np.sqrt(16 / 20) / y.std())
+
+
+# ---------------------------------------------------------------- the whole-fit budget under a load change
+class SlowModel(RegressorMixin, BaseEstimator):
+    """A regressor whose fit takes ``SECONDS[family] × n_estimators/100 × load`` seconds of a fake clock
+    (``Fake.now``); the machine's load rises to ``Fake.later_load`` after ``Fake.change_after`` fits. Its
+    predictions are a shallow tree's, of a depth per family, so the candidates' errors differ."""
+
+    SECONDS = {"gbr": 1.0, "xgboost": 1.0, "random_forest": 2.0}
+    DEPTH = {"gbr": 3, "xgboost": 4, "random_forest": 6}
+
+    def __init__(self, family="gbr", params=None):
+        self.family = family
+        self.params = params
+
+    def fit(self, X, y):
+        Fake.fits += 1
+        if Fake.fits > Fake.change_after:
+            Fake.load = Fake.later_load
+        trees = (self.params or {}).get("n_estimators", 100)
+        Fake.now += self.SECONDS[self.family] * trees / 100 * Fake.load
+        self.tree_ = DecisionTreeRegressor(max_depth=self.DEPTH[self.family], random_state=0).fit(X, y)
+        return self
+
+    def predict(self, X):
+        return self.tree_.predict(X)
+
+
+class Fake:
+    now, fits, load, change_after, later_load = 0.0, 0, 1.0, 10**9, 1.0
+
+    @staticmethod
+    def build(family, params=None, *, seed=0, n_jobs=1, n_terms=0):
+        if family == "auto":
+            return BlendRegressor([{**m, "estimator": Fake.build(m["family"], m["params"])} for m in params["members"]])
+        return SlowModel(family, params)
+
+
+@pytest.fixture
+def fake_time(monkeypatch):
+    """Every model is a SlowModel and the clock advances only when one is fitted: a deterministic load change."""
+    from types import SimpleNamespace
+
+    import ppa.budget
+    import ppa.surrogate
+    import ppa.tuning
+    Fake.now, Fake.fits, Fake.load, Fake.change_after, Fake.later_load = 0.0, 0, 1.0, 10**9, 1.0
+    monkeypatch.setattr(ppa.budget, "time", SimpleNamespace(perf_counter=lambda: Fake.now))
+    for module in (auto, ppa.tuning, ppa.surrogate):
+        monkeypatch.setattr(module, "build", Fake.build)
+    return Fake
+
+
+def test_fit_clock_estimates_follow_a_load_change():
+    now = [0.0]
+    clock = FitClock(100.0, now=lambda: now[0])
+    for _ in range(5):
+        clock.record("a", 1.0)
+    clock.record("b", 0.5)
+    assert clock.estimate("a") == 1.0 and clock.estimate("b") == 0.5
+    assert clock.estimate("never fitted", default=2.0) == 2.0
+    clock.record("a", 3.0)
+    assert clock.estimate("b") == 0.5  # one slow fit is not yet a slowdown
+    clock.record("a", 3.0)  # the machine got three times slower
+    assert clock.slowdown("b") == 3.0 and clock.estimate("b") == 1.5  # b not refitted since: charged for it
+    assert clock.slowdown("a") == 1.0 and clock.estimate("a") == 3.0  # a's own latest fits show it
+    clock.record("b", 1.5)
+    assert clock.estimate("b") == pytest.approx(1.4)  # its own fits' 90 % quantile, not charged twice
+    clock.record("b", 0.01)  # fits under NOISE_S give no load ratio
+    assert [r for _, r in clock.ratios] == [1.0] * 4 + [3.0] * 3
+    now[0] = 40.0
+    assert clock.left() == 60.0 and clock.elapsed() == 40.0
+
+
+def test_fit_clock_estimates_do_not_drift_on_a_steady_noisy_machine():
+    rng = np.random.default_rng(0)
+    clock = FitClock(100.0, now=lambda: 0.0)
+    usual = {f"model {i}": 0.1 * (i + 1) for i in range(8)}
+    ratios = []
+    for target in range(20):  # 800 fits, each ±30 % (log-normal) around its model's usual time
+        for name, seconds in usual.items():
+            for _ in range(5):
+                clock.record(f"{target}: {name}", seconds * rng.lognormal(0, 0.3))
+        ratios += [clock.estimate(f"{target}: {name}") / seconds for name, seconds in usual.items()]
+    assert 1.0 < np.median(ratios) < 1.6 and np.median(ratios[-40:]) < 1.6 and max(ratios) < 3.5  # cautious, not growing
+
+
+def test_selection_leaves_the_reserved_fits_time_when_the_machine_slows_down_halfway(fake_time):
+    X, y = wide_range()
+    z, Z = y["latency_cycles"].to_numpy(), X.to_numpy()
+    folds = make_folds("mixed", np.arange(len(z)), 3, 0)
+    repeats = [make_folds("mixed", np.arange(len(z)), 5, seed) for seed in (1, 2)]
+    chosen = auto.select(Z, z, folds, repeats, budget_s=400, reserve_fits=8, n_trials=5)
+    assert len(chosen.candidates) == 9 and chosen.seconds < 400 - 8 * chosen.fit_s  # steady load: all candidates
+    fake_time.now, fake_time.fits, fake_time.change_after, fake_time.later_load = 0.0, 0, 30, 4.0
+    clock = FitClock(1000)
+    chosen = auto.select(Z, z, folds, repeats, budget_s=400, reserve_fits=8, n_trials=5, clock=clock)
+    assert max(r for _, r in clock.ratios) == pytest.approx(4.0)  # seen on the way
+    blend_s = sum(SlowModel.SECONDS[m["family"]] * m["params"].get("n_estimators", 100) / 100 * 4.0
+                  for m in chosen.params["members"])  # one fit of the blend at the load it now runs at
+    assert chosen.fit_s >= blend_s - 1e-9  # planned with the fit time it now has, not the one measured first
+    assert chosen.seconds + 8 * blend_s <= 400  # the blend's later fits still fit in the budget
+    assert len(chosen.candidates) < 9  # the slowdown cost candidates (skipped or stopped half-way)
+
+
+def test_the_blend_falls_back_to_cheaper_candidates_when_its_later_fits_would_not_fit():
+    y = np.linspace(1, 2, 50)
+    oofs = {"exact_but_slow": y.copy(), "fair": y * 1.05, "poor": y * 1.2}
+    cost = {"exact_but_slow": 10.0, "fair": 1.0, "poor": 0.5}
+
+    def reserve(names):
+        return sum(cost[n] for n in names)
+
+    assert auto._affordable_blend(y, oofs, reserve, lambda: 20.0)[0] == {"exact_but_slow": 1.0}
+    assert auto._affordable_blend(y, oofs, reserve, lambda: 5.0)[0] == {"fair": 1.0}
+    assert auto._affordable_blend(y, oofs, reserve, lambda: 0.1)[0] == {"poor": 1.0}  # the cheapest, last resort
+
+
+def test_the_whole_fit_holds_its_budget_when_the_machine_slows_down(fake_time):
+    X, y = wide_range(120)
+    y = y.assign(area=y["latency_cycles"] ** 0.5, power=np.log(y["latency_cycles"]))
+    # steady; 3× slower from the 100th fit; 8× slower from the 150th, while the second target is being chosen
+    for change_after, later_load in ((10**9, 1.0), (100, 3.0), (150, 8.0)):
+        fake_time.now, fake_time.fits, fake_time.load = 0.0, 0, 1.0
+        fake_time.change_after, fake_time.later_load = change_after, later_load
+        s = PPASurrogate(model="auto", split="mixed", budget_s=600, n_trials=10, progress=False).fit(X, y)
+        assert s.fit_seconds_ == fake_time.now  # only the fake fits took (fake) time
+        assert s.fit_seconds_ <= 600, (change_after, later_load, s.fit_seconds_)  # was 639 s with a lagging load
+        assert all(np.isfinite(s.cv_metrics_["mape_pct"]))
+
+
+def test_too_little_time_to_compare_candidates_takes_the_first_one_unscored(fake_time):
+    X, y = wide_range()
+    z, Z = y["latency_cycles"].to_numpy(), X.to_numpy()
+    folds = make_folds("mixed", np.arange(len(z)), 3, 0)
+    repeats = [make_folds("mixed", np.arange(len(z)), 5, seed) for seed in (1, 2)]
+    clock = FitClock(1000)
+    clock.record("power: gbr", 1.0)  # another target's gbr fit took 1 s: scoring it (10 fits) + 8 later fits > 15 s
+    chosen = auto.select(Z, z, folds, repeats, budget_s=15, reserve_fits=8, n_trials=5, clock=clock, tag="area: ")
+    assert chosen.params["members"] == [{"name": "gbr/none", "family": "gbr", "params": DEFAULTS["gbr"],
+                                         "transform": "none", "weight": 1.0}]
+    assert chosen.candidates == {} and np.isnan(chosen.error) and chosen.fit_s == 1.0 and fake_time.fits == 0
+    chosen = auto.select(Z, z, folds, repeats, budget_s=30, reserve_fits=8, n_trials=5, clock=clock, tag="area: ")
+    assert "gbr/none" in chosen.candidates and fake_time.fits >= 10  # 18 s of work fit in 30 s: compared
