@@ -54,7 +54,9 @@ def time_fit(csv: Path, model, label: str, args, spec_features: bool = True) -> 
     s.fit(table.X, y, timing_met=table.column("timing_met"))
     seconds = time.perf_counter() - start
     fitted = {t: info for t, info in s.tuning_.items() if info}  # a min_of target is not fitted itself
-    trials = {t: sum(v["trials"] for v in info.values()) for t, info in fitted.items()}
+    # a tuned family's info holds its trial count; auto's holds its tuned xgboost's under "tuning"
+    trials = {t: sum(v.get("trials", v.get("tuning", {}).get("trials", 0)) for v in info.values())
+              for t, info in fitted.items()}
     tuning = sum(v["seconds"] for info in fitted.values() for v in info.values())
     name = (f"{model} ({'spec features' if spec_features else 'CSV columns only'})" if isinstance(model, str) else
             "spec (" + ", ".join(f"{t}: {model[t]}" for t in TARGETS) + ")")
