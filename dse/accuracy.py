@@ -188,36 +188,48 @@ def _by_precision(rows: pd.DataFrame, choice: NetworkChoice) -> tuple[float, boo
     return (float(rows["top1"].to_numpy()[above].min()), False) if above.any() else (math.nan, False)
 
 
-def bundled_path(name: str) -> Path:
-    """Path of a bundled table: the source tree's ``datasets/`` when this module runs from one, else the
-    installed ``accel_dse_datasets``."""
-    source = Path(__file__).resolve().parents[1] / "datasets" / BUNDLED[name]
+def dataset_file(relative: str) -> Path:
+    """Path of a bundled data file (``relative`` to ``datasets/``): the source tree's ``datasets/`` when this
+    module runs from one, else the installed ``accel_dse_datasets``."""
+    source = Path(__file__).resolve().parents[1] / "datasets" / relative
     if source.is_file():
         return source
     import accel_dse_datasets
 
-    return accel_dse_datasets.path(BUNDLED[name])
+    return accel_dse_datasets.path(relative)
+
+
+def bundled_path(name: str) -> Path:
+    """Path of a bundled accuracy table (a key of :data:`BUNDLED`)."""
+    return dataset_file(BUNDLED[name])
+
+
+def table_rows(path: Path, what: str, bundled, columns) -> tuple[tuple[str, ...], str, list[tuple[str, list[str]]]]:
+    """Header, its "file:line" and the ("file:line", cells) rows of a CSV table (``what``: "accuracy table",
+    "policy table"), blank and ``#`` lines skipped; an unreadable or empty file is a one-line error naming the
+    bundled tables (``bundled``) or the expected header (``columns``)."""
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DSEInputError(f"{path}: cannot read the {what} ({exc}); bundled tables: "
+                            f"{', '.join(bundled)}") from None
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        raise DSEInputError(f"{path}: empty {what}; expected the header {','.join(columns)}")
+    reader = csv.reader([line for _, line in lines])
+    header = tuple(cell.strip() for cell in next(reader))
+    return header, f"{path}:{lines[0][0]}", [(f"{path}:{number}", cells) for (number, _), cells in zip(lines[1:], reader)]
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
     """Rows of one accuracy CSV, validated; ``where`` = "file:line" of each row."""
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DSEInputError(f"{path}: cannot read the accuracy table ({exc}); bundled tables: "
-                            f"{', '.join(BUNDLED)}") from None
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
-             if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
-        raise DSEInputError(f"{path}: empty accuracy table; expected the header {','.join(COLUMNS)}")
-    reader = csv.reader([line for _, line in lines])
-    header = tuple(cell.strip() for cell in next(reader))
+    header, header_where, rows = table_rows(path, "accuracy table", BUNDLED, COLUMNS)
     if header not in (COLUMNS, (*COLUMNS, POLICY)):
-        raise DSEInputError(f"{path}:{lines[0][0]}: header {','.join(header)!r}; expected {','.join(COLUMNS)} "
+        raise DSEInputError(f"{header_where}: header {','.join(header)!r}; expected {','.join(COLUMNS)} "
                             f"(optionally followed by ,{POLICY})")
     records = []
-    for (number, _), cells in zip(lines[1:], reader):
-        where = f"{path}:{number}"
+    for where, cells in rows:
         if len(cells) != len(header):
             raise DSEInputError(f"{where}: {len(cells)} cells; expected {len(header)} ({','.join(header)})")
         named = dict(zip(header, cells))

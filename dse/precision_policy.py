@@ -14,12 +14,12 @@ array must be built for. Blank lines and lines starting with ``#`` are skipped; 
 """
 from __future__ import annotations
 
-import csv
 import logging
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+from dse.accuracy import dataset_file, table_rows
 from dse.errors import DSEInputError
 from frontend_sim.workloads import Workload
 
@@ -44,7 +44,7 @@ class PolicyTable:
         """Tables by bundled name (:data:`BUNDLED`) or CSV path, combined; a policy in two files is an error."""
         policies, where = {}, {}
         for name in names:
-            path = _bundled_path(str(name)) if str(name) in BUNDLED else Path(name)
+            path = dataset_file(BUNDLED[str(name)]) if str(name) in BUNDLED else Path(name)
             for policy, layers, first in _read_csv(path):
                 if policy in policies:
                     raise DSEInputError(f"{first}: policy {policy!r} is already defined at {where[policy]}; "
@@ -91,35 +91,16 @@ class PolicyTable:
                 max(max(layers[n]) for n in edges))
 
 
-def _bundled_path(name: str) -> Path:
-    source = Path(__file__).resolve().parents[1] / "datasets" / BUNDLED[name]
-    if source.is_file():
-        return source
-    import accel_dse_datasets
-
-    return accel_dse_datasets.path(BUNDLED[name])
-
 
 @lru_cache(maxsize=16)
 def _read_csv(path: Path) -> tuple[tuple[str, dict[str, tuple[int, int]], str], ...]:
     """(policy, {layer: (act, wgt)}, "file:line" of its first row) of one table, validated."""
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DSEInputError(f"{path}: cannot read the policy table ({exc}); bundled tables: "
-                            f"{', '.join(BUNDLED)}") from None
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
-             if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
-        raise DSEInputError(f"{path}: empty policy table; expected the header {','.join(COLUMNS)}")
-    reader = csv.reader([line for _, line in lines])
-    header = tuple(cell.strip() for cell in next(reader))
+    header, header_where, rows = table_rows(path, "policy table", BUNDLED, COLUMNS)
     if header != COLUMNS:
-        raise DSEInputError(f"{path}:{lines[0][0]}: header {','.join(header)!r}; expected {','.join(COLUMNS)}")
+        raise DSEInputError(f"{header_where}: header {','.join(header)!r}; expected {','.join(COLUMNS)}")
     policies: dict[str, dict[str, tuple[int, int]]] = {}
     first: dict[str, str] = {}
-    for (number, _), cells in zip(lines[1:], reader):
-        where = f"{path}:{number}"
+    for where, cells in rows:
         if len(cells) != len(COLUMNS):
             raise DSEInputError(f"{where}: {len(cells)} cells; expected {len(COLUMNS)} ({','.join(COLUMNS)})")
         policy, layer = cells[0].strip(), cells[1].strip()
