@@ -350,13 +350,7 @@ def _parse_space(text: str, where: str, workloads: dict[str, float] | None) -> S
     for name, weight in workloads.items():
         if not isinstance(weight, (int, float)) or not weight > 0:
             raise DSEInputError(f"{where}: workload {name!r} has weight {weight!r}; expected a number > 0")
-    accuracy = search.get("accuracy", [])
-    accuracy = [accuracy] if isinstance(accuracy, str) else accuracy
-    if not isinstance(accuracy, list) or not all(isinstance(name, str) for name in accuracy):
-        raise DSEInputError(f"{where}: [search].accuracy = {accuracy!r}; expected a table name or path, or a list "
-                            f"of them (bundled: {', '.join(BUNDLED_ACCURACY)})")
-    accuracy = [name if name in BUNDLED_ACCURACY or Path(name).is_absolute() or not (Path(where).parent / name).exists()
-                else str(Path(where).parent / name) for name in accuracy]
+    accuracy = _table_names(search, "accuracy", where, BUNDLED_ACCURACY)
     if accuracy:
         try:
             AccuracyTable.read(*accuracy)
@@ -413,16 +407,22 @@ def _parse_space(text: str, where: str, workloads: dict[str, float] | None) -> S
                        policies=tuple(policies), hetero=_table(raw, "hetero", where))
 
 
+def _table_names(search: dict, key: str, where: str, bundled) -> list[str]:
+    """[search].<key>: a bundled table name or a CSV path, or a list of them; a path relative to the space file
+    that exists there is taken from there."""
+    names = search.get(key, [])
+    names = [names] if isinstance(names, str) else names
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise DSEInputError(f"{where}: [search].{key} = {names!r}; expected a table name or path, or a list "
+                            f"of them (bundled: {', '.join(bundled)})")
+    return [name if name in bundled or Path(name).is_absolute() or not (Path(where).parent / name).exists()
+            else str(Path(where).parent / name) for name in names]
+
+
 def _policy_tables(search: dict, where: str, parameters: dict, fixed: dict) -> list[str]:
     """[search].policies (bundled names or paths, relative to the space file), read once to check them, and
     every ``net_policy`` value the space can take checked against them."""
-    names = search.get("policies", [])
-    names = [names] if isinstance(names, str) else names
-    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        raise DSEInputError(f"{where}: [search].policies = {names!r}; expected a table name or path, or a list "
-                            f"of them (bundled: {', '.join(BUNDLED_POLICIES)})")
-    names = [name if name in BUNDLED_POLICIES or Path(name).is_absolute() or not (Path(where).parent / name).exists()
-             else str(Path(where).parent / name) for name in names]
+    names = _table_names(search, "policies", where, BUNDLED_POLICIES)
     try:
         known = PolicyTable.read(*names).names() if names else []
     except DSEInputError as exc:
