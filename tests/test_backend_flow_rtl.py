@@ -2,27 +2,15 @@
 from __future__ import annotations
 
 import random
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.rtl import CoreConfig, generate_verilog
+from tests.iverilog import needs_iverilog, simulate
 
-pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None or shutil.which("vvp") is None,
-                                reason="iverilog/vvp not installed (apt-get install iverilog)")
-
-
-def _simulate(tmp_path, design: str, bench: str) -> list[str]:
-    (tmp_path / "dut.v").write_text(design)
-    (tmp_path / "tb.v").write_text(bench)
-    out = tmp_path / "sim.vvp"
-    subprocess.run(["iverilog", "-g2005", "-o", str(out), str(tmp_path / "tb.v"), str(tmp_path / "dut.v")],
-                   check=True, capture_output=True, text=True)
-    run = subprocess.run(["vvp", "-n", str(out)], check=True, capture_output=True, text=True)
-    return [ln for ln in run.stdout.splitlines() if ln.startswith("R ")]
+pytestmark = needs_iverilog
 
 
 def _bus(values, width):
@@ -70,7 +58,7 @@ module tb;
   end
 endmodule
 """
-    got = {(int(r), int(c)): int(v) for _, r, c, v in (ln.split() for ln in _simulate(tmp_path, generate_verilog(cfg), bench))}
+    got = {(int(r), int(c)): int(v) for _, r, c, v in (ln.split() for ln in simulate(tmp_path, generate_verilog(cfg), bench))}
     expected = a @ b
     assert got == {(r, c): int(expected[r, c]) for r in range(R) for c in range(C)}
 
@@ -107,7 +95,7 @@ module tb;
   end
 endmodule
 """
-    got = [int(ln.split()[1]) for ln in _simulate(tmp_path, generate_verilog(cfg), bench)]
+    got = [int(ln.split()[1]) for ln in simulate(tmp_path, generate_verilog(cfg), bench)]
     # At clock edge i the PE adds psum_in (applied in cycle i) to the product of the moving operand
     # registered one edge earlier (unpipelined) or two edges earlier (product register).
     lag = 1 + pipe
@@ -141,7 +129,7 @@ module tb;
   end
 endmodule
 """
-    got = [ln.split()[1] for ln in _simulate(tmp_path, generate_verilog(cfg), bench)]
+    got = [ln.split()[1] for ln in simulate(tmp_path, generate_verilog(cfg), bench)]
     got = [int(v) for v in got[got.index("1157"):]]  # from the first result (x before the pipeline fills)
 
     def wrap(v):

@@ -1,7 +1,5 @@
 """The packed-precision PE (ppa.backend_flow.packed) simulated with Icarus Verilog: in each mode it accumulates
 1, 2 or 4 independent signed products per cycle into their own lanes, as frontend_sim's packed mode assumes."""
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -9,19 +7,14 @@ import pytest
 from ppa.backend_flow.errors import BackendFlowError
 from ppa.backend_flow.packed import PACKING, packed_pe_source
 from ppa.backend_flow.rtl import CoreConfig
+from tests.iverilog import needs_iverilog, simulate
 
-pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None or shutil.which("vvp") is None,
-                                reason="iverilog/vvp not installed (apt-get install iverilog)")
+pytestmark = needs_iverilog
 
 
 def _run(tmp_path, design: str, bench: str) -> list[int]:
-    (tmp_path / "dut.v").write_text(design)
-    (tmp_path / "tb.v").write_text(bench)
-    out = tmp_path / "sim.vvp"
-    subprocess.run(["iverilog", "-g2005", "-o", str(out), str(tmp_path / "tb.v"), str(tmp_path / "dut.v")],
-                   check=True, capture_output=True, text=True)
-    run = subprocess.run(["vvp", "-n", str(out)], check=True, capture_output=True, text=True)
-    return [int(ln.split()[1], 16) for ln in run.stdout.splitlines() if ln.startswith("R ")]
+    """The hexadecimal words the bench prints on its "R " lines."""
+    return [int(ln.split()[1], 16) for ln in simulate(tmp_path, design, bench)]
 
 
 def _word(values, bits: int) -> int:
