@@ -156,7 +156,8 @@ def _model_name(model, target: str) -> str:
     if info["family"] != "auto":
         return info["family"]
     members = info["tuning"]["auto"]["params"]["members"]
-    return "auto: " + " + ".join(f"{m['weight']:.2g}·{m['name']}" for m in members)
+    scale = info["tuning"]["auto"]["params"].get("scale", 1.0)
+    return f"auto: {scale:.3g} × (" + " + ".join(f"{m['weight']:.2g}·{m['name']}" for m in members) + ")"
 
 
 def main() -> None:

@@ -6,6 +6,6 @@ choices and help) without importing scikit-learn, XGBoost or Optuna.
 from __future__ import annotations
 
 #: Model families of a surrogate target (``ppa.models.build``).
-FAMILIES = ("auto", "xgboost", "random_forest", "mlp", "stacked", "loglinear", "additive", "gbr")
+FAMILIES = ("auto", "xgboost", "random_forest", "mlp", "stacked", "loglinear", "additive", "gbr", "extra_trees")
 #: Cross-validation splits: "unseen" (whole configurations held out) or "mixed" (random rows).
 SPLITS = ("unseen", "mixed")

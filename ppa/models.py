@@ -8,7 +8,8 @@ asinh(features) (≈ log for values ≫ 1, defined for zeros and negatives), so 
 target it fits y ≈ c·∏ xᵢ^aᵢ — the way area and power scale with PEs and bit widths — and,
 unlike trees, it extrapolates. ``additive`` is the architect's cost model (:mod:`ppa.additive`):
 non-negative unit costs of the spec's terms times a boosted correction; it needs terms per target.
-``gbr`` is scikit-learn's gradient boosting (a candidate of ``auto``, not tuned). ``auto`` is the default
+``gbr`` is scikit-learn's gradient boosting and ``extra_trees`` its extremely randomised trees (Geurts et al.
+2006: random split thresholds, whole training set per tree), both candidates of ``auto``. ``auto`` is the default
 of ``accel-dse train``: a :class:`BlendRegressor`, a weighted average of members, each a family with its own
 parameters and target transform, chosen per target by cross-validated error (:mod:`ppa.auto`).
 Each tunable family has an Optuna search space (:func:`suggest`).
@@ -20,7 +21,7 @@ import optuna
 import xgboost as xgb
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor, StackingRegressor
+from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor, RandomForestRegressor, StackingRegressor
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.model_selection import KFold
 from sklearn.neural_network import MLPRegressor
@@ -39,13 +40,14 @@ DEFAULTS = {
     "xgboost": {"n_estimators": 400, "max_depth": 6, "learning_rate": 0.05, "subsample": 0.9,
                 "colsample_bytree": 0.9, "min_child_weight": 1.0, "reg_lambda": 1.0},
     "random_forest": {"n_estimators": 100, "max_features": 1.0, "min_samples_leaf": 1},
+    "extra_trees": {"n_estimators": 100, "max_features": 1.0, "min_samples_leaf": 1},
     "mlp": {"width": 64, "depth": 2, "alpha": 1e-4, "learning_rate_init": 1e-3},
     "loglinear": {"alpha": 1.0},
     "gbr": {"n_estimators": 100, "max_depth": 3, "learning_rate": 0.1, "subsample": 1.0},
     "additive": {"n_estimators": 200, "max_depth": 2, "learning_rate": 0.05, "subsample": 1.0,
                  "min_child_weight": 1.0, "reg_lambda": 1.0},
 }
-TUNABLE = ("xgboost", "random_forest", "mlp", "loglinear", "additive", "gbr")
+TUNABLE = ("xgboost", "random_forest", "extra_trees", "mlp", "loglinear", "additive", "gbr")
 #: Families that fit the target itself (relative-error weights), never a log transform of it.
 RAW_TARGET = ("additive",)
 
@@ -60,7 +62,7 @@ def suggest(family: str, trial: optuna.Trial) -> dict:
                 "colsample_bytree": trial.suggest_float("colsample_bytree", 0.3, 1.0),
                 "min_child_weight": trial.suggest_float("min_child_weight", 0.1, 20.0, log=True),
                 "reg_lambda": trial.suggest_float("reg_lambda", 1e-3, 10.0, log=True)}
-    if family == "random_forest":
+    if family in ("random_forest", "extra_trees"):
         return {"n_estimators": trial.suggest_int("n_estimators", 50, 300, log=True),
                 "max_features": trial.suggest_float("max_features", 0.2, 1.0),
                 "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, 8)}
@@ -102,7 +104,7 @@ def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int
         if not members:
             raise PPAInputError("model family 'auto' is chosen per target by PPASurrogate.fit; it has no default members")
         return BlendRegressor([{**m, "estimator": build(m["family"], m["params"], seed=seed, n_jobs=n_jobs)}
-                               for m in members])
+                               for m in members], scale=params.get("scale", 1.0))
     if family not in DEFAULTS:
         raise PPAInputError(f"unknown model family {family!r}; choose from {FAMILIES}")
     p = {**DEFAULTS[family], **(params or {})}
@@ -110,6 +112,8 @@ def build(family: str, params: dict | None = None, *, seed: int = 0, n_jobs: int
         return xgb.XGBRegressor(**p, tree_method="hist", random_state=seed, n_jobs=n_jobs)
     if family == "random_forest":
         return RandomForestRegressor(**p, random_state=seed, n_jobs=n_jobs)
+    if family == "extra_trees":
+        return ExtraTreesRegressor(**p, random_state=seed, n_jobs=n_jobs)
     if family == "gbr":
         return GradientBoostingRegressor(**p, random_state=seed)
     if family == "additive":
@@ -130,11 +134,14 @@ class BlendRegressor(RegressorMixin, BaseEstimator):
 
     ``members``: list of dicts with ``estimator`` (unfitted regressor), ``transform`` (a
     :data:`ppa.transforms.TRANSFORMS` name), ``weight`` (> 0; normalised to sum 1), and the
-    ``family``/``params`` it was built from. Predictions are in target units: Σ wᵢ·inverseᵢ(memberᵢ(X)).
+    ``family``/``params`` it was built from; ``scale``: a factor on the average (the relative-error
+    calibration of :func:`ppa.auto.relative_scale`; 1 in bundles written before it). Predictions are in
+    target units: scale · Σ wᵢ·inverseᵢ(memberᵢ(X)).
     """
 
-    def __init__(self, members):
+    def __init__(self, members, scale=1.0):
         self.members = members
+        self.scale = scale
 
     def fit(self, X, y):
         y = np.asarray(y, float)
@@ -145,13 +152,13 @@ class BlendRegressor(RegressorMixin, BaseEstimator):
 
     def predict(self, X):
         parts = [transforms.inverse(m["transform"], model_predict(e, X)) for m, e in zip(self.members, self.estimators_)]
-        return np.average(np.stack(parts), axis=0, weights=self.weights_)
+        return self.scale * np.average(np.stack(parts), axis=0, weights=self.weights_)
 
 
 def model_predict(model, X) -> np.ndarray:
-    """``model.predict(X)``. For a random forest: the same sum of its trees' predictions, in the same
+    """``model.predict(X)``. For a random forest or extra trees: the same sum of its trees' predictions, in the same
     order, without scikit-learn's per-tree dispatch (~0.2 ms a tree, most of a single-row query's time)."""
-    if type(model) is RandomForestRegressor and model.n_outputs_ == 1:
+    if type(model) in (RandomForestRegressor, ExtraTreesRegressor) and model.n_outputs_ == 1:
         X = np.ascontiguousarray(X, dtype=np.float32)  # what scikit-learn's trees read
         out = np.zeros(X.shape[0])
         for tree in model.estimators_:

@@ -63,7 +63,7 @@ class PPASurrogate(BaseEstimator):
     Parameters
     ----------
     model : str or dict
-        "auto" | "xgboost" | "random_forest" | "mlp" | "stacked" | "loglinear" | "additive" | "gbr", or a
+        "auto" | "xgboost" | "random_forest" | "mlp" | "stacked" | "loglinear" | "additive" | "gbr" | "extra_trees", or a
         dict target → family (e.g. additive cost models for area and power, xgboost for fmax). "auto"
         (the CLI's default) blends candidates chosen per target by cross-validated error (:mod:`ppa.auto`).
     split : str
