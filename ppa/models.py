@@ -143,6 +143,10 @@ class BlendRegressor(RegressorMixin, BaseEstimator):
         self.members = members
         self.scale = scale
 
+    def __setstate__(self, state):
+        """A blend pickled before ``scale`` existed predicts as it did then (scale 1)."""
+        super().__setstate__({"scale": 1.0, **state})
+
     def fit(self, X, y):
         y = np.asarray(y, float)
         self.estimators_ = [clone(m["estimator"]).fit(X, transforms.forward(m["transform"], y)) for m in self.members]

@@ -133,6 +133,11 @@ def test_relative_scale_is_the_mape_optimal_factor():
     assert auto.relative_scale(np.array([0.0] * 19 + [4.0]), np.ones(20)) == 1.0  # not a MAPE criterion
     blend = BlendRegressor([{"estimator": DummyRegressor(), "transform": "none", "weight": 1.0}], scale=0.5)
     assert blend.fit(np.zeros((2, 1)), np.array([2.0, 4.0])).predict(np.zeros((1, 1))) == pytest.approx([1.5])
+    state = blend.__getstate__()
+    del state["scale"]  # a blend pickled before the scale existed
+    old = BlendRegressor.__new__(BlendRegressor)
+    old.__setstate__(state)
+    assert old.predict(np.zeros((1, 1))) == pytest.approx([3.0])
 
 
 def test_target_spaces_and_selection_plan():
