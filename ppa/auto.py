@@ -214,17 +214,17 @@ def select(X: np.ndarray, y: np.ndarray, tune_folds, repeats, *, budget_s: float
         info[name] = {"error": objective_error(y_rep, oof), "fit_s": (clock.now() - began) / n_fits}
         members[name] = (family, dict(params), transform)
 
-    order = [f"{candidate}/{transform}" for candidate, transform in candidate_order(target_spaces(y))]
-    if n_fits * fit_s(order[0]) + reserve(order[:1]) > left():  # no time to compare: the first, unscored
+    order = candidate_order(target_spaces(y))
+    candidate, transform = order[0]
+    first = f"{candidate}/{transform}"
+    if n_fits * fit_s(first) + reserve([first]) > left():  # no time to compare: the first, unscored
         logger.info("auto: %.1f s of the budget left, too little to score candidates; taking %s unscored", left(),
-                    order[0])
-        family, params = CANDIDATES[order[0].split("/")[0]]
-        member = {"name": order[0], "family": family, "params": dict(params), "transform": order[0].split("/")[1],
-                  "weight": 1.0}
-        return Selection({"members": [member]}, {}, {}, float("nan"), fit_s(order[0]), clock.now() - start)
-    for name in order:
-        candidate = name.split("/")[0]
-        transform = name.split("/")[1]
+                    first)
+        family, params = CANDIDATES[candidate]
+        member = {"name": first, "family": family, "params": dict(params), "transform": transform, "weight": 1.0}
+        return Selection({"members": [member]}, {}, {}, float("nan"), fit_s(first), clock.now() - start)
+    for candidate, transform in order:
+        name = f"{candidate}/{transform}"
         if info and n_fits * fit_s(name) + reserve([*weights, name]) > left():
             logger.info("auto: skipping %s, %.1f s of the budget left", name, left())
             continue
