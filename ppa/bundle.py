@@ -51,9 +51,11 @@ HELDOUT_COLUMNS = ("target", "row", "key", "fold", "actual", "predicted")
 #: Types (beyond skops' defaults) a scikit-learn model file may contain. The xgboost member of a
 #: stacked ensemble is stored by skops as xgboost's own raw model buffer, not a pickle.
 TRUSTED_TYPES = (
-    # a GradientBoostingRegressor (the gbr family) keeps its loss objects on scikit-learn 1.6
+    # a GradientBoostingRegressor (the gbr family; auto's gbr_l1 candidate) keeps its loss objects on
+    # scikit-learn 1.6
     "sklearn._loss.link.IdentityLink",
     "sklearn._loss.link.Interval",
+    "sklearn._loss.loss.AbsoluteError",
     "sklearn._loss.loss.HalfSquaredError",
     "sklearn.model_selection._split.KFold",
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",

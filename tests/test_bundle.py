@@ -7,6 +7,7 @@ import pytest
 import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
+from ppa.auto import CANDIDATES
 from ppa.bundle import MANIFEST, _load_model, _save_model, load_bundle, read_heldout, save_bundle
 from ppa.metrics import regression_metrics
 from ppa.errors import PPAInputError
@@ -151,6 +152,18 @@ def test_stacked_model_file_round_trip(tmp_path):
     small = {"xgboost": {"n_estimators": 5}, "random_forest": {"n_estimators": 5}, "mlp": {"width": 4, "depth": 1}}
     model = build("stacked", small).fit(Z, np.log(y["area_um2"]))
     loaded = _load_model(_save_model(model, "stacked", tmp_path / "model"), "stacked")
+    np.testing.assert_array_equal(loaded.predict(Z), model.predict(Z))
+
+
+@pytest.mark.parametrize("candidate", sorted(CANDIDATES))
+def test_every_auto_candidate_loads_with_the_trusted_list(candidate, tmp_path):
+    """Each model auto may put in a blend round-trips through skops with TRUSTED_TYPES alone (scikit-learn 1.6
+    stores a GradientBoostingRegressor's loss object, e.g. AbsoluteError for gbr_l1); xgboost uses its JSON."""
+    X, y = data(40)
+    Z = X[["array_rows", "act_bits"]].to_numpy()
+    family, params = CANDIDATES[candidate]
+    model = build(family, {**params, "n_estimators": 5}).fit(Z, np.log(y["area_um2"]))
+    loaded = _load_model(_save_model(model, family, tmp_path / "model"), family)
     np.testing.assert_array_equal(loaded.predict(Z), model.predict(Z))
 
 
