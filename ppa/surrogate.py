@@ -272,6 +272,7 @@ class PPASurrogate(BaseEstimator):
             bar.set_postfix_str(f"{target}: fold models")
             self.tuning_[target] = info
             estimator = self.tuned_estimator(target)
+            began, planned = clock.now(), reserve * fit_s
             oof, members = fit_predict_folds(estimator, Zt, yt, transform, eval_folds, clock=clock,
                                              name=f"{target}: held-out folds")
             self.members_[target] = members
@@ -281,6 +282,8 @@ class PPASurrogate(BaseEstimator):
             for k, (_, test) in enumerate(eval_folds):
                 folds[target][np.flatnonzero(keep)[test]] = k
             self.models_[target] = clone(estimator).fit(Zt, transforms.forward(transform, yt))
+            logger.info("%s: held-out folds and final fit took %.1f s (planned ~%.1f s); %.1f s of the budget left",
+                        target, clock.now() - began, planned, clock.left())
             row = {"target": target, "model": family, "split": self.split, "transform": transform,
                    "configs": int(len(np.unique(groups))), **regression_metrics(yt, oof)}
             row["timing_accuracy"] = self._timing(target, X[keep], oof, timing_met, keep)
