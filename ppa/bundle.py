@@ -14,7 +14,8 @@ Layout of ``models/NAME/``::
                               held-out metrics were computed from and parity plots draw
 
 Tree ensembles (forests, boosting, and those in a blend) are stored packed by :mod:`ppa.tree_packing`: their
-trees as a few arrays, not one skops object each, which makes a bundle of blends ~10-30x faster to write and read.
+trees as a few arrays, not one skops object each, which makes a bundle of blends ~7x faster to write and read;
+model files are deflated (level 1, ~5x smaller).
 
 A bundle whose files do not match the manifest's sha256, whose manifest lacks a field or has
 another format version, or whose skops files hold a type outside TRUSTED_TYPES is refused.
@@ -27,6 +28,7 @@ import json
 import logging
 from dataclasses import asdict
 import platform
+import zipfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -86,7 +88,8 @@ def _save_model(model, family: str, path_stem: Path) -> Path:
         model.save_model(path)
     else:
         path = path_stem.with_suffix(".skops")
-        sio.dump(pack(model), path)
+        # deflate at level 1: a packed forest's node arrays shrink ~5x for ~30 % more write time
+        sio.dump(pack(model), path, compression=zipfile.ZIP_DEFLATED, compresslevel=1)
     return path
 
 
