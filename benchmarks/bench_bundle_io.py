@@ -14,21 +14,20 @@ Writes reports/benchmarks/bundle_io.{csv,md}.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import pandas as pd
 import skops.io as sio
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_default_train import _typed, tables  # noqa: E402
 from bench_tables import markdown_table, save_results  # noqa: E402
+from bench_vs_scalesim import median_seconds  # noqa: E402
 
 from dse.cli import main as cli  # noqa: E402
+from frontend_sim.atomic import write_text  # noqa: E402
 from ppa.bundle import TRUSTED_TYPES, load_bundle, save_bundle  # noqa: E402
 from ppa.schema import read_csv  # noqa: E402
 
@@ -37,26 +36,14 @@ REPORTS = ROOT / "reports" / "benchmarks"
 
 
 def size_mb(path: Path) -> float:
+    """Megabytes of the files under ``path``."""
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
-def timed(work, repeats: int) -> float:
-    """Median seconds of ``repeats`` runs of ``work()``."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def per_tree_skops(models: list, root: Path) -> list[Path]:
+def write_per_tree(models: list, paths: list[Path]) -> None:
     """Each model written by skops as it is (every tree its own object)."""
-    root.mkdir(exist_ok=True)
-    paths = [root / f"m{k}.skops" for k in range(len(models))]
     for model, path in zip(models, paths):
         sio.dump(model, path)
-    return paths
 
 
 def read_per_tree(paths: list[Path]) -> None:
@@ -87,13 +74,14 @@ def main() -> None:
             raise SystemExit(f"{args.table}: train failed: {result.output.strip().splitlines()[-1]}")
         surrogate = load_bundle(tmp / "model")
         models = [m for t in surrogate.models_ for m in [surrogate.models_[t], *surrogate.members_[t]]]
-        write_s = timed(lambda: save_bundle(surrogate, tmp / "packed"), args.repeats)
-        read_s = timed(lambda: load_bundle(tmp / "packed"), args.repeats)
+        write_s = median_seconds(lambda: save_bundle(surrogate, tmp / "packed"), args.repeats)
+        read_s = median_seconds(lambda: load_bundle(tmp / "packed"), args.repeats)
         X = _typed(read_csv(path), surrogate)
         identical = surrogate.predict(X).equals(load_bundle(tmp / "packed").predict(X))
-        old_write_s = timed(lambda: per_tree_skops(models, tmp / "per_tree"), args.repeats)
-        paths = per_tree_skops(models, tmp / "per_tree")
-        old_read_s = timed(lambda: read_per_tree(paths), args.repeats)
+        (tmp / "per_tree").mkdir()
+        paths = [tmp / "per_tree" / f"m{k}.skops" for k in range(len(models))]
+        old_write_s = median_seconds(lambda: write_per_tree(models, paths), args.repeats)
+        old_read_s = median_seconds(lambda: read_per_tree(paths), args.repeats)
         rows = [{"table": args.table, "storage": "packed trees (ppa.tree_packing, now)", "model_files": len(models),
                  "write_s": round(write_s, 2), "read_s": round(read_s, 2), "size_mb": round(size_mb(tmp / "packed"), 1),
                  "predictions_identical": identical},
@@ -104,15 +92,12 @@ def main() -> None:
     shown = frame.drop(columns=["command"])
     text = ("# Model bundle write and read: packed tree ensembles vs one skops object per tree\n\n"
             f"Command: `{command}` (shared 2-core machine). The surrogate is `accel-dse train`'s default model on "
-            "the table; write_s/read_s are medians. The packed row is the whole bundle (manifest, checksums, "
+            "the table; write_s/read_s are medians after one untimed run. The packed row is the whole bundle (manifest, checksums, "
             "held-out predictions); the per-tree row only its model files. predictions_identical: the packed "
             "bundle read back predicts the table's rows bit for bit as trained.\n\n" + markdown_table(shown, "{:g}") + "\n")
-    tmp_md = args.out.with_suffix(".md.tmp")
-    tmp_md.write_text(text)
-    tmp_md.replace(args.out.with_suffix(".md"))
+    write_text(args.out.with_suffix(".md"), text)
     print(markdown_table(shown, "{:g}"))
 
 
 if __name__ == "__main__":
-    pd.set_option("display.width", 200)
     main()

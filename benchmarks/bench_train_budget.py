@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_default_train import tables  # noqa: E402
 from bench_tables import markdown_table, save_results  # noqa: E402
 
+from frontend_sim.atomic import write_text  # noqa: E402
 from ppa.bundle import MANIFEST  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,9 +100,7 @@ def main() -> None:
             "into the train (a load change the fit did not see at its start).\n\n" + markdown_table(shown, "{:g}")
             + "\n\nHeld-out error and blends of each run:\n\n"
             + "\n\n".join(f"```\n{r['heldout']}\n```\n\n{r['models']}" for r in rows) + "\n")
-    tmp = args.out.with_suffix(".md.tmp")
-    tmp.write_text(text)
-    tmp.replace(args.out.with_suffix(".md"))
+    write_text(args.out.with_suffix(".md"), text)
     print(markdown_table(shown, "{:g}"))
 
 

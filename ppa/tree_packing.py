@@ -40,10 +40,9 @@ class PackedTrees:
         del self.template.tree_
         seeds = [t.random_state for t in trees]
         self.random_states = np.array(seeds, np.int64) if all(isinstance(s, int) for s in seeds) else None
-        states = []
-        for tree in trees:
-            _, args, state = tree.tree_.__reduce__()
-            states.append(state)
+        reduced = [tree.tree_.__reduce__() for tree in trees]  # (Tree, constructor args, state) each
+        _, args, _ = reduced[0]
+        states = [state for _, _, state in reduced]
         self.tree_args = {"n_features": int(args[0]), "n_classes": np.asarray(args[1]), "n_outputs": int(args[2])}
         self.node_counts = np.array([s["node_count"] for s in states], np.int64)
         self.max_depths = np.array([s["max_depth"] for s in states], np.int64)
